@@ -1,0 +1,25 @@
+using Spectre.Console;
+
+namespace AlexNet.Training.Cli;
+
+/// <summary>
+/// What every command needs from the outside world, passed in rather than read from globals so
+/// tests can run the whole app in-process: the console (Spectre.Console, which degrades to plain
+/// text when output is redirected), the error stream, the working directory that <c>runs/</c> is
+/// created in, and the environment variables.
+/// </summary>
+public sealed record AppContext(IAnsiConsole Console, TextWriter Error, string WorkingDirectory, Func<string, string?> Environment)
+{
+    /// <summary>The real console, stderr, the current directory and the process environment.</summary>
+    public static AppContext FromProcess() =>
+        new(AnsiConsole.Console, System.Console.Error, Directory.GetCurrentDirectory(), System.Environment.GetEnvironmentVariable);
+
+    /// <summary>True when the console shows live, redrawn output (a terminal, not a file or pipe).</summary>
+    public bool IsInteractive => Console.Profile.Capabilities.Interactive && Console.Profile.Capabilities.Ansi;
+
+    /// <summary>Writes one line of plain text (no markup interpretation).</summary>
+    public void WriteLine(string text) => Console.WriteLine(text);
+
+    /// <summary>Writes a warning line on stderr.</summary>
+    public void Warn(string text) => Error.WriteLine($"warning: {text}");
+}

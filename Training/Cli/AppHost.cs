@@ -1,0 +1,105 @@
+using System.CommandLine;
+
+namespace AlexNet.Training.Cli;
+
+/// <summary>
+/// Builds the <c>alexnet</c> command line from its commands and runs it. Every failure ends here:
+/// one line on stderr (the full exception only with <c>--verbose</c>) and a non-zero exit code.
+/// </summary>
+public static class AppHost
+{
+    /// <summary>Exit code for a failure (bad data, bad checkpoint, I/O error, …).</summary>
+    public const int Failure = 1;
+
+    /// <summary>Exit code for a command line that does not parse.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Exit code after Ctrl+C (128 + SIGINT, the shell's convention).</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Shows the full exception on failure; on every command.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Show full error details (stack traces) when something fails.",
+        Recursive = true,
+    };
+
+    private const string Description = """
+        AlexNet (Krizhevsky, Sutskever & Hinton, 2012) from scratch: train it on Oxford 17 Flowers
+        (downloaded on first use) or on your own image folders, then evaluate and predict.
+
+        Examples:
+          alexnet train                                  train the paper's network on Oxford 17 Flowers
+          alexnet train --model mini --synthetic --epochs 3   a 10-second offline smoke run
+          alexnet train --resume runs/alexnet-oxflower17 --epochs 120
+          alexnet evaluate --checkpoint runs/alexnet-oxflower17/best.safetensors --tta
+          alexnet predict --checkpoint runs/alexnet-oxflower17/best.safetensors photo.jpg
+          alexnet summary --model alexnet --classes 1000
+        """;
+
+    /// <summary>The app's commands, in the order <c>--help</c> lists them. Adding a command is one line here.</summary>
+    private static Command[] Commands(AppContext app) =>
+    [
+        DataCommand.Create(app),
+    ];
+
+    /// <summary>The root command with every subcommand.</summary>
+    public static RootCommand BuildRoot(AppContext app)
+    {
+        var root = new RootCommand(Description);
+        root.Options.Add(Verbose);
+        foreach (var command in Commands(app))
+        {
+            root.Subcommands.Add(command);
+        }
+        return root;
+    }
+
+    /// <summary>Parses <paramref name="args"/> and runs the chosen command; returns the exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, AppContext app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var root = BuildRoot(app);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            string command = string.Join(' ', CommandPath(parsed.CommandResult.Command));
+            await app.Error.WriteLineAsync($"alexnet: {string.Join(" ", parsed.Errors.Select(e => EndSentence(e.Message)))} See '{command} --help'.").ConfigureAwait(false);
+            return UsageError;
+        }
+        var configuration = new InvocationConfiguration
+        {
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null, // Ctrl+C is ours: training finishes its step and saves.
+            Output = app.Console.Profile.Out.Writer,
+            Error = app.Error,
+        };
+        try
+        {
+            return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await app.Error.WriteLineAsync("alexnet: interrupted.").ConfigureAwait(false);
+            return Interrupted;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            bool verbose = parsed.GetValue(Verbose);
+            string message = e is AppException ? e.Message : $"{e.Message} ({e.GetType().Name}; run with --verbose for details)";
+            await app.Error.WriteLineAsync(verbose ? $"alexnet: error: {e}" : $"alexnet: error: {message}").ConfigureAwait(false);
+            return Failure;
+        }
+    }
+
+    private static IEnumerable<string> CommandPath(Command command)
+    {
+        yield return "alexnet";
+        if (command is not RootCommand)
+        {
+            yield return command.Name;
+        }
+    }
+
+    private static string EndSentence(string text) => text.EndsWith('.') ? text : text + ".";
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using AlexNet.Training.Data;
+
+namespace AlexNet.Training.Cli;
+
+/// <summary><c>alexnet data</c>: downloads and verifies Oxford 17 Flowers, or checks a data folder, and describes it.</summary>
+public static class DataCommand
+{
+    public static Command Create(AppContext app)
+    {
+        var data = CommonOptions.Data();
+        var url = new Option<string>("--url") { Description = "Download from this address instead of the official one (needs --sha256).", HelpName = "URL" };
+        var sha256 = new Option<string>("--sha256") { Description = "The SHA-256 the file at --url must have.", HelpName = "HEX" };
+        var maxPixels = CommonOptions.MaxPixels();
+        var command = new Command("data", "Download and verify Oxford 17 Flowers into the cache (or check the folder given with --data): decodes every image once and reports classes, counts and unreadable files.")
+        {
+            data, url, sha256, maxPixels,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            string folder = await DataLocator.ResolveAsync(app, parse.GetValue(data)?.FullName, CommonOptions.ParseUrl(parse.GetValue(url)), parse.GetValue(sha256), cancellationToken).ConfigureAwait(false);
+            var catalog = DataCatalog.FromFolder(folder);
+            app.WriteLine($"{catalog.Kind} in {catalog.Location}: {catalog.Items.Count} images, {catalog.ClassNames.Count} classes.");
+            var skipped = new List<ImageRejectedException>();
+            var decoder = new ImageDecoder(parse.GetValue(maxPixels));
+            var images = catalog.Decode(catalog.Items, 32, decoder, skipped, null, cancellationToken);
+            foreach (var rejected in skipped)
+            {
+                app.Warn($"skipped {rejected.Message}");
+            }
+            int[] counts = images.CountPerClass(catalog.ClassNames.Count);
+            for (int label = 0; label < counts.Length; label++)
+            {
+                app.WriteLine($"  {label,3}  {catalog.ClassNames[label],-20} {counts[label],6} images");
+            }
+            app.WriteLine(skipped.Count == 0 ? "Every image decodes." : $"{skipped.Count} file(s) could not be read and will be skipped in training.");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,77 @@
+namespace AlexNet.Training.Data;
+
+/// <summary>
+/// A batch of network inputs prepared on the host: <see cref="Count"/> images as CHW floats, one
+/// after the other (NCHW), their labels as floats (the backends' convention for class indices), and
+/// which images of the set they are. Arrays come from, and go back to, a <see cref="BatchPool"/> so
+/// that large buffers are reused rather than reallocated every step.
+/// </summary>
+public sealed class Batch : IDisposable
+{
+    private readonly BatchPool? _pool;
+
+    internal Batch(BatchPool? pool, float[] inputs, float[] labels, int[] imageIndices, int count, int inputLength)
+    {
+        _pool = pool;
+        InputArray = inputs;
+        LabelArray = labels;
+        ImageIndexArray = imageIndices;
+        Count = count;
+        InputLength = inputLength;
+    }
+
+    /// <summary>The number of images.</summary>
+    public int Count { get; }
+
+    /// <summary>Floats per image: 3 × crop × crop.</summary>
+    public int InputLength { get; }
+
+    internal float[] InputArray { get; }
+
+    internal float[] LabelArray { get; }
+
+    internal int[] ImageIndexArray { get; }
+
+    /// <summary>The inputs, NCHW, <see cref="Count"/> × <see cref="InputLength"/> floats.</summary>
+    public Span<float> Inputs => InputArray.AsSpan(0, Count * InputLength);
+
+    /// <summary>The class index of each image, as a float.</summary>
+    public Span<float> Labels => LabelArray.AsSpan(0, Count);
+
+    /// <summary>The index in the image set of each image.</summary>
+    public ReadOnlySpan<int> ImageIndices => ImageIndexArray.AsSpan(0, Count);
+
+    /// <summary>Returns the buffers to the pool.</summary>
+    public void Dispose() => _pool?.Return(this);
+}
+
+/// <summary>Reusable batch buffers of one capacity (images per batch) and input length.</summary>
+public sealed class BatchPool
+{
+    private readonly System.Collections.Concurrent.ConcurrentBag<(float[] Inputs, float[] Labels, int[] Indices)> _free = [];
+    private readonly int _capacity;
+    private readonly int _inputLength;
+
+    public BatchPool(int capacity, int inputLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputLength);
+        _capacity = capacity;
+        _inputLength = inputLength;
+    }
+
+    /// <summary>A batch of <paramref name="count"/> ≤ capacity images, contents unspecified.</summary>
+    public Batch Rent(int count)
+    {
+        if (count < 1 || count > _capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"A batch of {count} images does not fit the pool's capacity of {_capacity}.");
+        }
+        var (inputs, labels, indices) = _free.TryTake(out var buffers)
+            ? buffers
+            : (new float[_capacity * _inputLength], new float[_capacity], new int[_capacity]);
+        return new Batch(this, inputs, labels, indices, count, _inputLength);
+    }
+
+    internal void Return(Batch batch) => _free.Add((batch.InputArray, batch.LabelArray, batch.ImageIndexArray));
+}

@@ -1,0 +1,132 @@
+namespace AlexNet.Training.Data;
+
+/// <summary>
+/// A data set before decoding: its class names and every example's source and label. Built from a
+/// folder (Oxford 17's <c>jpg/image_NNNN.jpg</c> layout, or one subfolder per class) or generated
+/// (<see cref="Synthetic"/>). <see cref="Decode"/> turns a chosen list of examples into an
+/// <see cref="ImageSet"/>, skipping unreadable files with a warning.
+/// </summary>
+public sealed class DataCatalog
+{
+    private DataCatalog(string location, string kind, IReadOnlyList<string> classNames, IReadOnlyList<DataItem> items)
+    {
+        if (classNames.Count < 2)
+        {
+            throw new AppException($"The data set in '{location}' has {classNames.Count} class(es); classification needs at least two.");
+        }
+        Location = location;
+        Kind = kind;
+        ClassNames = classNames;
+        Items = items;
+    }
+
+    /// <summary>The folder the data came from, or <c>synthetic:CLASSESxIMAGES</c>.</summary>
+    public string Location { get; }
+
+    /// <summary>"Oxford 17 Flowers", "image folders" or "synthetic".</summary>
+    public string Kind { get; }
+
+    /// <summary>Class names in label order.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Every example, in a fixed order (file number, or class folder then file name).</summary>
+    public IReadOnlyList<DataItem> Items { get; }
+
+    /// <summary>True for the generated data set.</summary>
+    public bool IsSynthetic => Location.StartsWith(SyntheticData.Prefix, StringComparison.Ordinal);
+
+    /// <summary>Reads the data set in <paramref name="directory"/>: the Oxford 17 layout if it is there, otherwise one subfolder per class.</summary>
+    public static DataCatalog FromFolder(string directory)
+    {
+        string full = Path.GetFullPath(directory);
+        if (!Directory.Exists(full))
+        {
+            throw new AppException($"The data folder '{full}' does not exist; expected the Oxford 17 Flowers folder (with jpg/image_0001.jpg …) or a folder with one subfolder of images per class.");
+        }
+        if (Oxford17.FindImageFolder(full) is { } imageFolder)
+        {
+            return new DataCatalog(full, "Oxford 17 Flowers", Oxford17.ClassNames, Oxford17.ListFiles(imageFolder));
+        }
+        var (classNames, files) = ImageFolder.List(full);
+        return new DataCatalog(full, "image folders", classNames, files);
+    }
+
+    /// <summary>The generated data set: <paramref name="classes"/> classes of <paramref name="imagesPerClass"/> images.</summary>
+    public static DataCatalog Synthetic(int classes, int imagesPerClass)
+    {
+        if (classes < 2 || imagesPerClass < 1)
+        {
+            throw new AppException($"A synthetic data set needs at least 2 classes and 1 image per class; got {classes} and {imagesPerClass}.");
+        }
+        var names = Enumerable.Range(0, classes).Select(SyntheticData.ClassName).ToList();
+        var items = new List<DataItem>();
+        for (int label = 0; label < classes; label++)
+        {
+            for (int i = 0; i < imagesPerClass; i++)
+            {
+                items.Add(new DataItem(SyntheticData.Source(label, i), label));
+            }
+        }
+        return new DataCatalog($"{SyntheticData.Prefix}{classes}x{imagesPerClass}", "synthetic", names, items);
+    }
+
+    /// <summary>Reopens a catalog from the location a checkpoint recorded.</summary>
+    public static DataCatalog FromLocation(string location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        if (location.StartsWith(SyntheticData.Prefix, StringComparison.Ordinal))
+        {
+            string[] parts = location[SyntheticData.Prefix.Length..].Split('x');
+            if (parts.Length == 2 && int.TryParse(parts[0], out int classes) && int.TryParse(parts[1], out int perClass))
+            {
+                return Synthetic(classes, perClass);
+            }
+            throw new AppException($"'{location}' is not a synthetic data set description (expected {SyntheticData.Prefix}CLASSESxIMAGES).");
+        }
+        return FromFolder(location);
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="items"/> (in parallel, results in the given order) into stored squares of
+    /// <paramref name="size"/>. Unreadable, corrupt and oversized files are left out and reported in
+    /// <paramref name="skipped"/>. <paramref name="progress"/> counts finished images.
+    /// </summary>
+    public ImageSet Decode(IReadOnlyList<DataItem> items, int size, ImageDecoder decoder, List<ImageRejectedException> skipped,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(decoder);
+        ArgumentNullException.ThrowIfNull(skipped);
+        var pixels = new byte[]?[items.Count];
+        var errors = new ImageRejectedException?[items.Count];
+        int done = 0;
+        var options = new ParallelOptions { CancellationToken = cancellationToken };
+        Parallel.For(0, items.Count, options, i =>
+        {
+            try
+            {
+                pixels[i] = IsSynthetic ? SyntheticData.Render(items[i], size) : decoder.Load(items[i].Source, size);
+            }
+            catch (ImageRejectedException e)
+            {
+                errors[i] = e;
+            }
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+        var kept = new List<byte[]>(items.Count);
+        var labels = new List<int>(items.Count);
+        var sources = new List<string>(items.Count);
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (errors[i] is { } error)
+            {
+                skipped.Add(error);
+                continue;
+            }
+            kept.Add(pixels[i]!);
+            labels.Add(items[i].Label);
+            sources.Add(items[i].Source);
+        }
+        return new ImageSet(size, kept, labels, sources);
+    }
+}

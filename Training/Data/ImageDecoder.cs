@@ -1,0 +1,97 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace AlexNet.Training.Data;
+
+/// <summary>
+/// Turns an image file into the paper's stored form (section 2): the shorter side resized to
+/// <c>size</c>, then the central <c>size</c>×<c>size</c> square cropped out, kept as 8-bit RGB
+/// (row-major, channels interleaved: HWC). The header is read first, so an image with more than
+/// <see cref="MaxPixels"/> pixels is rejected before a byte of it is decoded.
+/// </summary>
+public sealed class ImageDecoder
+{
+    /// <summary>The default pixel limit: 50 megapixels, far above any photo in the data sets used here.</summary>
+    public const long DefaultMaxPixels = 50_000_000;
+
+    // One thread per image: callers decode many images in parallel, and a fixed degree keeps results independent of the machine.
+    private static readonly Configuration SingleThreaded = CreateConfiguration();
+
+    public ImageDecoder(long maxPixels = DefaultMaxPixels)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPixels);
+        MaxPixels = maxPixels;
+    }
+
+    /// <summary>Images with more pixels than this are rejected from their header.</summary>
+    public long MaxPixels { get; }
+
+    /// <summary>Decodes <paramref name="path"/> into <paramref name="size"/>×<paramref name="size"/>×3 bytes.</summary>
+    /// <exception cref="ImageRejectedException">The file is unreadable, not an image, corrupt, or too large.</exception>
+    public byte[] Load(string path, int size)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var info = Image.Identify(SingleThreaded, stream)
+                ?? throw new ImageRejectedException(path, "not an image in a format the decoder knows (JPEG, PNG, BMP, GIF, TGA, TIFF, WebP, PBM)");
+            long pixels = (long)info.Width * info.Height;
+            if (pixels > MaxPixels)
+            {
+                throw new ImageRejectedException(path, $"{info.Width}×{info.Height} = {pixels:N0} pixels is more than the limit of {MaxPixels:N0}");
+            }
+            stream.Position = 0;
+            using var image = Image.Load<Rgb24>(SingleThreaded, stream);
+            return ToStoredSquare(image, size);
+        }
+        catch (ImageRejectedException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is ImageFormatException or IOException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            throw new ImageRejectedException(path, e.Message, e);
+        }
+    }
+
+    /// <summary>Resizes <paramref name="image"/> so its shorter side is <paramref name="size"/> and returns the central square as HWC bytes.</summary>
+    public static byte[] ToStoredSquare(Image<Rgb24> image, int size)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        int width = image.Width, height = image.Height;
+        (int newWidth, int newHeight) = width <= height
+            ? (size, Math.Max(size, (int)Math.Round((double)height * size / width)))
+            : (Math.Max(size, (int)Math.Round((double)width * size / height)), size);
+        image.Mutate(x => x
+            .Resize(newWidth, newHeight, KnownResamplers.Bicubic)
+            .Crop(new Rectangle((newWidth - size) / 2, (newHeight - size) / 2, size, size)));
+        var pixels = new byte[size * size * 3];
+        image.CopyPixelDataTo(pixels);
+        return pixels;
+    }
+
+    private static Configuration CreateConfiguration()
+    {
+        var configuration = Configuration.Default.Clone();
+        configuration.MaxDegreeOfParallelism = 1;
+        return configuration;
+    }
+}
+
+/// <summary>An image file that was skipped: unreadable, not an image, corrupt, or over the pixel limit.</summary>
+public sealed class ImageRejectedException : Exception
+{
+    public ImageRejectedException(string path, string reason, Exception? inner = null)
+        : base($"{path}: {reason}", inner)
+    {
+        Path = path;
+        Reason = reason;
+    }
+
+    /// <summary>The skipped file.</summary>
+    public string Path { get; }
+
+    /// <summary>Why it was skipped.</summary>
+    public string Reason { get; }
+}

@@ -1,0 +1,93 @@
+namespace AlexNet.Training.Data;
+
+/// <summary>
+/// Feeds one image set to the network in batches: shuffled and augmented for training, in order
+/// with fixed crops for evaluation. Batches are built on background threads (<see cref="BatchQueue"/>)
+/// into reused buffers (<see cref="BatchPool"/>).
+/// </summary>
+public sealed class InputPipeline
+{
+    /// <summary>How many batches may be prepared ahead of the one the network is working on.</summary>
+    public const int Prefetch = 3;
+
+    private readonly BatchPool _pool;
+
+    public InputPipeline(ImageSet images, Preprocessing preprocessing, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (images.Size != preprocessing.StoredSize)
+        {
+            throw new ArgumentException($"Images are stored at {images.Size}×{images.Size}, but the preprocessing expects {preprocessing.StoredSize}×{preprocessing.StoredSize}.");
+        }
+        Images = images;
+        Preprocessing = preprocessing;
+        BatchSize = batchSize;
+        InputLength = 3 * preprocessing.CropSize * preprocessing.CropSize;
+        _pool = new BatchPool(batchSize, InputLength);
+    }
+
+    public ImageSet Images { get; }
+
+    public Preprocessing Preprocessing { get; }
+
+    public int BatchSize { get; }
+
+    /// <summary>Floats per input image.</summary>
+    public int InputLength { get; }
+
+    /// <summary>Crop corners range over 0 … this.</summary>
+    public int MaxOffset => Preprocessing.StoredSize - Preprocessing.CropSize;
+
+    /// <summary>Training batches per epoch: full batches only (the remainder of the shuffle is left for the next epoch's order).</summary>
+    public int TrainingBatches => Images.Count / BatchSize;
+
+    /// <summary>Evaluation batches: every image once, the last batch possibly smaller.</summary>
+    public int EvaluationBatches => (Images.Count + BatchSize - 1) / BatchSize;
+
+    /// <summary>The order in which epoch <paramref name="epoch"/> visits the images.</summary>
+    public int[] EpochOrder(ulong seed, int epoch) => RandomStream.Permutation(Images.Count, seed, RandomStream.Purpose.Order, (uint)epoch);
+
+    /// <summary>Training batches <paramref name="firstBatch"/> … of an epoch visiting images in <paramref name="order"/>, augmented.</summary>
+    public BatchQueue Training(ulong seed, int epoch, int[] order, int firstBatch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        int maxOffset = MaxOffset;
+        return new BatchQueue(firstBatch, TrainingBatches, b =>
+            Build(order.AsSpan(b * BatchSize, BatchSize), image => Augmentation.ForTraining(seed, epoch, image, maxOffset)), Prefetch, cancellationToken);
+    }
+
+    /// <summary>
+    /// Evaluation batches: for every batch of images in set order, one batch per crop in
+    /// <paramref name="crops"/> (job number = batch × crops + crop).
+    /// </summary>
+    public BatchQueue Evaluation(IReadOnlyList<Augmentation.Draw> crops, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(crops);
+        return new BatchQueue(0, EvaluationBatches * crops.Count, job =>
+        {
+            int batch = job / crops.Count;
+            var crop = crops[job % crops.Count];
+            int start = batch * BatchSize;
+            int count = Math.Min(BatchSize, Images.Count - start);
+            var indices = Enumerable.Range(start, count).ToArray();
+            return Build(indices, _ => crop);
+        }, Prefetch, cancellationToken);
+    }
+
+    /// <summary>Fills a pooled batch with the images <paramref name="indices"/>, each cropped as <paramref name="draw"/> says.</summary>
+    public Batch Build(ReadOnlySpan<int> indices, Func<int, Augmentation.Draw> draw)
+    {
+        ArgumentNullException.ThrowIfNull(draw);
+        var batch = _pool.Rent(indices.Length);
+        for (int i = 0; i < indices.Length; i++)
+        {
+            int image = indices[i];
+            Augmentation.WriteInput(Images.Pixels(image), draw(image), Preprocessing, batch.Inputs.Slice(i * InputLength, InputLength));
+            batch.Labels[i] = Images.Label(image);
+            batch.ImageIndexArray[i] = image;
+        }
+        return batch;
+    }
+}
