@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using AlexNet.Backends;
+using AlexNet.Tensors;
+
+namespace AlexNet.Layers;
+
+/// <summary>
+/// A network that runs its layers one after another — every AlexNet variant is one. It exposes all
+/// parameters and state (for optimizers and checkpoints), switches every layer between training and
+/// inference mode, zeroes gradients, and initializes everything from one seed.
+/// <para>
+/// To watch a forward pass, set a breakpoint on the <c>layer.Forward</c> line of <see cref="Forward"/>:
+/// each iteration shows the layer (its name and output shape) and its <c>output</c> tensor (shape,
+/// statistics, first values).
+/// </para>
+/// </summary>
+[DebuggerDisplay("{Name,nq}: {Layers.Count} layers, input [N, {InputShape.C}, {InputShape.H}, {InputShape.W}]")]
+public sealed class Sequential : IDisposable
+{
+    private bool _isTraining = true;
+
+    /// <summary>Creates the model; the layers' shapes are checked against each other here.</summary>
+    /// <param name="name">e.g. <c>alexnet</c></param>
+    /// <param name="inputShape">one image's shape, [C, H, W]</param>
+    /// <param name="layers">in order; unique names, one backend</param>
+    public Sequential(string name, Shape inputShape, IEnumerable<Layer> layers)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(layers);
+        Name = name;
+        Layers = [.. layers];
+        if (inputShape.Rank != 3)
+        {
+            throw new ArgumentException($"{name}: the input shape is one image's [C, H, W], but {inputShape} was given.", nameof(inputShape));
+        }
+        if (Layers.Count == 0)
+        {
+            throw new ArgumentException($"{name}: a model needs at least one layer.", nameof(layers));
+        }
+        InputShape = inputShape;
+        Backend = Layers[0].Backend;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var layer in Layers)
+        {
+            if (!names.Add(layer.Name))
+            {
+                throw new ArgumentException($"{name}: two layers are named '{layer.Name}'; names must be unique (they name the parameters in checkpoints).", nameof(layers));
+            }
+            if (!ReferenceEquals(layer.Backend, Backend))
+            {
+                throw new ArgumentException($"{name}: layer {layer.Name} computes on {layer.Backend.Name}, but {Layers[0].Name} on {Backend.Name}; all layers must share one backend.", nameof(layers));
+            }
+        }
+        Parameters = [.. Layers.SelectMany(layer => layer.Parameters)];
+        Buffers = [.. Layers.SelectMany(layer => layer.Buffers)];
+        Counters = [.. Layers.SelectMany(layer => layer.Counters)];
+        OutputShape(1);
+    }
+
+    /// <summary>The model's name, e.g. <c>alexnet</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>One image's shape, [C, H, W]: [3, 227, 227] for the paper's network.</summary>
+    public Shape InputShape { get; }
+
+    /// <summary>The backend all layers compute on.</summary>
+    public IBackend Backend { get; }
+
+    /// <summary>The layers, in order.</summary>
+    public IReadOnlyList<Layer> Layers { get; }
+
+    /// <summary>Every trainable parameter, layer by layer.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Every non-trainable state tensor (batch norm's running statistics).</summary>
+    public IReadOnlyList<StateTensor> Buffers { get; }
+
+    /// <summary>Every integer of state (dropout's seeds and mask counts).</summary>
+    public IReadOnlyList<StateCounter> Counters { get; }
+
+    /// <summary>The number of trainable scalars.</summary>
+    public long ParameterCount => Parameters.Sum(parameter => (long)parameter.Length);
+
+    /// <summary>
+    /// Training mode (the default: dropout drops, batch norm uses batch statistics) or inference mode
+    /// (dropout passes through, batch norm uses its running statistics). Setting it sets every layer.
+    /// </summary>
+    public bool IsTraining
+    {
+        get => _isTraining;
+        set
+        {
+            _isTraining = value;
+            foreach (var layer in Layers)
+            {
+                layer.IsTraining = value;
+            }
+        }
+    }
+
+    /// <summary>The layer called <paramref name="name"/>.</summary>
+    public Layer this[string name] => Layers.FirstOrDefault(layer => layer.Name == name)
+        ?? throw new KeyNotFoundException($"{Name} has no layer '{name}'; its layers are {string.Join(", ", Layers.Select(layer => layer.Name))}.");
+
+    /// <summary>The output shape for a batch of <paramref name="batchSize"/> images: [N, classes].</summary>
+    public Shape OutputShape(int batchSize)
+    {
+        var shape = new Shape(batchSize, InputShape[0], InputShape[1], InputShape[2]);
+        foreach (var layer in Layers)
+        {
+            shape = layer.OutputShape(shape);
+        }
+        return shape;
+    }
+
+    /// <summary>Runs every layer in order on a batch of images [N, C, H, W] and returns the last layer's output (the logits).</summary>
+    public Tensor Forward(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var shape = images.Shape;
+        if (shape.Rank != 4 || shape.C != InputShape[0] || shape.H != InputShape[1] || shape.W != InputShape[2])
+        {
+            throw new ArgumentException(
+                $"{Name} expects images [N, {InputShape[0]}, {InputShape[1]}, {InputShape[2]}] but got {images.Describe()}.", nameof(images));
+        }
+        Tensor x = images;
+        foreach (Layer layer in Layers)
+        {
+            Tensor output = layer.Forward(x);
+            x = output;
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// Backpropagates dLoss/dLogits through every layer in reverse, adding to each parameter's gradient.
+    /// The first layer skips the gradient of the images, which nothing needs.
+    /// </summary>
+    public void Backward(Tensor outputGradient)
+    {
+        ArgumentNullException.ThrowIfNull(outputGradient);
+        Tensor? gradient = outputGradient;
+        for (int i = Layers.Count - 1; i >= 0; i--)
+        {
+            Layer layer = Layers[i];
+            Tensor? inputGradient = layer.Backward(gradient!, computeInputGradient: i > 0);
+            gradient = inputGradient;
+        }
+    }
+
+    /// <summary>Zeroes every parameter gradient (before accumulating the next batch's).</summary>
+    public void ZeroGradients()
+    {
+        foreach (var layer in Layers)
+        {
+            layer.ZeroGradients();
+        }
+    }
+
+    /// <summary>
+    /// Sets every parameter from its initializer with numbers drawn from <paramref name="seed"/> and its
+    /// name, resets batch norm's running statistics, and restarts every dropout stream: the same seed
+    /// gives the same model on every backend.
+    /// </summary>
+    public void Initialize(ulong seed)
+    {
+        foreach (var layer in Layers)
+        {
+            layer.Initialize(seed);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var layer in Layers)
+        {
+            layer.Dispose();
+        }
+    }
+
+    public override string ToString() => $"{Name} ({Layers.Count} layers, {ParameterCount:N0} parameters)";
+}
