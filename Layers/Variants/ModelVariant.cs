@@ -1,0 +1,86 @@
+using AlexNet.Backends;
+using AlexNet.Tensors;
+
+namespace AlexNet.Layers.Variants;
+
+/// <summary>
+/// One way to build AlexNet: its name, input size, recommended training settings, and the layer list
+/// (see the variant's own file, e.g. <see cref="AlexNetPaper"/>). <see cref="Build"/> makes an
+/// initialized <see cref="Sequential"/> for any number of classes on any backend.
+/// </summary>
+public sealed class ModelVariant
+{
+    private readonly Func<IBackend, int, ulong, IEnumerable<Layer>> _layers;
+
+    /// <summary>Describes a variant.</summary>
+    /// <param name="name">what the user types: <c>alexnet</c>, <c>keras-blog</c>, …</param>
+    /// <param name="description">one line on what the variant is</param>
+    /// <param name="inputShape">one image, [C, H, W]</param>
+    /// <param name="imageSize">the side of the square images that training crops of <paramref name="inputShape"/> are taken from (256 in the paper)</param>
+    /// <param name="defaults">the recommended training settings</param>
+    /// <param name="layers">builds the layers for (backend, classes, seed)</param>
+    public ModelVariant(string name, string description, Shape inputShape, int imageSize, TrainingDefaults defaults,
+        Func<IBackend, int, ulong, IEnumerable<Layer>> layers)
+    {
+        if (inputShape.Rank != 3 || imageSize < inputShape[1] || imageSize < inputShape[2])
+        {
+            throw new ArgumentException($"{name}: the input shape must be [C, H, W] no larger than the {imageSize}-pixel images, but is {inputShape}.");
+        }
+        Name = name;
+        Description = description;
+        InputShape = inputShape;
+        ImageSize = imageSize;
+        Defaults = defaults;
+        _layers = layers;
+    }
+
+    /// <summary>The name the command line selects it by.</summary>
+    public string Name { get; }
+
+    /// <summary>One line on what the variant is.</summary>
+    public string Description { get; }
+
+    /// <summary>One image, [C, H, W]: [3, 227, 227] or [3, 224, 224] for the full-size variants.</summary>
+    public Shape InputShape { get; }
+
+    /// <summary>
+    /// The side of the square images (shorter side resized to it, then centre-cropped) from which the
+    /// input-sized crops are cut: 256 for the full-size variants, as in the paper.
+    /// </summary>
+    public int ImageSize { get; }
+
+    /// <summary>The recommended training settings.</summary>
+    public TrainingDefaults Defaults { get; }
+
+    /// <summary>
+    /// Builds the network for <paramref name="classes"/> classes on <paramref name="backend"/> and
+    /// initializes it from <paramref name="seed"/> (the same seed gives the same weights on every
+    /// backend). The model starts in training mode.
+    /// </summary>
+    public Sequential Build(IBackend backend, int classes, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (classes < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(classes), classes, $"{Name}: a classifier needs at least 2 classes.");
+        }
+        var layers = new List<Layer>();
+        try
+        {
+            layers.AddRange(_layers(backend, classes, seed));
+            var model = new Sequential(Name, InputShape, layers);
+            model.Initialize(seed);
+            return model;
+        }
+        catch
+        {
+            foreach (var layer in layers)
+            {
+                layer.Dispose();
+            }
+            throw;
+        }
+    }
+
+    public override string ToString() => $"{Name}: {Description}";
+}
