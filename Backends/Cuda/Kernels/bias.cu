@@ -1,0 +1,32 @@
+// bias.cu: adding a per-channel bias, and its gradient, for convolutions and dense layers.
+//   forward:  y[n, c, s] += bias[c]                          y is [N, C, S] (S = OH·OW, or 1 for dense)
+//   backward: dBias[c] += Σ over n and s of dy[n, c, s]       (parameter gradient: accumulates)
+// Threads: forward, one element per thread (grid-stride); backward, one block of
+// REDUCTION_THREADS threads per channel, each thread summing a strided share of the N·S values
+// before a tree reduction in shared memory (no atomics, so the result is deterministic).
+// Mirrors the bias parts of Cpu/CpuBackend.Convolution.cs and Cpu/CpuBackend.Dense.cs.
+#include "common.cuh"
+
+extern "C" __global__ void bias_forward(const float* __restrict__ bias, int channels, int spatial, int n, float* __restrict__ y)
+{
+    GRID_STRIDE_LOOP(i, n) {
+        y[i] = y[i] + bias[(i / spatial) % channels];
+    }
+}
+
+// grid = channels blocks, block = REDUCTION_THREADS threads.
+extern "C" __global__ void bias_backward(const float* __restrict__ dy, int batch, int channels, int spatial, float* __restrict__ dBias)
+{
+    __shared__ float partial[REDUCTION_THREADS];
+    int c = blockIdx.x;
+    int count = batch * spatial;
+    float sum = 0.0f;
+    for (int k = threadIdx.x; k < count; k += blockDim.x) {
+        int n = k / spatial, s = k % spatial;
+        sum += dy[(n * channels + c) * spatial + s];
+    }
+    float total = block_sum(sum, partial);
+    if (threadIdx.x == 0) {
+        dBias[c] += total;
+    }
+}

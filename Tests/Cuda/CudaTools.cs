@@ -1,0 +1,36 @@
+using AlexNet.Backends.Cuda.Interop;
+
+namespace AlexNet.Tests.Cuda;
+
+/// <summary>
+/// The tools the CUDA tests need on a machine without a GPU. Where CI promises a tool
+/// (<c>ALEXNET_CI=1</c>: <c>.ci/run</c> installs NVRTC and g++), its absence fails the test;
+/// elsewhere the test is skipped with the reason.
+/// </summary>
+internal static class CudaTools
+{
+    public static bool InCi => Environment.GetEnvironmentVariable("ALEXNET_CI") == "1";
+
+    /// <summary>Fails (CI) or skips (elsewhere) unless NVRTC loads.</summary>
+    public static void RequireNvrtc()
+    {
+        if (!NativeLibraries.TryLoad(NativeLibraries.RtcSpec, out _, out string? error))
+        {
+            Require(false, $"NVRTC is not installed ({error})");
+        }
+    }
+
+    /// <summary>Fails under ALEXNET_CI=1, skips otherwise, when <paramref name="available"/> is false.</summary>
+    public static void Require(bool available, string reason)
+    {
+        if (available)
+        {
+            return;
+        }
+        if (InCi)
+        {
+            Assert.Fail($"ALEXNET_CI=1 promises this tool, but {reason}.");
+        }
+        Assert.Skip(reason);
+    }
+}
