@@ -14,12 +14,6 @@ namespace AlexNet.Training.Data;
 /// </summary>
 public sealed record Preprocessing(int StoredSize, int CropSize, double[] Mean, double[] PcaEigenvalues, double[] PcaEigenvectors)
 {
-    /// <summary>
-    /// The stored side for a network input of <paramref name="cropSize"/>: 256 for the full-size
-    /// networks (224 and 227 inputs, as in the paper), and the same 8/7 ratio for smaller inputs.
-    /// </summary>
-    public static int StoredSizeFor(int cropSize) => cropSize >= 224 ? Math.Max(256, cropSize) : (int)Math.Round(cropSize * 8.0 / 7.0);
-
     /// <summary>Measures the mean and the RGB covariance's eigen-decomposition over every pixel of <paramref name="train"/>.</summary>
     public static Preprocessing Measure(ImageSet train, int cropSize)
     {
