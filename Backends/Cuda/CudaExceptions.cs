@@ -73,11 +73,11 @@ public sealed class CudaUnavailableException : Exception
 
 }
 
-/// <summary>NVRTC could not compile a kernel file; the message holds NVRTC's full log.</summary>
+/// <summary>NVRTC (or, for the emulator, g++) could not compile kernel code; the message holds the compiler's full log.</summary>
 public sealed class KernelCompileException : Exception
 {
-    public KernelCompileException(string file, string options, string log)
-        : base($"NVRTC could not compile {file} ({options}):{Environment.NewLine}{log}")
+    public KernelCompileException(string compiler, string file, string options, string log)
+        : base($"{compiler} could not compile {file} ({options}):{Environment.NewLine}{log}")
     {
         Log = log;
     }

@@ -69,6 +69,25 @@ internal static class KernelCatalog
     /// <summary>Headers the kernel files include, given to NVRTC by name.</summary>
     public static readonly IReadOnlyList<string> Headers = ["common.cuh", "philox.cuh"];
 
+    /// <summary>
+    /// The kernels that combine values across a block with <c>block_sum</c> / <c>block_max</c>
+    /// (common.cuh): they call <c>__syncthreads</c>, must be launched with exactly
+    /// <see cref="CudaBackend.ReductionThreads"/> threads per block, and the emulator runs their
+    /// threads concurrently (it runs every other kernel's threads one after another).
+    /// </summary>
+    public static readonly IReadOnlySet<Kernel> Synchronizing = new HashSet<Kernel>
+    {
+        Kernel.BiasBackward,
+        Kernel.SoftmaxForward,
+        Kernel.SoftmaxCrossEntropyForward,
+        Kernel.SoftmaxCrossEntropyLoss,
+        Kernel.BatchnormStatistics,
+        Kernel.BatchnormBackwardReduce,
+    };
+
+    /// <summary>The emulator's own sources (<c>Kernels/emulation/</c>), compiled by g++ only.</summary>
+    public static readonly IReadOnlyList<string> EmulationSources = ["emulation/cuda_emulation.h", "emulation/launcher.cpp"];
+
     private static readonly string[] Names = Enum.GetValues<Kernel>().Select(ToSnakeCase).ToArray();
 
     /// <summary>The <c>extern "C"</c> entry point of a kernel, e.g. <c>relu_forward</c>.</summary>

@@ -102,7 +102,7 @@ internal static class KernelCompiler
             NvrtcResult compiled = Nvrtc.nvrtcCompileProgram(program, options.Length, optionPointers);
             if (compiled == NvrtcResult.CompilationFailed)
             {
-                throw new KernelCompileException(fileName, string.Join(' ', options), Log(program));
+                throw new KernelCompileException("NVRTC", fileName, string.Join(' ', options), Log(program));
             }
             Nvrtc.Check(compiled);
 

@@ -1,3 +1,5 @@
+using AlexNet.Backends.Cuda;
+using AlexNet.Backends.Cuda.Emulation;
 using AlexNet.Backends.Cuda.Interop;
 
 namespace AlexNet.Tests.Cuda;
@@ -19,6 +21,27 @@ internal static class CudaTools
             Require(false, $"NVRTC is not installed ({error})");
         }
     }
+
+    /// <summary>
+    /// The emulator library of the backend's kernels (built with g++ once per process, cached on disk);
+    /// fails (CI) or skips (elsewhere) when it cannot be built for want of a compiler.
+    /// </summary>
+    public static EmulatorLibrary RequireEmulator()
+    {
+        try
+        {
+            return EmulatorLibrary.ForBackend;
+        }
+        catch (CudaUnavailableException error)
+        {
+            Require(false, error.Message);
+            throw;
+        }
+    }
+
+    /// <summary>A fresh CUDA backend on an emulated device (cheap: the library is shared).</summary>
+    public static CudaBackend EmulatedBackend(long memoryLimit = long.MaxValue) =>
+        new(new EmulatedDevice(RequireEmulator(), memoryLimit));
 
     /// <summary>Fails under ALEXNET_CI=1, skips otherwise, when <paramref name="available"/> is false.</summary>
     public static void Require(bool available, string reason)

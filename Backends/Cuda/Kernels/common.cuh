@@ -22,7 +22,7 @@ __device__ inline float block_sum(float value, float* shared)
 {
     shared[threadIdx.x] = value;
     __syncthreads();
-    for (int half = REDUCTION_THREADS / 2; half > 0; half /= 2) {
+    for (unsigned int half = REDUCTION_THREADS / 2; half > 0; half /= 2) {
         if (threadIdx.x < half) {
             shared[threadIdx.x] += shared[threadIdx.x + half];
         }
@@ -38,7 +38,7 @@ __device__ inline float block_max(float value, float* shared)
 {
     shared[threadIdx.x] = value;
     __syncthreads();
-    for (int half = REDUCTION_THREADS / 2; half > 0; half /= 2) {
+    for (unsigned int half = REDUCTION_THREADS / 2; half > 0; half /= 2) {
         if (threadIdx.x < half) {
             shared[threadIdx.x] = fmaxf(shared[threadIdx.x], shared[threadIdx.x + half]);
         }

@@ -1,8 +1,9 @@
 // optimizers.cu: the parameter updates, one element per thread (grid-stride).
 //   sgd_momentum_update (the 2012 paper, section 5):
 //       v = momentum·v − weightDecay·lr·w − lr·g;   w = w + v
-//   adam_update (Kingma & Ba, as Keras computes it), with c1 = 1 − β1^t and c2 = 1 − β2^t from the host:
-//       m = β1·m + (1 − β1)·g;   v = β2·v + (1 − β2)·g²;   w = w − lr·(m/c1)/(√(v/c2) + ε)
+//   adam_update (Kingma & Ba, as Keras computes it), with the bias corrections from the host,
+//   r1 = 1/(1 − β1^t) and r2 = 1/(1 − β2^t):
+//       m = β1·m + (1 − β1)·g;   v = β2·v + (1 − β2)·g²;   w = w − lr·(m·r1)/(√(v·r2) + ε)
 // Mirrors Cpu/CpuBackend.Optimizers.cs.
 #include "common.cuh"
 
@@ -18,7 +19,7 @@ extern "C" __global__ void sgd_momentum_update(const float* __restrict__ gradien
 }
 
 extern "C" __global__ void adam_update(const float* __restrict__ gradient, float learningRate, float beta1, float beta2, float epsilon,
-                                       float correction1, float correction2, int n,
+                                       float inverseCorrection1, float inverseCorrection2, int n,
                                        float* __restrict__ m, float* __restrict__ v, float* __restrict__ parameter)
 {
     GRID_STRIDE_LOOP(i, n) {
@@ -27,6 +28,6 @@ extern "C" __global__ void adam_update(const float* __restrict__ gradient, float
         float second = beta2 * v[i] + (1.0f - beta2) * g * g;
         m[i] = first;
         v[i] = second;
-        parameter[i] = parameter[i] - learningRate * (first / correction1) / (sqrtf(second / correction2) + epsilon);
+        parameter[i] = parameter[i] - learningRate * (first * inverseCorrection1) / (sqrtf(second * inverseCorrection2) + epsilon);
     }
 }

@@ -40,6 +40,9 @@ extern "C" __global__ void softmax_forward(const float* __restrict__ logits, int
 {
     __shared__ float shared[REDUCTION_THREADS];
     long long row = blockIdx.x;
+    if (row >= rows) {
+        return;
+    }
     float rowMax;
     softmax_row(logits + row * classes, classes, probabilities + row * classes, shared, &rowMax);
 }
@@ -51,6 +54,9 @@ extern "C" __global__ void softmax_cross_entropy_forward(const float* __restrict
 {
     __shared__ float shared[REDUCTION_THREADS];
     long long row = blockIdx.x;
+    if (row >= rows) {
+        return;
+    }
     const float* z = logits + row * classes;
     float rowMax;
     float logSum = softmax_row(z, classes, probabilities + row * classes, shared, &rowMax);

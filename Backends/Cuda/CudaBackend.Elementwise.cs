@@ -1,0 +1,31 @@
+using AlexNet.Tensors;
+
+namespace AlexNet.Backends.Cuda;
+
+// Fill and Copy are memory operations the driver does itself (cuMemsetD32Async, cuMemcpyDtoDAsync);
+// Scale and Axpy are the kernels of Kernels/elementwise.cu. Mirrors Cpu/CpuBackend.Elementwise.cs.
+public sealed partial class CudaBackend
+{
+    public void Fill(float value, Tensor y) =>
+        _device.Fill(Address(y, nameof(Fill)), BitConverter.SingleToUInt32Bits(value), y.Length);
+
+    public void Copy(Tensor x, Tensor y)
+    {
+        var source = Address(x, nameof(Copy));
+        var destination = Address(y, nameof(Copy));
+        ExpectLength(nameof(Copy), nameof(y), y, x.Length);
+        if (source != destination)
+        {
+            _device.CopyOnDevice(source, destination, x.Length);
+        }
+    }
+
+    public void Scale(float alpha, Tensor y) =>
+        LaunchElements(Kernel.Scale, y.Length, alpha, y.Length, Address(y, nameof(Scale)));
+
+    public void Axpy(float alpha, Tensor x, Tensor y)
+    {
+        ExpectLength(nameof(Axpy), nameof(y), y, x.Length);
+        LaunchElements(Kernel.Axpy, x.Length, Address(x, nameof(Axpy)), alpha, x.Length, Address(y, nameof(Axpy)));
+    }
+}

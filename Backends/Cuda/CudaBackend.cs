@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using AlexNet.Backends.Cuda.Emulation;
+using AlexNet.Tensors;
+
+namespace AlexNet.Backends.Cuda;
+
+/// <summary>
+/// The CUDA backend: every <see cref="IBackend"/> op as CUDA C kernels (<c>Cuda/Kernels/*.cu</c>,
+/// compiled at run time by NVRTC) and cuBLAS GEMMs, queued in order on one stream of one GPU.
+/// Tensors live in device memory from a caching allocator; values cross to and from the host only
+/// through <see cref="Upload"/> and <see cref="Download"/>, which <see cref="Transfers"/> counts —
+/// no op copies anything between host and device, and nothing falls back to the CPU.
+/// <para>
+/// One partial file per op family mirrors the CPU backend's (<c>CudaBackend.Lrn.cs</c> ↔
+/// <c>Cpu/CpuBackend.Lrn.cs</c> ↔ <c>Kernels/lrn.cu</c>). The same code runs on a real GPU
+/// (<see cref="Create"/>) and on the CPU emulation of one (<see cref="CreateEmulated"/>).
+/// </para>
+/// </summary>
+public sealed partial class CudaBackend : IBackend
+{
+    /// <summary>Threads per block of the kernels that reduce across a block; REDUCTION_THREADS in common.cuh.</summary>
+    internal const int ReductionThreads = 256;
+
+    /// <summary>Threads per block of the elementwise (grid-stride) kernels.</summary>
+    private const int ElementThreads = 256;
+
+    /// <summary>Grid-stride kernels get at most this many blocks per multiprocessor; more would only queue.</summary>
+    private const int BlocksPerMultiprocessor = 32;
+
+    private readonly ICudaDevice _device;
+    private readonly CachingAllocator _allocator;
+    private bool _disposed;
+
+    internal CudaBackend(ICudaDevice device)
+    {
+        _device = device;
+        _allocator = new CachingAllocator(device);
+    }
+
+    /// <summary>
+    /// The backend on CUDA device <paramref name="deviceOrdinal"/>. Without a usable GPU (no driver,
+    /// no device, a driver too old, no NVRTC or cuBLAS) it throws <see cref="CudaUnavailableException"/>
+    /// with a one-line reason.
+    /// </summary>
+    public static CudaBackend Create(int deviceOrdinal = 0) => new(DriverDevice.Open(deviceOrdinal));
+
+    /// <summary>
+    /// The backend on an emulated GPU: the same kernels compiled for the CPU by g++ (built once and
+    /// cached) and a reference GEMM. Slow, but it runs this backend's code unchanged anywhere g++ is.
+    /// </summary>
+    public static CudaBackend CreateEmulated() => new(new EmulatedDevice(EmulatorLibrary.ForBackend));
+
+    /// <summary><c>cuda:0 (NVIDIA H100 80GB HBM3)</c>, or <c>cuda-emulated</c>.</summary>
+    public string Name => _device.Name;
+
+    /// <summary>The device and the versions of the driver, NVRTC and cuBLAS (for a real GPU), one line.</summary>
+    public string Description => _device is DriverDevice real ? real.Describe() : $"{Name} (the CUDA kernels compiled for the CPU by g++)";
+
+    /// <summary>A debug counter of the host↔device copies made (only <see cref="Upload"/> and <see cref="Download"/> make any).</summary>
+    public TransferCounter Transfers { get; } = new();
+
+    /// <summary>Device memory held by live tensors and scratch space, in bytes.</summary>
+    public long BytesInUse => _allocator.BytesInUse;
+
+    /// <summary>Device memory freed by tensors and kept for reuse, in bytes.</summary>
+    public long BytesCached => _allocator.BytesCached;
+
+    internal ICudaDevice Device => _device;
+
+    public Tensor Allocate(Shape shape, string? name = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var pointer = _allocator.Rent((long)shape.Length * sizeof(float), out _);
+        _device.Fill(pointer, 0, shape.Length);
+        return new Tensor(shape, new CudaBuffer(this, _allocator, pointer, shape.Length), name);
+    }
+
+    public void Upload(ReadOnlySpan<float> source, Tensor destination)
+    {
+        var pointer = Address(destination, nameof(Upload));
+        if (source.Length != destination.Length)
+        {
+            throw new ArgumentException($"Upload: {source.Length} values do not fit {destination.Describe()} of {destination.Length} elements.", nameof(source));
+        }
+        _device.CopyToDevice(source, pointer);
+        Transfers.AddUpload(source.Length);
+    }
+
+    public void Download(Tensor source, Span<float> destination)
+    {
+        var pointer = Address(source, nameof(Download));
+        if (destination.Length != source.Length)
+        {
+            throw new ArgumentException($"Download: {source.Describe()} has {source.Length} elements, not {destination.Length}.", nameof(destination));
+        }
+        _device.CopyToHost(pointer, destination);
+        Transfers.AddDownload(destination.Length);
+    }
+
+    public void Synchronize() => _device.Synchronize();
+
+    /// <summary>Frees all device memory (tensors still alive included) and the device's resources.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        try
+        {
+            _device.Synchronize();
+        }
+        finally
+        {
+            _allocator.Dispose();
+            _device.Dispose();
+        }
+    }
+
+    public override string ToString() => Name;
+
+    // ----- Helpers shared by the op files ---------------------------------------------------
+
+    /// <summary>The device address of a tensor, after checking that it lives on this backend.</summary>
+    private DevicePointer Address(Tensor tensor, string operation)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (tensor.Buffer is not CudaBuffer buffer || !ReferenceEquals(buffer.Device, this))
+        {
+            throw new ArgumentException($"{operation}: {tensor.Describe()} does not live on {Name}; move it with Download/Upload.");
+        }
+        if (tensor.IsDisposed)
+        {
+            throw new ObjectDisposedException(tensor.Describe(), $"{operation}: {tensor.Describe()} has been disposed.");
+        }
+        return buffer.Pointer;
+    }
+
+    /// <summary>
+    /// Launches a grid-stride kernel over <paramref name="count"/> items: enough blocks of
+    /// <see cref="ElementThreads"/> to give each item a thread, capped at
+    /// <see cref="BlocksPerMultiprocessor"/> per multiprocessor (the loop covers the rest).
+    /// </summary>
+    private void LaunchElements(Kernel kernel, long count, params ReadOnlySpan<KernelArgument> arguments)
+    {
+        Debug.Assert(!KernelCatalog.Synchronizing.Contains(kernel), $"{kernel} reduces across a block; use LaunchBlocks.");
+        if (count == 0)
+        {
+            return;
+        }
+        long blocks = Math.Min((count + ElementThreads - 1) / ElementThreads, (long)_device.MultiprocessorCount * BlocksPerMultiprocessor);
+        if (count + (blocks * ElementThreads) > int.MaxValue)
+        {
+            throw new NotSupportedException($"{KernelCatalog.EntryName(kernel)}: {count} elements are more than the kernels' 32-bit indices reach.");
+        }
+        _device.Launch(kernel, new Dim3((uint)blocks), new Dim3(ElementThreads), arguments);
+    }
+
+    /// <summary>Launches a block-reduction kernel: <paramref name="blocks"/> blocks (one per row or channel) of <see cref="ReductionThreads"/>.</summary>
+    private void LaunchBlocks(Kernel kernel, int blocks, params ReadOnlySpan<KernelArgument> arguments)
+    {
+        Debug.Assert(KernelCatalog.Synchronizing.Contains(kernel), $"{kernel} is elementwise; use LaunchElements.");
+        if (blocks > 0)
+        {
+            _device.Launch(kernel, new Dim3((uint)blocks), new Dim3(ReductionThreads), arguments);
+        }
+    }
+
+    /// <summary>Temporary device memory for one op, handed back to the cache when disposed (safe at once: one stream).</summary>
+    private Workspace Scratch(long floats) => new(_allocator, _allocator.Rent(Math.Max(1, floats) * sizeof(float), out _));
+
+    private readonly struct Workspace(CachingAllocator allocator, DevicePointer pointer) : IDisposable
+    {
+        public DevicePointer Pointer { get; } = pointer;
+
+        public void Dispose() => allocator.Return(Pointer);
+    }
+
+    private static void ExpectShape(string operation, string parameter, Tensor tensor, Shape expected)
+    {
+        if (tensor.Shape != expected)
+        {
+            throw new ArgumentException($"{operation}: {parameter} is {tensor.Describe()}, expected shape {expected}.", parameter);
+        }
+    }
+
+    private static void ExpectLength(string operation, string parameter, Tensor tensor, long length)
+    {
+        if (tensor.Length != length)
+        {
+            throw new ArgumentException($"{operation}: {parameter} is {tensor.Describe()} with {tensor.Length} elements, expected {length}.", parameter);
+        }
+    }
+
+    private static void ExpectRank(string operation, string parameter, Tensor tensor, int rank)
+    {
+        if (tensor.Shape.Rank != rank)
+        {
+            throw new ArgumentException($"{operation}: {parameter} is {tensor.Describe()}, expected {rank} dimensions.", parameter);
+        }
+    }
+}
+
+/// <summary>Counts the copies between host and device memory, for tests and profiling.</summary>
+public sealed class TransferCounter
+{
+    private long _uploads, _downloads, _uploadedValues, _downloadedValues;
+
+    /// <summary>Host → device copies.</summary>
+    public long Uploads => Interlocked.Read(ref _uploads);
+
+    /// <summary>Device → host copies.</summary>
+    public long Downloads => Interlocked.Read(ref _downloads);
+
+    /// <summary>Floats copied host → device.</summary>
+    public long UploadedValues => Interlocked.Read(ref _uploadedValues);
+
+    /// <summary>Floats copied device → host.</summary>
+    public long DownloadedValues => Interlocked.Read(ref _downloadedValues);
+
+    /// <summary>Starts counting from zero.</summary>
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _uploads, 0);
+        Interlocked.Exchange(ref _downloads, 0);
+        Interlocked.Exchange(ref _uploadedValues, 0);
+        Interlocked.Exchange(ref _downloadedValues, 0);
+    }
+
+    public override string ToString() => $"{Uploads} uploads ({UploadedValues} values), {Downloads} downloads ({DownloadedValues} values)";
+
+    internal void AddUpload(long values)
+    {
+        Interlocked.Increment(ref _uploads);
+        Interlocked.Add(ref _uploadedValues, values);
+    }
+
+    internal void AddDownload(long values)
+    {
+        Interlocked.Increment(ref _downloads);
+        Interlocked.Add(ref _downloadedValues, values);
+    }
+}
