@@ -8,6 +8,15 @@ namespace AlexNet.Backends;
 public readonly record struct Convolution(int Stride = 1, int Padding = 0, int Groups = 1)
 {
     /// <summary>
+    /// Stride 1, no padding, one group. Without this constructor <c>new Convolution()</c> would be the
+    /// all-zero struct (stride 0), not the primary constructor's defaults.
+    /// </summary>
+    public Convolution()
+        : this(1, 0, 1)
+    {
+    }
+
+    /// <summary>
     /// Output size along one axis: (W − F + 2P) / S + 1, rounded down. AlexNet's conv1:
     /// (227 − 11 + 0) / 4 + 1 = 55.
     /// </summary>
