@@ -51,36 +51,56 @@ public static class HostRandom
     public static void FillUniform(Memory<float> values, float low, float high, ulong seed, ulong stream) =>
         ForEachChunk(values, (chunk, start) =>
         {
+            var span = chunk.Span;
             float width = high - low;
-            ForEachBlock(chunk.Span, start, seed, stream, (words, block) =>
+            Span<float> block = stackalloc float[4];
+            for (int i = 0; i < span.Length; i += 4)
             {
-                for (int w = 0; w < block.Length; w++)
-                {
-                    block[w] = low + (width * Philox.ToUniform(words[w]));
-                }
-            });
+                var (x0, x1, x2, x3) = Block(start + i, seed, stream);
+                block[0] = low + (width * Philox.ToUniform(x0));
+                block[1] = low + (width * Philox.ToUniform(x1));
+                block[2] = low + (width * Philox.ToUniform(x2));
+                block[3] = low + (width * Philox.ToUniform(x3));
+                block[..Math.Min(4, span.Length - i)].CopyTo(span[i..]);
+            }
         });
 
     /// <summary>Fills <paramref name="values"/> with normal numbers of the given mean and standard deviation.</summary>
     public static void FillNormal(Memory<float> values, float mean, float std, ulong seed, ulong stream) =>
         ForEachChunk(values, (chunk, start) =>
         {
-            ForEachBlock(chunk.Span, start, seed, stream, (words, block) =>
+            var span = chunk.Span;
+            Span<float> block = stackalloc float[4];
+            for (int i = 0; i < span.Length; i += 4)
             {
-                for (int w = 0; w < block.Length; w++)
-                {
-                    int first = w & ~1;
-                    // 1 − u lies in (0, 1], so the logarithm is finite.
-                    double radius = Math.Sqrt(-2.0 * Math.Log(1.0 - Philox.ToUniform(words[first])));
-                    double angle = 2.0 * Math.PI * Philox.ToUniform(words[first + 1]);
-                    double z = (w & 1) == 0 ? radius * Math.Cos(angle) : radius * Math.Sin(angle);
-                    block[w] = (float)(mean + (std * z));
-                }
-            });
+                var (x0, x1, x2, x3) = Block(start + i, seed, stream);
+                var (z0, z1) = BoxMuller(x0, x1);
+                var (z2, z3) = BoxMuller(x2, x3);
+                block[0] = (float)(mean + (std * z0));
+                block[1] = (float)(mean + (std * z1));
+                block[2] = (float)(mean + (std * z2));
+                block[3] = (float)(mean + (std * z3));
+                block[..Math.Min(4, span.Length - i)].CopyTo(span[i..]);
+            }
         });
 
-    private delegate void BlockAction(ReadOnlySpan<uint> words, Span<float> block);
+    // Two independent standard normal numbers from two uniform words.
+    private static (double, double) BoxMuller(uint first, uint second)
+    {
+        // 1 − u lies in (0, 1], so the logarithm is finite.
+        double radius = Math.Sqrt(-2.0 * Math.Log(1.0 - Philox.ToUniform(first)));
+        var (sin, cos) = Math.SinCos(2.0 * Math.PI * Philox.ToUniform(second));
+        return (radius * cos, radius * sin);
+    }
 
+    // The four words of the Philox block that holds element `index` (a multiple of 4).
+    private static (uint, uint, uint, uint) Block(long index, ulong seed, ulong stream)
+    {
+        ulong q = (ulong)index >> 2;
+        return Philox.Generate(((uint)q, (uint)(q >> 32), (uint)stream, (uint)(stream >> 32)), ((uint)seed, (uint)(seed >> 32)));
+    }
+
+    // Runs `fill` on chunks of ChunkLength elements (a multiple of 4) in parallel, passing each chunk's start index.
     private static void ForEachChunk(Memory<float> values, Action<Memory<float>, long> fill)
     {
         int chunks = (values.Length + ChunkLength - 1) / ChunkLength;
@@ -94,23 +114,5 @@ public static class HostRandom
             int start = c * ChunkLength;
             fill(values.Slice(start, Math.Min(ChunkLength, values.Length - start)), start);
         });
-    }
-
-    // Calls `action` once per Philox block with the block's four words and the (up to four) elements
-    // it covers; `start` is the index of span[0] in the whole tensor, a multiple of 4.
-    private static void ForEachBlock(Span<float> span, long start, ulong seed, ulong stream, BlockAction action)
-    {
-        var key = ((uint)seed, (uint)(seed >> 32));
-        Span<uint> words = stackalloc uint[4];
-        for (int i = 0; i < span.Length; i += 4)
-        {
-            ulong q = (ulong)(start + i) >> 2;
-            var (x0, x1, x2, x3) = Philox.Generate(((uint)q, (uint)(q >> 32), (uint)stream, (uint)(stream >> 32)), key);
-            words[0] = x0;
-            words[1] = x1;
-            words[2] = x2;
-            words[3] = x3;
-            action(words, span.Slice(i, Math.Min(4, span.Length - i)));
-        }
     }
 }
