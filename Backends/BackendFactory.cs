@@ -1,0 +1,36 @@
+using AlexNet.Backends.Cpu;
+
+namespace AlexNet.Backends;
+
+/// <summary>
+/// Maps a backend's name, as given on the command line (<c>--backend cpu</c>), to a new instance.
+/// The one place that knows every backend: layers and the app receive an <see cref="IBackend"/> and
+/// never choose one themselves, and there is no global "current backend".
+/// </summary>
+public static class BackendFactory
+{
+    /// <summary>The names <see cref="Create"/> accepts.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["cpu", "cuda"];
+
+    /// <summary>Creates the backend called <paramref name="name"/> (case-insensitive). The caller disposes it.</summary>
+    /// <exception cref="ArgumentException">The name is not one of <see cref="Names"/>.</exception>
+    /// <exception cref="NotSupportedException">The backend exists by name but cannot run in this build or on this machine.</exception>
+    public static IBackend Create(string name, BackendOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        options ??= new BackendOptions();
+        return name.Trim().ToLowerInvariant() switch
+        {
+            "cpu" => new CpuBackend(new CpuBackendOptions { Threads = options.Threads }),
+            "cuda" => throw new NotSupportedException("The CUDA backend is not part of this build yet; use --backend cpu."),
+            _ => throw new ArgumentException($"Unknown backend '{name}'; expected one of: {string.Join(", ", Names)}.", nameof(name)),
+        };
+    }
+}
+
+/// <summary>Settings every backend understands; each backend ignores what does not apply to it.</summary>
+public sealed record BackendOptions
+{
+    /// <summary>CPU worker threads; 0 (the default) means one per logical processor.</summary>
+    public int Threads { get; init; }
+}

@@ -1,0 +1,433 @@
+using AlexNet.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace AlexNet.Backends.Cpu;
+
+// Convolution as im2col + GEMM (Caffe's way, also Chellapilla et al. 2006):
+//   forward        columns = im2col(x[n])                   [C·KH·KW, OH·OW]
+//                  y[n, group] = weight[group] · columns[group] (+ bias)
+//   backward-data  dColumns[group] = weight[group]ᵀ · dy[n, group];  dx[n] = col2im(dColumns)
+//   backward-filter dWeight[group] += dy[n, group] · columns[group]ᵀ, summed over n
+// With groups, a group's input channels are a contiguous band of the columns' rows, and its
+// filters a contiguous band of the weights' rows, so each group is one GEMM on sub-matrices.
+// Images are spread over threads (each with its own columns workspace); a batch smaller than the
+// thread count goes one image at a time with the threads inside im2col and GEMM instead.
+public sealed partial class CpuBackend
+{
+    /// <summary>A checked convolution geometry: input, filters, output sizes and the sliding rule.</summary>
+    private readonly record struct ConvolutionGeometry(
+        int N, int C, int H, int W, int O, int KH, int KW, int OH, int OW, int Stride, int Padding, int Groups)
+    {
+        public int ChannelsPerGroup => C / Groups;
+
+        public int FiltersPerGroup => O / Groups;
+
+        /// <summary>Rows of one image's columns: every (channel, kernel row, kernel column).</summary>
+        public int ColumnRows => C * KH * KW;
+
+        /// <summary>Rows of one group's band of the columns, and the length of one filter.</summary>
+        public int GroupColumnRows => ChannelsPerGroup * KH * KW;
+
+        /// <summary>Columns of the columns matrix: one per output pixel.</summary>
+        public int OutputPixels => OH * OW;
+
+        public Shape XShape => new(N, C, H, W);
+
+        public Shape WeightShape => new(O, ChannelsPerGroup, KH, KW);
+
+        public Shape YShape => new(N, O, OH, OW);
+
+        /// <summary>A 1×1 kernel with stride 1 and no padding reads x as it is: the columns are the image itself.</summary>
+        public bool ColumnsAreImage => KH == 1 && KW == 1 && Stride == 1 && Padding == 0;
+    }
+
+    /// <summary>Checks the input and weight shapes against the convolution and derives the output size.</summary>
+    private static ConvolutionGeometry Geometry(Tensor x, string xName, Shape weight, Convolution convolution, string op)
+    {
+        convolution.Validate();
+        ExpectRank(x, xName, 4, op);
+        if (weight.Rank != 4)
+        {
+            throw new ArgumentException($"{op}: the weights have shape {weight}, expected [O, C/groups, KH, KW].");
+        }
+        var s = x.Shape;
+        int groups = convolution.Groups;
+        if (weight.C * groups != s.C || weight.N % groups != 0)
+        {
+            throw new ArgumentException(
+                $"{op}: {xName} is {x.Describe()} and the weights have shape {weight}; with {groups} group(s) the weights must be " +
+                $"[O, {s.C}/{groups}, KH, KW] with O divisible by {groups}.");
+        }
+        int oh, ow;
+        try
+        {
+            oh = convolution.OutputSize(s.H, weight.H);
+            ow = convolution.OutputSize(s.W, weight.W);
+        }
+        catch (ArgumentException error)
+        {
+            throw new ArgumentException($"{op}: {xName} is {x.Describe()} with weights {weight}: {error.Message}", error);
+        }
+        return new ConvolutionGeometry(s.N, s.C, s.H, s.W, weight.N, weight.H, weight.W, oh, ow, convolution.Stride, convolution.Padding, groups);
+    }
+
+    // ----- im2col and col2im ----------------------------------------------------------------
+
+    public unsafe void Im2Col(Tensor x, int kernelHeight, int kernelWidth, Convolution convolution, Tensor columns)
+    {
+        float* px = Data(x, nameof(x));
+        float* pColumns = Data(columns, nameof(columns));
+        var g = Geometry(x, nameof(x), KernelOnly(x, kernelHeight, kernelWidth), convolution with { Groups = 1 }, nameof(Im2Col));
+        ExpectShape(columns, nameof(columns), new Shape(g.N, g.ColumnRows, g.OutputPixels));
+        ExpectDistinct(columns, nameof(columns), x, nameof(x));
+        ParallelFor(g.N * g.C, item =>
+        {
+            int n = item / g.C, c = item % g.C;
+            Im2ColChannels(px + ((long)n * g.C * g.H * g.W), c, c + 1, g, pColumns + ((long)n * g.ColumnRows * g.OutputPixels));
+        });
+    }
+
+    public unsafe void Col2Im(Tensor columns, int kernelHeight, int kernelWidth, Convolution convolution, Tensor x)
+    {
+        float* pColumns = Data(columns, nameof(columns));
+        float* px = Data(x, nameof(x));
+        var g = Geometry(x, nameof(x), KernelOnly(x, kernelHeight, kernelWidth), convolution with { Groups = 1 }, nameof(Col2Im));
+        ExpectShape(columns, nameof(columns), new Shape(g.N, g.ColumnRows, g.OutputPixels));
+        ExpectDistinct(x, nameof(x), columns, nameof(columns));
+        ParallelFor(g.N * g.C, item =>
+        {
+            int n = item / g.C, c = item % g.C;
+            Col2ImChannels(pColumns + ((long)n * g.ColumnRows * g.OutputPixels), c, c + 1, g, px + ((long)n * g.C * g.H * g.W));
+        });
+    }
+
+    /// <summary>The weight shape of a one-filter convolution with this kernel: lets im2col reuse the geometry checks.</summary>
+    private static Shape KernelOnly(Tensor x, int kernelHeight, int kernelWidth)
+    {
+        if (kernelHeight < 1 || kernelWidth < 1)
+        {
+            throw new ArgumentException($"The kernel must be at least 1×1, but it is {kernelHeight}×{kernelWidth}.");
+        }
+        return new Shape(1, x.Shape.Rank == 4 ? x.Shape.C : 1, kernelHeight, kernelWidth);
+    }
+
+    /// <summary>
+    /// im2col of channels c0 … c1−1 of one image (x points at the image, columns at its matrix):
+    /// row (c·KH + i)·KW + j, column oh·OW + ow = x[c, oh·S − P + i, ow·S − P + j], or 0 in the padding.
+    /// </summary>
+    private static unsafe void Im2ColChannels(float* x, int c0, int c1, in ConvolutionGeometry g, float* columns)
+    {
+        for (int c = c0; c < c1; c++)
+        {
+            float* plane = x + ((long)c * g.H * g.W);
+            for (int i = 0; i < g.KH; i++)
+            {
+                for (int j = 0; j < g.KW; j++)
+                {
+                    float* row = columns + ((long)((((c * g.KH) + i) * g.KW) + j) * g.OutputPixels);
+                    // Output columns whose input column ow·S − P + j lies inside the image.
+                    var (owStart, owEnd) = ValidOutputRange(j, g.Stride, g.Padding, g.W, g.OW);
+                    for (int oh = 0; oh < g.OH; oh++)
+                    {
+                        float* target = row + ((long)oh * g.OW);
+                        int ih = (oh * g.Stride) - g.Padding + i;
+                        if (ih < 0 || ih >= g.H || owStart >= owEnd)
+                        {
+                            new Span<float>(target, g.OW).Clear();
+                            continue;
+                        }
+                        new Span<float>(target, owStart).Clear();
+                        new Span<float>(target + owEnd, g.OW - owEnd).Clear();
+                        float* source = plane + ((long)ih * g.W) - g.Padding + j;
+                        if (g.Stride == 1)
+                        {
+                            new ReadOnlySpan<float>(source + owStart, owEnd - owStart).CopyTo(new Span<float>(target + owStart, owEnd - owStart));
+                        }
+                        else
+                        {
+                            for (int ow = owStart; ow < owEnd; ow++)
+                            {
+                                target[ow] = source[ow * g.Stride];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// col2im of channels c0 … c1−1 of one image, the adjoint of <see cref="Im2ColChannels"/>: each
+    /// pixel receives the sum of the column entries copied from it. Overwrites those channels of x.
+    /// </summary>
+    private static unsafe void Col2ImChannels(float* columns, int c0, int c1, in ConvolutionGeometry g, float* x)
+    {
+        for (int c = c0; c < c1; c++)
+        {
+            float* plane = x + ((long)c * g.H * g.W);
+            new Span<float>(plane, g.H * g.W).Clear();
+            for (int i = 0; i < g.KH; i++)
+            {
+                for (int j = 0; j < g.KW; j++)
+                {
+                    float* row = columns + ((long)((((c * g.KH) + i) * g.KW) + j) * g.OutputPixels);
+                    var (owStart, owEnd) = ValidOutputRange(j, g.Stride, g.Padding, g.W, g.OW);
+                    for (int oh = 0; oh < g.OH; oh++)
+                    {
+                        int ih = (oh * g.Stride) - g.Padding + i;
+                        if (ih < 0 || ih >= g.H || owStart >= owEnd)
+                        {
+                            continue;
+                        }
+                        float* source = row + ((long)oh * g.OW);
+                        float* target = plane + ((long)ih * g.W) - g.Padding + j;
+                        if (g.Stride == 1)
+                        {
+                            var sum = new Span<float>(target + owStart, owEnd - owStart);
+                            TensorPrimitives.Add(sum, new ReadOnlySpan<float>(source + owStart, owEnd - owStart), sum);
+                        }
+                        else
+                        {
+                            for (int ow = owStart; ow < owEnd; ow++)
+                            {
+                                target[ow * g.Stride] += source[ow];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The output positions owStart … owEnd−1 whose input position ow·S − P + j falls inside 0 … W−1
+    /// (the rest read padding).
+    /// </summary>
+    private static (int Start, int End) ValidOutputRange(int j, int stride, int padding, int width, int outputWidth)
+    {
+        // ow·S − P + j ≥ 0      ⟺ ow ≥ ⌈(P − j) / S⌉
+        // ow·S − P + j ≤ W − 1  ⟺ ow ≤ ⌊(W − 1 + P − j) / S⌋
+        int start = padding - j <= 0 ? 0 : (padding - j + stride - 1) / stride;
+        int last = width - 1 + padding - j;
+        int end = last < 0 ? 0 : Math.Min(outputWidth, (last / stride) + 1);
+        return (Math.Min(start, end), end);
+    }
+
+    // ----- The convolution ops ----------------------------------------------------------------
+
+    public unsafe void Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y)
+    {
+        float* px = Data(x, nameof(x));
+        float* pWeight = Data(weight, nameof(weight));
+        float* pBias = bias is null ? null : Data(bias, nameof(bias));
+        float* py = Data(y, nameof(y));
+        var g = Geometry(x, nameof(x), weight.Shape, convolution, nameof(Conv2dForward));
+        if (bias is not null)
+        {
+            ExpectShape(bias, nameof(bias), new Shape(g.O));
+        }
+        ExpectShape(y, nameof(y), g.YShape);
+        ExpectDistinct(y, nameof(y), x, nameof(x));
+        ExpectDistinct(y, nameof(y), weight, nameof(weight));
+
+        long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
+        ForEachImage(g.N, g.ColumnsAreImage ? 0 : (long)g.ColumnRows * g.OutputPixels, (n, workspace, parallel) =>
+        {
+            float* image = px + (n * imageLength);
+            float* output = py + (n * outputLength);
+            float* columns = g.ColumnsAreImage ? image : workspace;
+            if (!g.ColumnsAreImage)
+            {
+                Im2Col(image, g, columns, parallel);
+            }
+            // Each output plane starts at its bias; the GEMM then adds weight · columns (beta = 1).
+            if (pBias != null)
+            {
+                for (int o = 0; o < g.O; o++)
+                {
+                    new Span<float>(output + ((long)o * g.OutputPixels), g.OutputPixels).Fill(pBias[o]);
+                }
+            }
+            for (int group = 0; group < g.Groups; group++)
+            {
+                // y[group]: [O/groups, OH·OW] = weight[group]: [O/groups, C/groups·KH·KW] · columns[group]: [C/groups·KH·KW, OH·OW]
+                _gemm.Multiply(false, false, g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f,
+                    pWeight + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows,
+                    columns + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels,
+                    pBias != null ? 1f : 0f,
+                    output + ((long)group * g.FiltersPerGroup * g.OutputPixels), g.OutputPixels,
+                    parallel);
+            }
+        });
+    }
+
+    public unsafe void Conv2dBackwardData(Tensor dy, Tensor weight, Convolution convolution, Tensor dx)
+    {
+        float* pdy = Data(dy, nameof(dy));
+        float* pWeight = Data(weight, nameof(weight));
+        float* pdx = Data(dx, nameof(dx));
+        var g = Geometry(dx, nameof(dx), weight.Shape, convolution, nameof(Conv2dBackwardData));
+        ExpectShape(dy, nameof(dy), g.YShape);
+        ExpectDistinct(dx, nameof(dx), dy, nameof(dy));
+        ExpectDistinct(dx, nameof(dx), weight, nameof(weight));
+
+        long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
+        ForEachImage(g.N, g.ColumnsAreImage ? 0 : (long)g.ColumnRows * g.OutputPixels, (n, workspace, parallel) =>
+        {
+            float* image = pdx + (n * imageLength);
+            float* gradient = pdy + (n * outputLength);
+            // For a 1×1 kernel the column gradient is the image gradient itself.
+            float* columns = g.ColumnsAreImage ? image : workspace;
+            for (int group = 0; group < g.Groups; group++)
+            {
+                // dColumns[group]: [C/groups·KH·KW, OH·OW] = weight[group]ᵀ · dy[group]: [O/groups, OH·OW]
+                _gemm.Multiply(true, false, g.GroupColumnRows, g.OutputPixels, g.FiltersPerGroup, 1f,
+                    pWeight + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows,
+                    gradient + ((long)group * g.FiltersPerGroup * g.OutputPixels), g.OutputPixels,
+                    0f,
+                    columns + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels,
+                    parallel);
+            }
+            if (!g.ColumnsAreImage)
+            {
+                Col2Im(columns, g, image, parallel);
+            }
+        });
+    }
+
+    public unsafe void Conv2dBackwardFilter(Tensor x, Tensor dy, Convolution convolution, Tensor dWeight)
+    {
+        float* px = Data(x, nameof(x));
+        float* pdy = Data(dy, nameof(dy));
+        float* pdWeight = Data(dWeight, nameof(dWeight));
+        var g = Geometry(x, nameof(x), dWeight.Shape, convolution, nameof(Conv2dBackwardFilter));
+        ExpectShape(dy, nameof(dy), g.YShape);
+        ExpectDistinct(dWeight, nameof(dWeight), x, nameof(x));
+        ExpectDistinct(dWeight, nameof(dWeight), dy, nameof(dy));
+
+        long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
+        long columnsLength = g.ColumnsAreImage ? 0 : (long)g.ColumnRows * g.OutputPixels;
+        int weightLength = dWeight.Length;
+        // Each worker sums a fixed range of images: worker 0 straight into dWeight, the others into
+        // private partial sums added afterwards in worker order, so the result is reproducible.
+        // A batch smaller than the thread count is one worker with the threads inside im2col and GEMM.
+        int workers = g.N >= Threads ? Threads : 1;
+        bool parallelInside = workers == 1 && Threads > 1;
+        using var partialsLease = _workspace.Rent((long)(workers - 1) * weightLength);
+        float* partials = partialsLease.Pointer;
+        ParallelFor(workers, worker =>
+        {
+            int start = g.N * worker / workers, end = g.N * (worker + 1) / workers;
+            float* sum = worker == 0 ? pdWeight : partials + ((long)(worker - 1) * weightLength);
+            if (worker > 0)
+            {
+                new Span<float>(sum, weightLength).Clear();
+            }
+            using var workspace = _workspace.Rent(columnsLength);
+            for (int n = start; n < end; n++)
+            {
+                float* image = px + (n * imageLength);
+                float* columns = g.ColumnsAreImage ? image : workspace.Pointer;
+                if (!g.ColumnsAreImage)
+                {
+                    Im2Col(image, g, columns, parallelInside);
+                }
+                for (int group = 0; group < g.Groups; group++)
+                {
+                    // dWeight[group]: [O/groups, C/groups·KH·KW] += dy[group]: [O/groups, OH·OW] · columns[group]ᵀ
+                    _gemm.Multiply(false, true, g.FiltersPerGroup, g.GroupColumnRows, g.OutputPixels, 1f,
+                        pdy + (n * outputLength) + ((long)group * g.FiltersPerGroup * g.OutputPixels), g.OutputPixels,
+                        columns + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels,
+                        1f,
+                        sum + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows,
+                        parallelInside);
+                }
+            }
+        });
+        for (int worker = 1; worker < workers; worker++)
+        {
+            var total = new Span<float>(pdWeight, weightLength);
+            TensorPrimitives.Add(total, new ReadOnlySpan<float>(partials + ((long)(worker - 1) * weightLength), weightLength), total);
+        }
+    }
+
+    public unsafe void Conv2dBackwardBias(Tensor dy, Tensor dBias)
+    {
+        float* pdy = Data(dy, nameof(dy));
+        float* pdBias = Data(dBias, nameof(dBias));
+        ExpectRank(dy, nameof(dy), 4);
+        var s = dy.Shape;
+        ExpectShape(dBias, nameof(dBias), new Shape(s.C));
+        ExpectDistinct(dBias, nameof(dBias), dy, nameof(dy));
+        int pixels = s.H * s.W;
+        ParallelFor(s.C, o =>
+        {
+            // Sum each plane in float (vectorized), the planes in double.
+            double sum = 0;
+            for (int n = 0; n < s.N; n++)
+            {
+                sum += TensorPrimitives.Sum(new ReadOnlySpan<float>(pdy + ((((long)n * s.C) + o) * pixels), pixels));
+            }
+            pdBias[o] += (float)sum;
+        });
+    }
+
+    // ----- Helpers shared by the convolution ops ------------------------------------------------
+
+    private unsafe delegate void ImageWork(int image, float* workspace, bool parallel);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for every image with a workspace of <paramref name="workspaceLength"/>
+    /// floats: images spread over the threads (each thread renting one workspace for all its images)
+    /// when there are at least as many images as threads, otherwise one image at a time with
+    /// <c>parallel = true</c>, telling the work to use the threads itself.
+    /// </summary>
+    private unsafe void ForEachImage(int images, long workspaceLength, ImageWork work)
+    {
+        if (images >= Threads && Threads > 1)
+        {
+            Parallel.For(0, images, _parallel,
+                () => _workspace.Rent(workspaceLength),
+                (n, _, workspace) =>
+                {
+                    work(n, workspace.Pointer, false);
+                    return workspace;
+                },
+                workspace => workspace.Dispose());
+        }
+        else
+        {
+            using var workspace = _workspace.Rent(workspaceLength);
+            for (int n = 0; n < images; n++)
+            {
+                work(n, workspace.Pointer, Threads > 1);
+            }
+        }
+    }
+
+    /// <summary>im2col of one whole image, over its channels in parallel when asked.</summary>
+    private unsafe void Im2Col(float* image, ConvolutionGeometry g, float* columns, bool parallel)
+    {
+        if (parallel)
+        {
+            ParallelFor(g.C, c => Im2ColChannels(image, c, c + 1, g, columns));
+        }
+        else
+        {
+            Im2ColChannels(image, 0, g.C, g, columns);
+        }
+    }
+
+    /// <summary>col2im of one whole image, over its channels in parallel when asked.</summary>
+    private unsafe void Col2Im(float* columns, ConvolutionGeometry g, float* image, bool parallel)
+    {
+        if (parallel)
+        {
+            ParallelFor(g.C, c => Col2ImChannels(columns, c, c + 1, g, image));
+        }
+        else
+        {
+            Col2ImChannels(columns, 0, g.C, g, image);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using AlexNet.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace AlexNet.Backends.Cpu;
+
+// Fully connected layer, three GEMMs (weight is [O, I], as PyTorch stores it):
+//   forward          y  = x · weightᵀ + bias       [N, O]
+//   backward-data    dx = dy · weight              [N, I]
+//   backward-weight  dWeight += dyᵀ · x            [O, I]
+public sealed partial class CpuBackend
+{
+    public unsafe void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    {
+        float* px = Data(x, nameof(x));
+        float* pWeight = Data(weight, nameof(weight));
+        float* pBias = bias is null ? null : Data(bias, nameof(bias));
+        float* py = Data(y, nameof(y));
+        var (n, inputs, outputs) = DenseGeometry(x, weight);
+        if (bias is not null)
+        {
+            ExpectShape(bias, nameof(bias), new Shape(outputs));
+        }
+        ExpectShape(y, nameof(y), new Shape(n, outputs));
+        ExpectDistinct(y, nameof(y), x, nameof(x));
+        ExpectDistinct(y, nameof(y), weight, nameof(weight));
+        // Every row of y starts as the bias; the GEMM adds x · weightᵀ to it (beta = 1).
+        if (pBias != null)
+        {
+            var biasRow = new ReadOnlySpan<float>(pBias, outputs);
+            for (int row = 0; row < n; row++)
+            {
+                biasRow.CopyTo(new Span<float>(py + ((long)row * outputs), outputs));
+            }
+        }
+        _gemm.Multiply(false, true, n, outputs, inputs, 1f, px, inputs, pWeight, inputs, pBias != null ? 1f : 0f, py, outputs, parallel: true);
+    }
+
+    public unsafe void DenseBackward(Tensor x, Tensor weight, Tensor dy, Tensor? dx, Tensor dWeight, Tensor? dBias)
+    {
+        float* px = Data(x, nameof(x));
+        float* pWeight = Data(weight, nameof(weight));
+        float* pdy = Data(dy, nameof(dy));
+        float* pdx = dx is null ? null : Data(dx, nameof(dx));
+        float* pdWeight = Data(dWeight, nameof(dWeight));
+        float* pdBias = dBias is null ? null : Data(dBias, nameof(dBias));
+        var (n, inputs, outputs) = DenseGeometry(x, weight);
+        ExpectShape(dy, nameof(dy), new Shape(n, outputs));
+        ExpectShape(dWeight, nameof(dWeight), weight.Shape);
+        ExpectDistinct(dWeight, nameof(dWeight), x, nameof(x));
+        ExpectDistinct(dWeight, nameof(dWeight), dy, nameof(dy));
+        if (dx is not null)
+        {
+            ExpectShape(dx, nameof(dx), x.Shape);
+            ExpectDistinct(dx, nameof(dx), dy, nameof(dy));
+            ExpectDistinct(dx, nameof(dx), weight, nameof(weight));
+        }
+        if (dBias is not null)
+        {
+            ExpectShape(dBias, nameof(dBias), new Shape(outputs));
+        }
+
+        if (pdx != null)
+        {
+            _gemm.Multiply(false, false, n, inputs, outputs, 1f, pdy, outputs, pWeight, inputs, 0f, pdx, inputs, parallel: true);
+        }
+        _gemm.Multiply(true, false, outputs, inputs, n, 1f, pdy, outputs, px, inputs, 1f, pdWeight, inputs, parallel: true);
+        if (pdBias != null)
+        {
+            // dBias += Σ over the batch of dy's rows.
+            var sum = new Span<float>(pdBias, outputs);
+            for (int row = 0; row < n; row++)
+            {
+                TensorPrimitives.Add(sum, new ReadOnlySpan<float>(pdy + ((long)row * outputs), outputs), sum);
+            }
+        }
+    }
+
+    private static (int N, int Inputs, int Outputs) DenseGeometry(Tensor x, Tensor weight, [System.Runtime.CompilerServices.CallerMemberName] string op = "")
+    {
+        ExpectRank(x, nameof(x), 2, op);
+        ExpectRank(weight, nameof(weight), 2, op);
+        if (weight.Shape[1] != x.Shape[1])
+        {
+            throw new ArgumentException($"{op}: x is {x.Describe()} with {x.Shape[1]} features, but weight is {weight.Describe()}, expected [O, {x.Shape[1]}].", nameof(weight));
+        }
+        return (x.Shape.N, x.Shape[1], weight.Shape.N);
+    }
+}

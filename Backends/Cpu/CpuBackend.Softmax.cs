@@ -1,0 +1,144 @@
+using AlexNet.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace AlexNet.Backends.Cpu;
+
+// Softmax, its cross-entropy with integer labels, and top-k. Rows are independent and spread over
+// threads in chunks; each row is a handful of vectorized TensorPrimitives calls.
+public sealed partial class CpuBackend
+{
+    public unsafe void Softmax(Tensor logits, Tensor probabilities)
+    {
+        float* pLogits = Data(logits, nameof(logits));
+        float* pProbabilities = Data(probabilities, nameof(probabilities));
+        ExpectRank(logits, nameof(logits), 2);
+        ExpectShape(probabilities, nameof(probabilities), logits.Shape);
+        int rows = logits.Shape.N, classes = logits.Shape[1];
+        ForRows(rows, classes, row => SoftmaxRow(pLogits + ((long)row * classes), classes, pProbabilities + ((long)row * classes)));
+    }
+
+    public unsafe void SoftmaxCrossEntropyForward(Tensor logits, Tensor labels, Tensor probabilities, Tensor loss)
+    {
+        float* pLogits = Data(logits, nameof(logits));
+        float* pLabels = Data(labels, nameof(labels));
+        float* pProbabilities = Data(probabilities, nameof(probabilities));
+        float* pLoss = Data(loss, nameof(loss));
+        ExpectRank(logits, nameof(logits), 2);
+        int rows = logits.Shape.N, classes = logits.Shape[1];
+        ExpectShape(probabilities, nameof(probabilities), logits.Shape);
+        ExpectShape(loss, nameof(loss), new Shape(1));
+        CheckLabels(labels, pLabels, rows, classes);
+
+        using var rowLosses = _workspace.Rent(rows);
+        float* perRow = rowLosses.Pointer;
+        ForRows(rows, classes, row =>
+        {
+            float* rowLogits = pLogits + ((long)row * classes);
+            float logSum = SoftmaxRow(rowLogits, classes, pProbabilities + ((long)row * classes));
+            // −log p[label] = log Σ exp(x − max) − (x[label] − max): finite even where p underflows to 0.
+            perRow[row] = logSum - rowLogits[(int)pLabels[row]];
+        });
+        double total = 0;
+        for (int row = 0; row < rows; row++)
+        {
+            total += perRow[row];
+        }
+        *pLoss = (float)(total / rows);
+    }
+
+    public unsafe void SoftmaxCrossEntropyBackward(Tensor probabilities, Tensor labels, Tensor dLogits)
+    {
+        float* pProbabilities = Data(probabilities, nameof(probabilities));
+        float* pLabels = Data(labels, nameof(labels));
+        float* pdLogits = Data(dLogits, nameof(dLogits));
+        ExpectRank(probabilities, nameof(probabilities), 2);
+        int rows = probabilities.Shape.N, classes = probabilities.Shape[1];
+        ExpectShape(dLogits, nameof(dLogits), probabilities.Shape);
+        CheckLabels(labels, pLabels, rows, classes);
+        float inverseRows = 1f / rows;
+        ForRows(rows, classes, row =>
+        {
+            // dLogits = (p − onehot(label)) / N
+            var gradient = new Span<float>(pdLogits + ((long)row * classes), classes);
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(pProbabilities + ((long)row * classes), classes), inverseRows, gradient);
+            gradient[(int)pLabels[row]] -= inverseRows;
+        });
+    }
+
+    public unsafe void TopK(Tensor scores, int k, Tensor indices)
+    {
+        float* pScores = Data(scores, nameof(scores));
+        float* pIndices = Data(indices, nameof(indices));
+        ExpectRank(scores, nameof(scores), 2);
+        int rows = scores.Shape.N, classes = scores.Shape[1];
+        if (k < 1 || k > classes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"TopK: k must be between 1 and the {classes} classes of {scores.Describe()}.");
+        }
+        ExpectShape(indices, nameof(indices), new Shape(rows, k));
+        ExpectDistinct(indices, nameof(indices), scores, nameof(scores));
+        ForRows(rows, classes, row =>
+        {
+            float* rowScores = pScores + ((long)row * classes);
+            float* best = pIndices + ((long)row * k);
+            // Insertion into a list of the best so far, kept sorted. Scanning classes in order and
+            // moving past only strictly smaller scores puts equal scores in index order.
+            int count = 0;
+            for (int j = 0; j < classes; j++)
+            {
+                float score = rowScores[j];
+                if (count == k && !(score > rowScores[(int)best[k - 1]]))
+                {
+                    continue;
+                }
+                int position = Math.Min(count, k - 1);
+                while (position > 0 && score > rowScores[(int)best[position - 1]])
+                {
+                    best[position] = best[position - 1];
+                    position--;
+                }
+                best[position] = j;
+                count = Math.Min(count + 1, k);
+            }
+        });
+    }
+
+    /// <summary>Softmax of one row, stably: p = exp(x − max) / Σ exp(x − max). Returns log Σ exp(x − max) + max.</summary>
+    private static unsafe float SoftmaxRow(float* logits, int classes, float* probabilities)
+    {
+        var x = new ReadOnlySpan<float>(logits, classes);
+        var p = new Span<float>(probabilities, classes);
+        float max = TensorPrimitives.Max(x);
+        TensorPrimitives.Subtract(x, max, p);
+        TensorPrimitives.Exp(p, p);
+        float sum = TensorPrimitives.Sum(p);
+        TensorPrimitives.Divide(p, sum, p);
+        return MathF.Log(sum) + max;
+    }
+
+    /// <summary>Rows over threads, in chunks large enough to be worth a thread.</summary>
+    private void ForRows(int rows, int columns, Action<int> body)
+    {
+        ParallelChunks(rows, Math.Max(1, ElementwiseChunk / columns), (start, count) =>
+        {
+            for (long row = start; row < start + count; row++)
+            {
+                body((int)row);
+            }
+        });
+    }
+
+    /// <summary>Labels must be [N] whole numbers 0 … K−1; checked before any work, so a bad label never half-writes an output.</summary>
+    private static unsafe void CheckLabels(Tensor labels, float* pLabels, int rows, int classes, [System.Runtime.CompilerServices.CallerMemberName] string op = "")
+    {
+        ExpectShape(labels, nameof(labels), new Shape(rows), op);
+        for (int row = 0; row < rows; row++)
+        {
+            float label = pLabels[row];
+            if (!(label >= 0 && label < classes && label == MathF.Floor(label)))
+            {
+                throw new ArgumentException($"{op}: labels[{row}] of {labels.Describe()} is {label}; labels are whole numbers from 0 to {classes - 1}.", nameof(labels));
+            }
+        }
+    }
+}

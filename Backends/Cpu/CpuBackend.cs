@@ -1,0 +1,168 @@
+using System.Runtime.CompilerServices;
+using AlexNet.Backends.Cpu.Gemm;
+using AlexNet.Tensors;
+
+namespace AlexNet.Backends.Cpu;
+
+/// <summary>
+/// The CPU implementation of <see cref="IBackend"/>. Each op family lives in its own partial file
+/// (<c>CpuBackend.Convolution.cs</c>, <c>CpuBackend.Lrn.cs</c>, …), written first to be read — plain
+/// loops straight from the formula in <see cref="IBackend"/> — and made fast with SIMD vectors
+/// (<c>Vector512</c>/<c>Vector256</c>, <c>TensorPrimitives</c>, each with a scalar tail), a
+/// cache-blocked GEMM (<see cref="Sgemm"/>) and <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/>
+/// over batch, channels or tiles, capped at <see cref="Threads"/>. Scratch memory comes from a
+/// reusable <see cref="Workspace"/>, so hot loops never allocate. Ops may be called from several
+/// threads at once.
+/// </summary>
+public sealed partial class CpuBackend : IBackend
+{
+    private readonly ParallelOptions _parallel;
+    private readonly Workspace _workspace = new();
+    private readonly Sgemm _gemm;
+    private long _allocatedBytes;
+    private bool _disposed;
+
+    /// <summary>Creates a CPU backend with one thread per logical processor and the widest GEMM kernel.</summary>
+    public CpuBackend()
+        : this(new CpuBackendOptions())
+    {
+    }
+
+    /// <summary>Creates a CPU backend with the given thread count and GEMM kernel.</summary>
+    public CpuBackend(CpuBackendOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Threads, nameof(options));
+        Threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
+        _gemm = new Sgemm(options.GemmKernel, _workspace, _parallel);
+    }
+
+    /// <summary>Always <c>cpu</c>.</summary>
+    public string Name => "cpu";
+
+    /// <summary>The most threads any op uses.</summary>
+    public int Threads { get; }
+
+    /// <summary>The GEMM micro-kernel in use (never <see cref="GemmKernel.Auto"/>).</summary>
+    public GemmKernel GemmKernel => _gemm.Kernel;
+
+    /// <summary>Bytes held by live tensors of this backend: watch it to spot tensors that are never disposed.</summary>
+    public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
+
+    /// <summary>Bytes of scratch memory the backend keeps for reuse (im2col columns, packed GEMM panels).</summary>
+    public long WorkspaceBytes => _workspace.Bytes;
+
+    /// <summary>Nothing is queued on the CPU: every op has finished when it returns.</summary>
+    public void Synchronize()
+    {
+    }
+
+    /// <summary>Frees the scratch memory. Tensors are owned by their creators and disposed by them.</summary>
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _workspace.Dispose();
+        }
+    }
+
+    internal void TrackAllocation(long bytes) => Interlocked.Add(ref _allocatedBytes, bytes);
+
+    // ----- Running work on the backend's threads --------------------------------------------
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for 0 … count − 1 on up to <see cref="Threads"/> threads, or inline
+    /// when there is one item or one thread (no task overhead for tiny ops).
+    /// </summary>
+    private void ParallelFor(int count, Action<int> body)
+    {
+        if (count == 1 || Threads == 1)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                body(i);
+            }
+        }
+        else if (count > 1)
+        {
+            Parallel.For(0, count, _parallel, body);
+        }
+    }
+
+    /// <summary>
+    /// Splits 0 … length − 1 into contiguous chunks of at least <paramref name="minimumChunk"/>
+    /// elements, at most one per thread, and runs <paramref name="body"/>(start, count) on each:
+    /// how elementwise ops share memory-bound work without paying for threads on small tensors.
+    /// </summary>
+    private void ParallelChunks(long length, long minimumChunk, Action<long, long> body)
+    {
+        int chunks = (int)Math.Clamp(length / minimumChunk, 1, Threads);
+        long chunkLength = (length + chunks - 1) / chunks;
+        ParallelFor(chunks, chunk =>
+        {
+            long start = chunk * chunkLength;
+            body(start, Math.Min(chunkLength, length - start));
+        });
+    }
+
+    // ----- Validation: every op checks its tensors before touching memory --------------------
+
+    /// <summary>The memory of <paramref name="tensor"/>, after checking it lives on this backend and is not disposed.</summary>
+    private unsafe float* Data(Tensor tensor, string name, [CallerMemberName] string op = "")
+    {
+        if (tensor is null)
+        {
+            throw new ArgumentNullException(name, $"{op}: {name} is null.");
+        }
+        if (!ReferenceEquals(tensor.Device, this))
+        {
+            string where = tensor.Device.Name == Name ? $"another {Name} backend instance" : tensor.Device.Name;
+            throw new ArgumentException(
+                $"{op}: {name} is {tensor.Describe()}, which belongs to {where}, not to this {Name} backend; " +
+                "a tensor is used only by the backend that created it (move values with Download and Upload).", name);
+        }
+        if (tensor.IsDisposed)
+        {
+            throw new ObjectDisposedException(name, $"{op}: {name} ({tensor.Name ?? "tensor"} {tensor.Shape}) has been disposed.");
+        }
+        return ((CpuBuffer)tensor.Buffer).Pointer;
+    }
+
+    /// <summary>Throws unless <paramref name="tensor"/> has exactly <paramref name="expected"/> as its shape.</summary>
+    private static void ExpectShape(Tensor tensor, string name, Shape expected, [CallerMemberName] string op = "")
+    {
+        if (tensor.Shape != expected)
+        {
+            throw new ArgumentException($"{op}: {name} is {tensor.Describe()}, expected shape {expected}.", name);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="tensor"/> has <paramref name="expected"/> elements.</summary>
+    private static void ExpectLength(Tensor tensor, string name, int expected, [CallerMemberName] string op = "")
+    {
+        if (tensor.Length != expected)
+        {
+            throw new ArgumentException($"{op}: {name} is {tensor.Describe()} with {tensor.Length} elements, expected {expected} elements.", name);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="tensor"/> has one of the given ranks.</summary>
+    private static void ExpectRank(Tensor tensor, string name, int rank, [CallerMemberName] string op = "")
+    {
+        if (tensor.Shape.Rank != rank)
+        {
+            throw new ArgumentException($"{op}: {name} is {tensor.Describe()}, expected a {rank}-D tensor.", name);
+        }
+    }
+
+    /// <summary>Throws when an output shares memory with an input (views of one buffer included).</summary>
+    private static void ExpectDistinct(Tensor output, string outputName, Tensor input, string inputName, [CallerMemberName] string op = "")
+    {
+        if (ReferenceEquals(output.Buffer, input.Buffer))
+        {
+            throw new ArgumentException($"{op}: {outputName} ({output.Describe()}) shares memory with {inputName} ({input.Describe()}); this op needs a separate output.", outputName);
+        }
+    }
+}

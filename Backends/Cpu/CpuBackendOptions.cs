@@ -1,0 +1,27 @@
+namespace AlexNet.Backends.Cpu;
+
+/// <summary>How a <see cref="CpuBackend"/> runs: its thread count and which GEMM micro-kernel it uses.</summary>
+public sealed record CpuBackendOptions
+{
+    /// <summary>Worker threads for every op; 0 (the default) means one per logical processor.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>The GEMM micro-kernel; <see cref="GemmKernel.Auto"/> picks the widest the processor runs natively.</summary>
+    public GemmKernel GemmKernel { get; init; } = GemmKernel.Auto;
+}
+
+/// <summary>The register-tiled inner loops GEMM can use; all give the same results up to rounding.</summary>
+public enum GemmKernel
+{
+    /// <summary>The widest kernel the processor supports natively.</summary>
+    Auto,
+
+    /// <summary>6×32 tiles with 512-bit vectors (AVX-512).</summary>
+    Vector512,
+
+    /// <summary>6×16 tiles with 256-bit vectors (AVX2).</summary>
+    Vector256,
+
+    /// <summary>4×4 tiles in plain scalar code: portable, and the easiest to read.</summary>
+    Scalar,
+}

@@ -1,0 +1,242 @@
+using System.Numerics.Tensors;
+
+namespace AlexNet.Backends.Cpu.Gemm;
+
+/// <summary>
+/// Single-precision GEMM on row-major matrices, C = alpha·op(A)·op(B) + beta·C: the one matrix
+/// multiply behind <see cref="CpuBackend.Gemm"/>, convolution (im2col) and dense layers.
+/// <para>
+/// The design is BLIS's (Van Zee &amp; van de Geijn, 2015; Goto &amp; van de Geijn, 2008). A naive
+/// triple loop reads each value of A and B from memory again and again and runs at a few GFLOP/s;
+/// here every value is brought into cache once per block and then reused from there:
+/// <code>
+/// for jc in columns of C, NC at a time            (bounds the packed B block: KC×NC, in L3)
+///   for pc in the sum's k, KC at a time           (C gets beta·C the first time, += afterwards)
+///     pack op(B)[pc…, jc…] into NR-wide slivers   ┐ in parallel: each thread packs some slivers
+///     pack op(A)[all rows, pc…] into MR-tall ones ┘
+///     for each task = (MC rows) × (task columns) of C      in parallel over tasks
+///       for jr in the task's columns, NR at a time  (this B sliver, KC×NR, stays in L1 …)
+///         for ir in the task's rows, MR at a time   (… while A's slivers stream from L2)
+///           micro-kernel: C[ir…+MR, jr…+NR] (+)= A sliver · B sliver, the tile in registers
+/// </code>
+/// Packing puts each sliver's values in the exact order the micro-kernel loads them, which is also
+/// how the four transpose combinations reduce to one kernel. Every tile of C is written by exactly
+/// one task with the same order of sums, so results do not depend on the thread count.
+/// </para>
+/// </summary>
+internal sealed unsafe class Sgemm
+{
+    /// <summary>KC: length of the k block. A KC×NR sliver of B (32 KB for NR = 32) fits the 48 KB L1.</summary>
+    public const int KC = 256;
+
+    /// <summary>MC: rows of C per task. An MC×KC block of packed A (96 KB) stays in the 1 MB L2 while the task sweeps its columns.</summary>
+    public const int MC = 96;
+
+    /// <summary>NC: columns of B packed at once; bounds the packed block of B (KC×NC×4 bytes = 4 MB, in L3).</summary>
+    public const int NC = 4096;
+
+    /// <summary>Columns of C per task: small enough to give every thread several tasks on mid-size matrices.</summary>
+    private const int TaskColumns = 256;
+
+    private readonly Workspace _workspace;
+    private readonly ParallelOptions _parallel;
+
+    public Sgemm(GemmKernel kernel, Workspace workspace, ParallelOptions parallel)
+    {
+        Kernel = kernel switch
+        {
+            GemmKernel.Auto => MicroKernel6x32.IsSupported ? GemmKernel.Vector512 : MicroKernel6x16.IsSupported ? GemmKernel.Vector256 : GemmKernel.Scalar,
+            GemmKernel.Vector512 when !MicroKernel6x32.IsSupported =>
+                throw new NotSupportedException("The Vector512 GEMM kernel needs a processor that runs 512-bit vectors natively (AVX-512); use GemmKernel.Auto."),
+            GemmKernel.Vector256 when !MicroKernel6x16.IsSupported =>
+                throw new NotSupportedException("The Vector256 GEMM kernel needs a processor that runs 256-bit vectors natively (AVX2); use GemmKernel.Auto."),
+            GemmKernel.Vector512 or GemmKernel.Vector256 or GemmKernel.Scalar => kernel,
+            _ => throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "Unknown GEMM kernel."),
+        };
+        _workspace = workspace;
+        _parallel = parallel;
+    }
+
+    /// <summary>The micro-kernel in use.</summary>
+    public GemmKernel Kernel { get; }
+
+    /// <summary>
+    /// C = alpha·op(A)·op(B) + beta·C with op(A) M×K, op(B) K×N, C M×N, all row-major with the given
+    /// leading dimensions (row strides). A is stored M×K (K×M when <paramref name="transposeA"/>), B is
+    /// stored K×N (N×K when <paramref name="transposeB"/>). With beta = 0, C is never read; with
+    /// alpha = 0, A and B are never read. <paramref name="parallel"/> = false runs on the calling thread
+    /// only — for callers that already run one GEMM per thread.
+    /// </summary>
+    public void Multiply(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool parallel)
+    {
+        if (m <= 0 || n <= 0)
+        {
+            return;
+        }
+        if (alpha == 0 || k <= 0)
+        {
+            ScaleRows(m, n, beta, c, ldc);
+            return;
+        }
+        switch (Kernel)
+        {
+            case GemmKernel.Vector512:
+                Run<MicroKernel6x32>(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parallel);
+                break;
+            case GemmKernel.Vector256:
+                Run<MicroKernel6x16>(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parallel);
+                break;
+            default:
+                Run<MicroKernel4x4>(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parallel);
+                break;
+        }
+    }
+
+    private void Run<TKernel>(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool parallel)
+        where TKernel : struct, IMicroKernel
+    {
+        int mr = TKernel.Rows, nr = TKernel.Columns;
+        int aSlivers = DivideRoundingUp(m, mr);
+        int kcMax = Math.Min(k, KC);
+        int ncMax = Math.Min(n, NC);
+        using var packedALease = _workspace.Rent((long)aSlivers * mr * kcMax);
+        using var packedBLease = _workspace.Rent((long)DivideRoundingUp(ncMax, nr) * nr * kcMax);
+        float* packedA = packedALease.Pointer, packedB = packedBLease.Pointer;
+
+        int threads = parallel ? _parallel.MaxDegreeOfParallelism : 1;
+        var (taskRows, taskColumns) = TaskSize(m, ncMax, mr, nr, threads);
+
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc);
+            int bSlivers = DivideRoundingUp(nc, nr);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                // The first k block applies the caller's beta; later blocks add to what is there.
+                float blockBeta = pc == 0 ? beta : 1f;
+
+                For(aSlivers + bSlivers, threads, sliver =>
+                {
+                    if (sliver < aSlivers)
+                    {
+                        Packing.PackA(a, lda, transposeA, m, sliver * mr, pc, kc, mr, packedA + ((long)sliver * mr * kc));
+                    }
+                    else
+                    {
+                        int s = sliver - aSlivers;
+                        Packing.PackB(b, ldb, transposeB, n, jc + (s * nr), pc, kc, nr, packedB + ((long)s * nr * kc));
+                    }
+                });
+
+                int taskRowCount = DivideRoundingUp(m, taskRows);
+                int taskCount = taskRowCount * DivideRoundingUp(nc, taskColumns);
+                For(taskCount, threads, task =>
+                {
+                    int i0 = task % taskRowCount * taskRows;
+                    int j0 = task / taskRowCount * taskColumns;
+                    ComputeTask<TKernel>(packedA, packedB, kc, i0, Math.Min(i0 + taskRows, m), j0, Math.Min(j0 + taskColumns, nc),
+                        alpha, blockBeta, c + jc, ldc);
+                });
+            }
+        }
+    }
+
+    /// <summary>The rows and columns of C per task: MC × TaskColumns, halved until every thread has a few tasks.</summary>
+    private static (int Rows, int Columns) TaskSize(int m, int n, int mr, int nr, int threads)
+    {
+        int rows = MC / mr * mr;
+        int columns = TaskColumns / nr * nr;
+        while (threads > 1 && DivideRoundingUp(m, rows) * DivideRoundingUp(n, columns) < 4 * threads)
+        {
+            if (columns > nr)
+            {
+                columns = Math.Max(nr, columns / 2 / nr * nr);
+            }
+            else if (rows > mr)
+            {
+                rows = Math.Max(mr, rows / 2 / mr * mr);
+            }
+            else
+            {
+                break;
+            }
+        }
+        return (rows, columns);
+    }
+
+    /// <summary>One task: the micro-kernel over rows i0…i1 and columns j0…j1 (relative to this column block) of C.</summary>
+    private static void ComputeTask<TKernel>(float* packedA, float* packedB, int kc, int i0, int i1, int j0, int j1,
+        float alpha, float beta, float* c, int ldc)
+        where TKernel : struct, IMicroKernel
+    {
+        int mr = TKernel.Rows, nr = TKernel.Columns;
+        // Tiles that stick out past C's edge are computed here in full (the packed slivers are zero
+        // there) and only their valid part is copied out.
+        float* edgeTile = stackalloc float[mr * nr];
+        for (int j = j0; j < j1; j += nr)
+        {
+            float* bSliver = packedB + ((long)(j / nr) * nr * kc);
+            int columns = Math.Min(nr, j1 - j);
+            for (int i = i0; i < i1; i += mr)
+            {
+                float* aSliver = packedA + ((long)(i / mr) * mr * kc);
+                int rows = Math.Min(mr, i1 - i);
+                float* cTile = c + ((long)i * ldc) + j;
+                if (rows == mr && columns == nr)
+                {
+                    TKernel.Multiply(kc, aSliver, bSliver, alpha, beta, cTile, ldc);
+                }
+                else
+                {
+                    TKernel.Multiply(kc, aSliver, bSliver, 1f, 0f, edgeTile, nr);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        for (int col = 0; col < columns; col++)
+                        {
+                            float* target = cTile + ((long)r * ldc) + col;
+                            float sum = alpha * edgeTile[(r * nr) + col];
+                            *target = beta == 0 ? sum : (beta * *target) + sum;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>C = beta·C (zero when beta = 0, NaN included): all that is left when alpha = 0.</summary>
+    private static void ScaleRows(int m, int n, float beta, float* c, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + ((long)i * ldc), n);
+            if (beta == 0)
+            {
+                row.Clear();
+            }
+            else
+            {
+                TensorPrimitives.Multiply(row, beta, row);
+            }
+        }
+    }
+
+    private void For(int count, int threads, Action<int> body)
+    {
+        if (threads == 1 || count == 1)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                body(i);
+            }
+        }
+        else
+        {
+            Parallel.For(0, count, _parallel, body);
+        }
+    }
+
+    private static int DivideRoundingUp(int value, int divisor) => (value + divisor - 1) / divisor;
+}
