@@ -1,0 +1,88 @@
+using AlexNet.Backends;
+using AlexNet.Tensors;
+using AlexNet.Tests.Reference;
+
+namespace AlexNet.Tests.Backends;
+
+/// <summary>Convolution forward, backward-data, backward-filter and bias gradient against the reference, for random geometries.</summary>
+public sealed class ConvolutionProperties
+{
+    [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
+    public void Conv2dForward_matches_the_reference(string backend) => TestBackends.Run(backend, b => Properties.Check(Cases.Convolution, c =>
+    {
+        var (s, values) = (c.Shape, Values.For(c));
+        using var x = b.Tensor(Shapes.X(s), values.X, "x");
+        using var weight = b.Tensor(Shapes.Weight(s), values.Weight, "weight");
+        using var bias = c.Bias ? b.Tensor(new Shape(s.O), values.Bias, "bias") : null;
+        using var y = b.Allocate(Shapes.Y(s), "y");
+
+        b.Conv2dForward(x, weight, bias, Shapes.Convolution(s), y);
+
+        double[] expected = ReferenceOps.Conv2dForward(values.X.ToDouble(), values.Weight.ToDouble(), c.Bias ? values.Bias.ToDouble() : null, s);
+        Compare.Close($"{b.Name} Conv2dForward y", y.Shape, y.ToArray(), expected, Tolerances.SumOf(s.ChannelsPerGroup * s.KH * s.KW), Tolerances.Relative);
+    }));
+
+    [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
+    public void Conv2dBackwardData_matches_the_reference(string backend) => TestBackends.Run(backend, b => Properties.Check(Cases.Convolution, c =>
+    {
+        var (s, values) = (c.Shape, Values.For(c));
+        using var dy = b.Tensor(Shapes.Y(s), values.Dy, "dy");
+        using var weight = b.Tensor(Shapes.Weight(s), values.Weight, "weight");
+        // dx is overwritten: start it with garbage to prove nothing of it survives.
+        using var dx = b.Tensor(Shapes.X(s), Enumerable.Repeat(float.NaN, s.XLength).ToArray(), "dx");
+
+        b.Conv2dBackwardData(dy, weight, Shapes.Convolution(s), dx);
+
+        double[] expected = ReferenceOps.Conv2dBackwardData(values.Dy.ToDouble(), values.Weight.ToDouble(), s);
+        Compare.Close($"{b.Name} Conv2dBackwardData dx", dx.Shape, dx.ToArray(), expected, Tolerances.SumOf(s.FiltersPerGroup * s.KH * s.KW), Tolerances.Relative);
+    }));
+
+    [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
+    public void Conv2dBackwardFilter_accumulates_the_reference(string backend) => TestBackends.Run(backend, b => Properties.Check(Cases.Convolution, c =>
+    {
+        var (s, values) = (c.Shape, Values.For(c));
+        using var x = b.Tensor(Shapes.X(s), values.X, "x");
+        using var dy = b.Tensor(Shapes.Y(s), values.Dy, "dy");
+        using var dWeight = b.Tensor(Shapes.Weight(s), values.Initial(s.WeightLength), "dWeight");
+
+        b.Conv2dBackwardFilter(x, dy, Shapes.Convolution(s), dWeight);
+
+        double[] fresh = ReferenceOps.Conv2dBackwardFilter(values.X.ToDouble(), values.Dy.ToDouble(), s);
+        double[] expected = ReferenceOps.Axpy(1, fresh, values.Initial(s.WeightLength).ToDouble());
+        Compare.Close($"{b.Name} Conv2dBackwardFilter dWeight", dWeight.Shape, dWeight.ToArray(), expected, Tolerances.SumOf(s.N * s.OH * s.OW), Tolerances.Relative);
+    }));
+
+    [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
+    public void Conv2dBackwardBias_accumulates_the_reference(string backend) => TestBackends.Run(backend, b => Properties.Check(Cases.Convolution, c =>
+    {
+        var (s, values) = (c.Shape, Values.For(c));
+        using var dy = b.Tensor(Shapes.Y(s), values.Dy, "dy");
+        using var dBias = b.Tensor(new Shape(s.O), values.Initial(s.O), "dBias");
+
+        b.Conv2dBackwardBias(dy, dBias);
+
+        double[] fresh = ReferenceOps.Conv2dBackwardBias(values.Dy.ToDouble(), s.N, s.O, s.OH * s.OW);
+        double[] expected = ReferenceOps.Axpy(1, fresh, values.Initial(s.O).ToDouble());
+        Compare.Close($"{b.Name} Conv2dBackwardBias dBias", dBias.Shape, dBias.ToArray(), expected, Tolerances.SumOf(s.N * s.OH * s.OW), Tolerances.Relative);
+    }));
+
+    /// <summary>The seeded inputs of one case: x and dy in [−1, 1], weights scaled by 1/√fan-in, and the starting value of an accumulated gradient.</summary>
+    private sealed record Values(float[] X, float[] Weight, float[] Bias, float[] Dy, int Seed)
+    {
+        public static Values For(ConvolutionCase c)
+        {
+            var s = c.Shape;
+            var random = new Random(c.Seed);
+            float scale = 1f / MathF.Sqrt(s.ChannelsPerGroup * s.KH * s.KW);
+            return new Values(
+                TestData.Uniform(random, s.XLength),
+                TestData.Uniform(random, s.WeightLength, -scale, scale),
+                TestData.Uniform(random, s.O),
+                TestData.Uniform(random, s.YLength),
+                c.Seed);
+        }
+
+        /// <summary>What an accumulated gradient holds before the op: the op must add to it.</summary>
+        public float[] Initial(int length) => TestData.Uniform(new Random(Seed ^ 0x5bd1e995), length);
+    }
+}

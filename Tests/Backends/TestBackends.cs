@@ -1,0 +1,56 @@
+using AlexNet.Backends;
+using AlexNet.Backends.Cpu;
+
+namespace AlexNet.Tests.Backends;
+
+/// <summary>
+/// The backends every property and exact test runs against. Adding a backend is one line in
+/// <see cref="All"/>: its name, why it cannot run here (null when it can), and how to create it.
+/// A backend that cannot run makes its tests skip with that reason, never pass silently.
+/// </summary>
+public static class TestBackends
+{
+    private static readonly TestBackend[] All =
+    [
+        new("cpu", unavailableReason: static () => null, create: static () => new CpuBackend(), threadSafe: true),
+    ];
+
+    /// <summary>Every backend name, as theory data: <c>[Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]</c>.</summary>
+    public static TheoryData<string> Names => [.. All.Select(b => b.Name)];
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on the backend called <paramref name="name"/>: one instance per test
+    /// run, created on first use and shared by the tests (serialized when the backend is not thread-safe).
+    /// Skips the test when the backend cannot run on this machine.
+    /// </summary>
+    public static void Run(string name, Action<IBackend> body)
+    {
+        var backend = All.SingleOrDefault(b => b.Name == name) ?? throw new ArgumentException($"No test backend is called '{name}'.", nameof(name));
+        string? reason = backend.UnavailableReason();
+        Assert.SkipWhen(reason is not null, $"backend {name}: {reason}");
+        if (backend.ThreadSafe)
+        {
+            body(backend.Instance);
+        }
+        else
+        {
+            lock (backend)
+            {
+                body(backend.Instance);
+            }
+        }
+    }
+
+    private sealed class TestBackend(string name, Func<string?> unavailableReason, Func<IBackend> create, bool threadSafe)
+    {
+        private readonly Lazy<IBackend> _instance = new(create, LazyThreadSafetyMode.ExecutionAndPublication);
+
+        public string Name => name;
+
+        public bool ThreadSafe => threadSafe;
+
+        public IBackend Instance => _instance.Value;
+
+        public string? UnavailableReason() => unavailableReason();
+    }
+}
