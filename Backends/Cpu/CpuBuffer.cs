@@ -1,9 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using AlexNet.Tensors;
-
-// The tests check the buffers' alignment and the workspace directly.
-[assembly: InternalsVisibleTo("AlexNet.Tests")]
 
 namespace AlexNet.Backends.Cpu;
 
