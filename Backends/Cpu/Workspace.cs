@@ -2,14 +2,15 @@ namespace AlexNet.Backends.Cpu;
 
 /// <summary>
 /// Scratch memory the CPU backend reuses between calls: im2col columns, GEMM's packed panels,
-/// per-thread partial sums. Each worker rents one block at the start of an op and returns it at the
-/// end, so hot loops never allocate; blocks only grow, so after the first training step every
-/// block is as large as the largest need and no op allocates at all. Renting is thread-safe: two
-/// ops running at once on different threads simply hold different blocks.
+/// per-thread partial sums. Each worker rents a block at the start of an op and returns it at the
+/// end, so hot loops never allocate. A rent takes the smallest free block that is large enough, or
+/// else grows the largest free one, so after the first training steps the blocks match the largest
+/// needs and no op allocates scratch memory any more. Renting is thread-safe: two ops running at
+/// once on different threads simply hold different blocks.
 /// </summary>
 internal sealed unsafe class Workspace : IDisposable
 {
-    private readonly Stack<Block> _free = new();
+    private readonly List<Block> _free = [];
     private readonly List<Block> _all = [];
     private bool _disposed;
 
@@ -20,10 +21,28 @@ internal sealed unsafe class Workspace : IDisposable
         lock (_free)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_free.TryPop(out block))
+            // The smallest free block that is large enough; failing that, the largest one, to grow.
+            Block? smallestFitting = null, largest = null;
+            foreach (var candidate in _free)
+            {
+                if (candidate.Capacity >= length && (smallestFitting is null || candidate.Capacity < smallestFitting.Capacity))
+                {
+                    smallestFitting = candidate;
+                }
+                if (largest is null || candidate.Capacity > largest.Capacity)
+                {
+                    largest = candidate;
+                }
+            }
+            block = smallestFitting ?? largest;
+            if (block is null)
             {
                 block = new Block();
                 _all.Add(block);
+            }
+            else
+            {
+                _free.Remove(block);
             }
         }
         block.EnsureCapacity(length);
@@ -40,7 +59,7 @@ internal sealed unsafe class Workspace : IDisposable
             }
             else
             {
-                _free.Push(block);
+                _free.Add(block);
             }
         }
     }
@@ -62,10 +81,8 @@ internal sealed unsafe class Workspace : IDisposable
         lock (_free)
         {
             _disposed = true;
-            while (_free.TryPop(out var block))
-            {
-                block.Dispose();
-            }
+            _free.ForEach(block => block.Dispose());
+            _free.Clear();
         }
     }
 
