@@ -2,8 +2,8 @@ using AlexNet.Tensors;
 
 namespace AlexNet.Backends.Cuda;
 
-// Fully connected layers: three cuBLAS products and the bias kernels of Kernels/bias.cu (with one
-// "pixel" per channel). Mirrors Cpu/CpuBackend.Dense.cs.
+// Fully connected layers: three cuBLAS products and the bias kernels of Kernels/bias.cu.
+// Mirrors Cpu/CpuBackend.Dense.cs.
 public sealed partial class CudaBackend
 {
     public void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y)
@@ -41,7 +41,7 @@ public sealed partial class CudaBackend
         if (dBias is not null)
         {
             ExpectShape(op, nameof(dBias), dBias, new Shape(outputs));
-            LaunchBlocks(Kernel.BiasBackward, outputs, gradient, batch, outputs, 1, Address(dBias, op));
+            LaunchElements(Kernel.DenseBiasBackward, outputs, gradient, batch, outputs, Address(dBias, op));
         }
     }
 

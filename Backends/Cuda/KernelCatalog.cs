@@ -15,6 +15,7 @@ internal enum Kernel
     ReluBackward,
     BiasForward,
     BiasBackward,
+    DenseBiasBackward,
     Im2colForward,
     Im2colBackward,
     MaxpoolForward,
@@ -54,7 +55,7 @@ internal static class KernelCatalog
     [
         new("elementwise.cu", [Kernel.Scale, Kernel.Axpy]),
         new("relu.cu", [Kernel.ReluForward, Kernel.ReluBackward]),
-        new("bias.cu", [Kernel.BiasForward, Kernel.BiasBackward]),
+        new("bias.cu", [Kernel.BiasForward, Kernel.BiasBackward, Kernel.DenseBiasBackward]),
         new("im2col.cu", [Kernel.Im2colForward, Kernel.Im2colBackward]),
         new("pooling.cu", [Kernel.MaxpoolForward, Kernel.MaxpoolBackward]),
         new("lrn.cu", [Kernel.LrnForward, Kernel.LrnBackward]),

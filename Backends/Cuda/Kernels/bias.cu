@@ -1,9 +1,12 @@
 // bias.cu: adding a per-channel bias, and its gradient, for convolutions and dense layers.
-//   forward:  y[n, c, s] += bias[c]                          y is [N, C, S] (S = OH·OW, or 1 for dense)
-//   backward: dBias[c] += Σ over n and s of dy[n, c, s]       (parameter gradient: accumulates)
-// Threads: forward, one element per thread (grid-stride); backward, one block of
-// REDUCTION_THREADS threads per channel, each thread summing a strided share of the N·S values
-// before a tree reduction in shared memory (no atomics, so the result is deterministic).
+//   bias_forward:        y[n, c, s] += bias[c]                       y is [N, C, S] (S = OH·OW, or 1 for dense)
+//   bias_backward:       dBias[c] += Σ over n and s of dy[n, c, s]   (parameter gradients accumulate)
+//   dense_bias_backward: dBias[c] += Σ over n of dy[n, c]            the same with S = 1
+// Threads: bias_forward, one element per thread (grid-stride). bias_backward (convolutions, where
+// N·S is large), one block of REDUCTION_THREADS threads per channel, each thread summing a strided
+// share of the N·S values before a tree reduction in shared memory. dense_bias_backward (N values
+// per channel), one thread per channel adding its column from the top: neighbouring threads read
+// neighbouring addresses. Neither uses atomics, so both are deterministic.
 // Mirrors the bias parts of Cpu/CpuBackend.Convolution.cs and Cpu/CpuBackend.Dense.cs.
 #include "common.cuh"
 
@@ -28,5 +31,16 @@ extern "C" __global__ void bias_backward(const float* __restrict__ dy, int batch
     float total = block_sum(sum, partial);
     if (threadIdx.x == 0) {
         dBias[c] += total;
+    }
+}
+
+extern "C" __global__ void dense_bias_backward(const float* __restrict__ dy, int batch, int channels, float* __restrict__ dBias)
+{
+    GRID_STRIDE_LOOP(c, channels) {
+        float sum = 0.0f;
+        for (int n = 0; n < batch; n++) {
+            sum += dy[(long long)n * channels + c];
+        }
+        dBias[c] += sum;
     }
 }

@@ -15,36 +15,53 @@
 #define GRID_STRIDE_LOOP(i, n) \
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
 
+// Partial results per block reduction: REDUCTION_THREADS values are added 16 at a time.
+#define REDUCTION_PARTIALS 16
+
 // The sum of `value` over the REDUCTION_THREADS threads of the block, returned to every thread.
 // `shared` is the caller's __shared__ float[REDUCTION_THREADS]; every thread of the block must call
 // this (it synchronizes), and the buffer may be reused as soon as it returns.
+// Two levels: every thread stores its value; thread t < 16 adds the values t, t + 16, t + 32, …
+// (consecutive threads read consecutive banks); then each thread adds the 16 partial sums itself,
+// in the same order, so all get the same total. Three barriers, where a tree would need nine, and
+// the order of the additions is fixed, so the result is deterministic.
 __device__ inline float block_sum(float value, float* shared)
 {
     shared[threadIdx.x] = value;
     __syncthreads();
-    for (unsigned int half = REDUCTION_THREADS / 2; half > 0; half /= 2) {
-        if (threadIdx.x < half) {
-            shared[threadIdx.x] += shared[threadIdx.x + half];
+    if (threadIdx.x < REDUCTION_PARTIALS) {
+        float partial = 0.0f;
+        for (int k = threadIdx.x; k < REDUCTION_THREADS; k += REDUCTION_PARTIALS) {
+            partial += shared[k];
         }
-        __syncthreads();
+        shared[threadIdx.x] = partial;  // only this thread read slot threadIdx.x
     }
-    float total = shared[0];
+    __syncthreads();
+    float total = 0.0f;
+    for (int k = 0; k < REDUCTION_PARTIALS; k++) {
+        total += shared[k];
+    }
     __syncthreads();
     return total;
 }
 
-// The largest `value` over the block's threads, returned to every thread; same rules as block_sum.
+// The largest `value` over the block's threads, returned to every thread; same scheme as block_sum.
 __device__ inline float block_max(float value, float* shared)
 {
     shared[threadIdx.x] = value;
     __syncthreads();
-    for (unsigned int half = REDUCTION_THREADS / 2; half > 0; half /= 2) {
-        if (threadIdx.x < half) {
-            shared[threadIdx.x] = fmaxf(shared[threadIdx.x], shared[threadIdx.x + half]);
+    if (threadIdx.x < REDUCTION_PARTIALS) {
+        float partial = shared[threadIdx.x];
+        for (int k = threadIdx.x + REDUCTION_PARTIALS; k < REDUCTION_THREADS; k += REDUCTION_PARTIALS) {
+            partial = fmaxf(partial, shared[k]);
         }
-        __syncthreads();
+        shared[threadIdx.x] = partial;
     }
+    __syncthreads();
     float largest = shared[0];
+    for (int k = 1; k < REDUCTION_PARTIALS; k++) {
+        largest = fmaxf(largest, shared[k]);
+    }
     __syncthreads();
     return largest;
 }
