@@ -28,7 +28,7 @@ public sealed class AugmentationTests
     }
 
     private static Preprocessing Plain(int stored, int crop) =>
-        new(stored, crop, [10, 20, 30], [0.05, 0.01, 0.002], [1, 0, 0, 0, 1, 0, 0, 0, 1]);
+        new(stored, crop, [10, 20, 30], [1, 1, 1], [0.05, 0.01, 0.002], [1, 0, 0, 0, 1, 0, 0, 0, 1]);
 
     [Fact]
     public void Random_crops_stay_inside_the_image_and_reach_every_offset()
@@ -153,7 +153,7 @@ public sealed class AugmentationTests
     {
         double s = Math.Sqrt(0.5);
         // Eigenvector columns: (s, s, 0), (−s, s, 0), (0, 0, 1).
-        var preprocessing = new Preprocessing(8, 8, [0, 0, 0], [0.04, 0.01, 0.001], [s, -s, 0, s, s, 0, 0, 0, 1]);
+        var preprocessing = new Preprocessing(8, 8, [0, 0, 0], [1, 1, 1], [0.04, 0.01, 0.001], [s, -s, 0, s, s, 0, 0, 0, 1]);
 
         var shift = preprocessing.ColourShift(1.0, 0, 0);
         var second = preprocessing.ColourShift(0, 2.0, 0);
@@ -184,7 +184,7 @@ public sealed class AugmentationTests
         }
         var set = new ImageSet(4, images, [0, 0, 1, 1], ["a", "b", "c", "d"]);
 
-        var measured = Preprocessing.Measure(set, 4);
+        var measured = Preprocessing.Measure(set, 4, standardize: true);
 
         Assert.Equal([100.0, 100.0, 50.0], measured.Mean);
         double variance = 40.0 * 40.0 / (255.0 * 255.0);
@@ -193,6 +193,8 @@ public sealed class AugmentationTests
         Assert.Equal(Math.Sqrt(0.5), measured.PcaEigenvectors[0], 8);
         Assert.Equal(Math.Sqrt(0.5), measured.PcaEigenvectors[3], 8);
         Assert.Equal(0, measured.PcaEigenvectors[6], 8);
+        Assert.Equal(1 / 40.0, measured.Scale[0], 10);
+        Assert.Equal(1.0, measured.Scale[2]); // a constant channel is left unscaled
     }
 
     [Fact]

@@ -17,8 +17,21 @@ public sealed record AppContext(IAnsiConsole Console, TextWriter Error, string W
     /// <summary>True when the console shows live, redrawn output (a terminal, not a file or pipe).</summary>
     public bool IsInteractive => Console.Profile.Capabilities.Interactive && Console.Profile.Capabilities.Ansi;
 
-    /// <summary>Writes one line of plain text (no markup interpretation).</summary>
-    public void WriteLine(string text) => Console.WriteLine(text);
+    /// <summary>
+    /// Writes one line of plain text (no markup). Redirected output gets it unwrapped, so logs keep one
+    /// line per message; a terminal gets it through Spectre, which wraps it to the window.
+    /// </summary>
+    public void WriteLine(string text)
+    {
+        if (IsInteractive)
+        {
+            Console.WriteLine(text);
+        }
+        else
+        {
+            Console.Profile.Out.Writer.WriteLine(text);
+        }
+    }
 
     /// <summary>Writes a warning line on stderr.</summary>
     public void Warn(string text) => Error.WriteLine($"warning: {text}");

@@ -40,6 +40,7 @@ public static class AppHost
     /// <summary>The app's commands, in the order <c>--help</c> lists them. Adding a command is one line here.</summary>
     private static Command[] Commands(AppContext app) =>
     [
+        TrainCommand.Create(app),
         DataCommand.Create(app),
     ];
 

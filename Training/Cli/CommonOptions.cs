@@ -1,4 +1,6 @@
 using System.CommandLine;
+using AlexNet.Backends;
+using AlexNet.Layers.Variants;
 using AlexNet.Training.Data;
 
 namespace AlexNet.Training.Cli;
@@ -20,6 +22,67 @@ public static class CommonOptions
         DefaultValueFactory = _ => ImageDecoder.DefaultMaxPixels,
         HelpName = "N",
     };
+
+    /// <summary><c>--backend cpu|cuda</c>.</summary>
+    public static Option<string> Backend() => new Option<string>("--backend")
+    {
+        Description = "Where to compute: cpu (every machine) or cuda (an NVIDIA GPU).",
+        DefaultValueFactory = _ => "cpu",
+        HelpName = "cpu|cuda",
+    }.AcceptOnlyFromAmong([.. BackendFactory.Names]);
+
+    /// <summary><c>--threads N</c> for the CPU backend.</summary>
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "CPU threads for the cpu backend (0 = one per logical processor).",
+        DefaultValueFactory = _ => 0,
+        HelpName = "N",
+    };
+
+    /// <summary><c>--model NAME</c>.</summary>
+    public static Option<string> Model(string defaultModel) => new Option<string>("--model")
+    {
+        Description = "The network: " + string.Join("; ", ModelVariants.All.Select(v => $"{v.Name} ({v.InputShape[1]}x{v.InputShape[2]})")) + ".",
+        DefaultValueFactory = _ => defaultModel,
+        HelpName = "NAME",
+    }.AcceptOnlyFromAmong([.. ModelVariants.Names]);
+
+    /// <summary><c>--batch-size N</c>; without it a command uses its own default.</summary>
+    public static Option<int?> BatchSize(string description) => new("--batch-size")
+    {
+        Description = description,
+        HelpName = "N",
+    };
+
+    /// <summary><c>--tta</c>: the paper's 10-crop test.</summary>
+    public static Option<bool> TenCrop(string description) => new("--tta") { Description = description };
+
+    /// <summary>Creates the backend named by <paramref name="name"/>, turning "not available" into a clear app error.</summary>
+    public static IBackend CreateBackend(string name, int threads)
+    {
+        try
+        {
+            return BackendFactory.Create(name, new BackendOptions { Threads = threads });
+        }
+        catch (NotSupportedException e)
+        {
+            throw new AppException($"The {name} backend cannot run here: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Adds a check that the option's value, when given, is at least <paramref name="minimum"/>.</summary>
+    public static Option<int?> AtLeast(this Option<int?> option, int minimum)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is int value && value < minimum)
+            {
+                result.AddError($"{option.Name} must be at least {minimum}, not {value}.");
+            }
+        });
+        return option;
+    }
 
     /// <summary>An absolute http(s) address, or null when <paramref name="text"/> is null.</summary>
     public static Uri? ParseUrl(string? text)

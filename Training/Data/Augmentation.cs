@@ -43,7 +43,7 @@ public static class Augmentation
 
     /// <summary>
     /// Writes the crop <paramref name="draw"/> of the stored HWC image as a CHW float input:
-    /// input[c, i, j] = pixel[y + i, x + j′, c] − mean[c] + colourShift[c], with j′ = crop − 1 − j when mirrored.
+    /// input[c, i, j] = (pixel[y + i, x + j′, c] − mean[c] + colourShift[c])·scale[c], with j′ = crop − 1 − j when mirrored.
     /// </summary>
     /// <param name="hwc">the stored square, <paramref name="preprocessing"/>.StoredSize² × 3 bytes</param>
     /// <param name="draw">crop corner, mirror and colour noise</param>
@@ -68,6 +68,7 @@ public static class Augmentation
             (float)-preprocessing.Mean[1] + shift.G,
             (float)-preprocessing.Mean[2] + shift.B,
         ];
+        Span<float> scale = [(float)preprocessing.Scale[0], (float)preprocessing.Scale[1], (float)preprocessing.Scale[2]];
         int plane = crop * crop;
         for (int i = 0; i < crop; i++)
         {
@@ -76,9 +77,9 @@ public static class Augmentation
             {
                 int source = (draw.Flip ? crop - 1 - j : j) * 3;
                 int destination = (i * crop) + j;
-                chw[destination] = row[source] + offset[0];
-                chw[plane + destination] = row[source + 1] + offset[1];
-                chw[(2 * plane) + destination] = row[source + 2] + offset[2];
+                chw[destination] = (row[source] + offset[0]) * scale[0];
+                chw[plane + destination] = (row[source + 1] + offset[1]) * scale[1];
+                chw[(2 * plane) + destination] = (row[source + 2] + offset[2]) * scale[2];
             }
         }
     }

@@ -7,15 +7,21 @@ namespace AlexNet.Training.Data;
 /// and saved in every checkpoint so evaluation and prediction see exactly what training saw:
 /// <list type="bullet">
 /// <item>the stored square's side and the network's input (crop) side;</item>
-/// <item>the per-channel mean, subtracted from every pixel (inputs stay on the 0…255 scale, as in the paper and Caffe);</item>
+/// <item>the per-channel mean, subtracted from every pixel;</item>
+/// <item>the per-channel scale the centred pixels are multiplied by: 1 for the paper's networks, whose
+/// N(0, 0.01) initialization was tuned for inputs on the 0…255 scale (as in the paper and Caffe), and
+/// 1/std for the variants initialized for unit-variance inputs (He, Glorot, PyTorch's defaults);</item>
 /// <item>the eigenvalues and eigenvectors of the 3×3 covariance of the training pixels' RGB values on the
 /// 0…1 scale, for the paper's PCA colour augmentation (section 4.1).</item>
 /// </list>
 /// </summary>
-public sealed record Preprocessing(int StoredSize, int CropSize, double[] Mean, double[] PcaEigenvalues, double[] PcaEigenvectors)
+public sealed record Preprocessing(int StoredSize, int CropSize, double[] Mean, double[] Scale, double[] PcaEigenvalues, double[] PcaEigenvectors)
 {
-    /// <summary>Measures the mean and the RGB covariance's eigen-decomposition over every pixel of <paramref name="train"/>.</summary>
-    public static Preprocessing Measure(ImageSet train, int cropSize)
+    /// <summary>
+    /// Measures the mean, the standard deviation and the RGB covariance's eigen-decomposition over every
+    /// pixel of <paramref name="train"/>; <paramref name="standardize"/> picks the 1/std scale over 1.
+    /// </summary>
+    public static Preprocessing Measure(ImageSet train, int cropSize, bool standardize)
     {
         ArgumentNullException.ThrowIfNull(train);
         if (train.Count == 0)
@@ -53,7 +59,13 @@ public sealed record Preprocessing(int StoredSize, int CropSize, double[] Mean, 
             { Cov(2, 0, 2), Cov(4, 1, 2), Cov(5, 2, 2) },
         };
         var (values, vectors) = SymmetricEigen.Decompose3(covariance);
-        return new Preprocessing(train.Size, cropSize, mean, values, vectors);
+        var scale = new double[3];
+        for (int c = 0; c < 3; c++)
+        {
+            double std = 255.0 * Math.Sqrt(Math.Max(covariance[c, c], 0));
+            scale[c] = standardize && std > 1e-6 ? 1 / std : 1;
+        }
+        return new Preprocessing(train.Size, cropSize, mean, scale, values, vectors);
     }
 
     /// <summary>
@@ -72,7 +84,7 @@ public sealed record Preprocessing(int StoredSize, int CropSize, double[] Mean, 
         return ((float)shift[0], (float)shift[1], (float)shift[2]);
     }
 
-    /// <summary>A one-line description: <c>mean R 112.3 G 108.9 B 80.1; PCA λ 0.0712 0.0061 0.0017</c>.</summary>
+    /// <summary>A one-line description: <c>stored 256, crop 227, mean R 112.3 G 108.9 B 80.1, scale 1, PCA λ 0.0712 0.0061 0.0017</c>.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"stored {StoredSize}, crop {CropSize}, mean R {Mean[0]:0.0} G {Mean[1]:0.0} B {Mean[2]:0.0}, PCA λ {PcaEigenvalues[0]:0.####} {PcaEigenvalues[1]:0.####} {PcaEigenvalues[2]:0.####}");
+        $"stored {StoredSize}, crop {CropSize}, mean R {Mean[0]:0.0} G {Mean[1]:0.0} B {Mean[2]:0.0}, scale {(Scale.All(s => s == 1) ? "1 (0-255 inputs)" : $"1/std ({1 / Scale[0]:0.0} {1 / Scale[1]:0.0} {1 / Scale[2]:0.0})")}, PCA λ {PcaEigenvalues[0]:0.####} {PcaEigenvalues[1]:0.####} {PcaEigenvalues[2]:0.####}");
 }

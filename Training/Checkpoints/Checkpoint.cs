@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text.Json;
+using AlexNet.Layers;
+using AlexNet.Tensors;
+using AlexNet.Training.Optimization;
+
+namespace AlexNet.Training.Checkpoints;
+
+/// <summary>
+/// A training checkpoint as a safetensors file: the model's parameters and state tensors under their
+/// own names (<c>conv1.weight</c>, <c>bn1.running_mean</c>), the optimizer's state
+/// (<c>optimizer.velocity.conv1.weight</c>), the epoch's data order (<c>data.order</c>, int32), and
+/// in the metadata the <see cref="TrainingState"/> plus a few plain keys other tools can read
+/// (<c>model</c>, <c>classes</c>, <c>class_names</c>, <c>epoch</c>).
+/// </summary>
+public sealed class Checkpoint
+{
+    /// <summary>The metadata key and value that mark our checkpoints.</summary>
+    public const string FormatKey = "format", FormatValue = "alexnet-from-scratch checkpoint 1";
+
+    /// <summary>The tensor holding the order of the epoch in progress.</summary>
+    public const string DataOrderName = "data.order";
+
+    private const string OptimizerPrefix = "optimizer.";
+
+    private Checkpoint(string path, TrainingState state, IReadOnlyDictionary<string, SafeTensor> tensors)
+    {
+        Path = path;
+        State = state;
+        Tensors = tensors;
+    }
+
+    /// <summary>The file it was read from.</summary>
+    public string Path { get; }
+
+    public TrainingState State { get; }
+
+    /// <summary>Every tensor in the file, by name.</summary>
+    public IReadOnlyDictionary<string, SafeTensor> Tensors { get; }
+
+    /// <summary>The data order of the epoch in progress.</summary>
+    public int[] DataOrder => Tensors.TryGetValue(DataOrderName, out var order) ? order.ToInts() : [];
+
+    /// <summary>Writes a checkpoint atomically: the previous file at <paramref name="path"/> survives any failure.</summary>
+    public static void Save(string path, TrainingState state, Sequential model, Optimizer optimizer, ReadOnlySpan<int> dataOrder)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var tensors = new List<SafeTensor>();
+        foreach (var parameter in model.Parameters)
+        {
+            tensors.Add(Download(parameter.Name, parameter.Value));
+        }
+        foreach (var buffer in model.Buffers)
+        {
+            tensors.Add(Download(buffer.Name, buffer.Value));
+        }
+        foreach (var (name, tensor) in optimizer.State)
+        {
+            tensors.Add(Download(name, tensor));
+        }
+        tensors.Add(SafeTensor.I32(DataOrderName, [dataOrder.Length], dataOrder));
+        var metadata = new Dictionary<string, string>
+        {
+            [FormatKey] = FormatValue,
+            ["model"] = state.Model,
+            ["classes"] = state.ClassNames.Count.ToString(CultureInfo.InvariantCulture),
+            ["class_names"] = JsonSerializer.Serialize(state.ClassNames),
+            ["epoch"] = state.Epoch.ToString(CultureInfo.InvariantCulture),
+            ["state"] = state.ToJson(),
+        };
+        AtomicFile.Write(path, stream => SafeTensors.Write(stream, tensors, metadata));
+    }
+
+    /// <summary>Reads and validates a checkpoint file (format, header, state); does not touch a model.</summary>
+    /// <exception cref="AppException">The file is missing, not a safetensors file, damaged, or not one of our checkpoints; the message says which.</exception>
+    public static Checkpoint Read(string path)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new AppException(Directory.Exists(full)
+                ? $"'{full}' is a folder; --checkpoint expects a file such as {System.IO.Path.Combine(full, "best.safetensors")}."
+                : $"The checkpoint '{full}' does not exist.");
+        }
+        try
+        {
+            using var stream = File.OpenRead(full);
+            var (tensors, metadata) = SafeTensors.Read(stream);
+            if (!metadata.TryGetValue(FormatKey, out string? format) || format != FormatValue || !metadata.TryGetValue("state", out string? json))
+            {
+                throw new AppException($"'{full}' is a safetensors file but not an alexnet checkpoint (its metadata has no '{FormatKey}: {FormatValue}' and 'state').");
+            }
+            return new Checkpoint(full, TrainingState.FromJson(json), tensors.ToDictionary(t => t.Name, StringComparer.Ordinal));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new AppException($"The checkpoint '{full}' is damaged: {e.Message}", e);
+        }
+        catch (JsonException e)
+        {
+            throw new AppException($"The checkpoint '{full}' has an unreadable training state: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Loads the model's parameters, state tensors and counters (and, when given, the optimizer's
+    /// state) after checking every name, dtype and shape; a mismatch lists everything that differs.
+    /// </summary>
+    /// <exception cref="AppException">The checkpoint does not fit the model.</exception>
+    public void Restore(Sequential model, Optimizer? optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var expected = new List<(string Name, Tensor Tensor)>();
+        expected.AddRange(model.Parameters.Select(p => (p.Name, p.Value)));
+        expected.AddRange(model.Buffers.Select(b => (b.Name, b.Value)));
+        if (optimizer is not null)
+        {
+            expected.AddRange(optimizer.State);
+        }
+        var problems = new List<string>();
+        foreach (var (name, tensor) in expected)
+        {
+            if (!Tensors.TryGetValue(name, out var stored))
+            {
+                problems.Add($"{name} {tensor.Shape} is missing");
+            }
+            else if (stored.DType != "F32")
+            {
+                problems.Add($"{name} is {stored.DType}, expected F32");
+            }
+            else if (!stored.Shape.SequenceEqual(tensor.Shape.ToArray()))
+            {
+                problems.Add($"{name} has shape [{string.Join(", ", stored.Shape)}] in the file, the model needs {tensor.Shape}");
+            }
+        }
+        var known = expected.Select(e => e.Name).Append(DataOrderName).ToHashSet(StringComparer.Ordinal);
+        var unexpected = Tensors.Keys.Where(name => !known.Contains(name) && !(optimizer is null && name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))).ToList();
+        if (unexpected.Count > 0)
+        {
+            problems.Add($"unexpected tensors {string.Join(", ", unexpected.Take(5))}{(unexpected.Count > 5 ? $" and {unexpected.Count - 5} more" : "")}");
+        }
+        var missingCounters = model.Counters.Where(c => !State.Counters.ContainsKey(c.Name)).Select(c => c.Name).ToList();
+        if (missingCounters.Count > 0)
+        {
+            problems.Add($"counters {string.Join(", ", missingCounters)} are missing");
+        }
+        if (problems.Count > 0)
+        {
+            throw new AppException($"The checkpoint '{Path}' ({State.Model}, {State.ClassNames.Count} classes) does not fit the model {model.Name} with {model.OutputShape(1)[1]} classes: {string.Join("; ", problems)}.");
+        }
+        foreach (var (name, tensor) in expected)
+        {
+            tensor.Device.Upload(Tensors[name].ToFloats(), tensor);
+        }
+        foreach (var counter in model.Counters)
+        {
+            counter.Value = State.Counters[counter.Name];
+        }
+        if (optimizer is not null)
+        {
+            optimizer.Steps = State.OptimizerSteps;
+        }
+    }
+
+    private static SafeTensor Download(string name, Tensor tensor) => SafeTensor.F32(name, tensor.Shape.ToArray(), tensor.ToArray());
+}

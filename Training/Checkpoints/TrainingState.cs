@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AlexNet.Training.Data;
+using AlexNet.Training.Optimization;
+using AlexNet.Training.Reporting;
+
+namespace AlexNet.Training.Checkpoints;
+
+/// <summary>
+/// Everything besides tensors that a checkpoint must hold for a run to continue exactly, or for
+/// evaluation and prediction to see what training saw: the model and its classes, the data and its
+/// split, the seed and the position in the run (epoch, step), the optimizer and schedule with their
+/// state, the preprocessing constants, dropout's counters, the partial epoch's running sums and the
+/// history of finished epochs. Stored as JSON in the safetensors metadata under <c>state</c>.
+/// </summary>
+public sealed record TrainingState
+{
+    /// <summary>The model variant's name.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The class names, in label order.</summary>
+    public required IReadOnlyList<string> ClassNames { get; init; }
+
+    /// <summary>Where the data came from: a folder, or <c>synthetic:CLASSESxIMAGES</c>.</summary>
+    public required string DataLocation { get; init; }
+
+    /// <summary>The split, as <see cref="SplitSpec"/> writes it.</summary>
+    public required string Split { get; init; }
+
+    /// <summary>The pixel limit the data was read with.</summary>
+    public required long MaxPixels { get; init; }
+
+    /// <summary>The seed of everything: initialization, split, order, augmentation, dropout.</summary>
+    public required ulong Seed { get; init; }
+
+    public required int BatchSize { get; init; }
+
+    /// <summary>The number of epochs the run is to reach.</summary>
+    public required int TotalEpochs { get; init; }
+
+    public required OptimizerSettings Optimizer { get; init; }
+
+    /// <summary>Optimizer updates so far (Adam's t).</summary>
+    public required int OptimizerSteps { get; init; }
+
+    public required string Schedule { get; init; }
+
+    public required int ScheduleStepEpochs { get; init; }
+
+    public required int SchedulePatience { get; init; }
+
+    public required ScheduleState ScheduleState { get; init; }
+
+    /// <summary>Stored and crop size, mean and PCA of the training set.</summary>
+    public required Preprocessing Preprocessing { get; init; }
+
+    /// <summary>Finished epochs; the epoch in progress is this one (0-based).</summary>
+    public required int Epoch { get; init; }
+
+    /// <summary>Batches of the epoch in progress already trained (0 at an epoch boundary).</summary>
+    public required int StepInEpoch { get; init; }
+
+    /// <summary>Batches trained over the whole run.</summary>
+    public required long GlobalStep { get; init; }
+
+    /// <summary>The running sums of the epoch in progress.</summary>
+    public required EpochProgress Partial { get; init; }
+
+    /// <summary>One entry per finished epoch.</summary>
+    public required IReadOnlyList<EpochMetrics> History { get; init; }
+
+    /// <summary>The best validation top-1 so far and its epoch (0 when none yet).</summary>
+    public required double BestValidationTop1 { get; init; }
+
+    public required int BestEpoch { get; init; }
+
+    /// <summary>The model's integer state (dropout seeds and mask counts) by name.</summary>
+    public required IReadOnlyDictionary<string, ulong> Counters { get; init; }
+
+    /// <summary>The backend the checkpoint was written on (for information; any backend can load it).</summary>
+    public required string Backend { get; init; }
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+
+    public static TrainingState FromJson(string json) =>
+        JsonSerializer.Deserialize<TrainingState>(json, Options) ?? throw new JsonException("The training state is null.");
+}
+
+/// <summary>Running sums of an epoch's training batches, so an interrupted epoch reports the same numbers after a resume.</summary>
+public sealed record EpochProgress(double LossSum, long Correct, long Seen, double Seconds)
+{
+    public static EpochProgress Empty { get; } = new(0, 0, 0, 0);
+}

@@ -1,0 +1,74 @@
+using AlexNet.Training.Data;
+using Spectre.Console;
+
+namespace AlexNet.Training.Cli;
+
+/// <summary>
+/// Reads the data a command needs: the catalog from <c>--data</c> (or the cache) or the synthetic set,
+/// the seeded split, and the decoded images of the requested splits — with a progress bar on a terminal
+/// and one warning per skipped file.
+/// </summary>
+public static class SplitLoader
+{
+    /// <summary>The decoded parts of a split; a part not requested is null.</summary>
+    public sealed record Parts(DataCatalog Catalog, DataSplit Split, ImageSet? Train, ImageSet? Validation, ImageSet? Test, int Skipped);
+
+    /// <summary>Decodes the requested parts of <paramref name="catalog"/>'s split at <paramref name="storedSize"/>.</summary>
+    public static Parts Load(AppContext app, DataCatalog catalog, SplitSpec spec, ulong seed, int storedSize, long maxPixels,
+        bool train, bool validation, bool test, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var split = DataSplit.Create(catalog.Items, catalog.ClassNames, spec, seed);
+        var wanted = new List<(string Name, IReadOnlyList<DataItem> Items)>();
+        if (train)
+        {
+            wanted.Add(("train", split.Train));
+        }
+        if (validation)
+        {
+            wanted.Add(("validation", split.Validation));
+        }
+        if (test)
+        {
+            wanted.Add(("test", split.Test));
+        }
+        var decoder = new ImageDecoder(maxPixels);
+        var skipped = new List<ImageRejectedException>();
+        var sets = new Dictionary<string, ImageSet>();
+        int total = wanted.Sum(w => w.Items.Count);
+        void DecodeAll(Action<int>? progress)
+        {
+            int done = 0;
+            foreach (var (name, items) in wanted)
+            {
+                int before = done;
+                sets[name] = catalog.Decode(items, storedSize, decoder, skipped,
+                    progress is null ? null : new Progress<int>(n => progress(before + n)), cancellationToken);
+                done += items.Count;
+            }
+        }
+        if (app.IsInteractive && !catalog.IsSynthetic)
+        {
+            app.Console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(context =>
+                {
+                    var task = context.AddTask($"decoding {total} images", maxValue: Math.Max(1, total));
+                    DecodeAll(n => task.Value = Math.Max(task.Value, n));
+                });
+        }
+        else
+        {
+            DecodeAll(null);
+        }
+        foreach (var rejected in skipped)
+        {
+            app.Warn($"skipped {rejected.Message}");
+        }
+        if (skipped.Count > 0)
+        {
+            app.WriteLine($"{skipped.Count} unreadable file(s) skipped (listed above on stderr).");
+        }
+        return new Parts(catalog, split, sets.GetValueOrDefault("train"), sets.GetValueOrDefault("validation"), sets.GetValueOrDefault("test"), skipped.Count);
+    }
+}

@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.Globalization;
+using AlexNet.Backends;
+using AlexNet.Layers;
+using AlexNet.Tensors;
+using AlexNet.Training.Checkpoints;
+using AlexNet.Training.Data;
+using AlexNet.Training.Optimization;
+using AlexNet.Training.Reporting;
+
+namespace AlexNet.Training.Loop;
+
+/// <summary>How a call to <see cref="Trainer.Run"/> ended.</summary>
+public enum TrainingOutcome
+{
+    /// <summary>Every epoch up to the target was trained.</summary>
+    Completed,
+
+    /// <summary>Stopped on request (Ctrl+C) after a finished step; <c>last.safetensors</c> holds that step.</summary>
+    Interrupted,
+
+    /// <summary>The loss became NaN or infinite; the checkpoints on disk are the last good ones.</summary>
+    Diverged,
+}
+
+/// <summary>
+/// The training loop: for each epoch, shuffled and augmented batches through forward, loss, backward
+/// and the optimizer; then validation, the learning-rate schedule, <c>last.safetensors</c> (and
+/// <c>best.safetensors</c> when validation top-1 improved), <c>metrics.csv</c> and the plots. Every
+/// random choice is a function of the seed and the position, and the checkpoint holds the position,
+/// so a run interrupted after any step and resumed ends with the same weights, bit for bit.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    public const string LastFile = "last.safetensors", BestFile = "best.safetensors", MetricsFile = "metrics.csv";
+
+    private readonly IBackend _backend;
+    private readonly Sequential _model;
+    private readonly Optimizer _optimizer;
+    private readonly LearningRateSchedule _schedule;
+    private readonly InputPipeline _train;
+    private readonly InputPipeline _validation;
+    private readonly SoftmaxCrossEntropy _loss;
+    private readonly TrainingReporter _reporter;
+    private Tensor? _images;
+    private Tensor? _labels;
+    private int[] _order;
+
+    /// <param name="model">initialized, or restored from a checkpoint</param>
+    /// <param name="optimizer">over the model's parameters, restored too when resuming</param>
+    /// <param name="schedule">its state set from <paramref name="state"/></param>
+    /// <param name="train">the training images (augmented)</param>
+    /// <param name="validation">the validation images (centre crop)</param>
+    /// <param name="state">where the run stands</param>
+    /// <param name="order">the order of the epoch in progress when resuming mid-epoch, else null</param>
+    /// <param name="runFolder">where checkpoints, metrics and plots go</param>
+    /// <param name="reporter">shows progress</param>
+    public Trainer(Sequential model, Optimizer optimizer, LearningRateSchedule schedule, InputPipeline train, InputPipeline validation,
+        TrainingState state, int[]? order, string runFolder, TrainingReporter reporter)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(state);
+        _model = model;
+        _backend = model.Backend;
+        _optimizer = optimizer;
+        _schedule = schedule;
+        _train = train;
+        _validation = validation;
+        _reporter = reporter;
+        State = state;
+        RunFolder = runFolder;
+        _loss = new SoftmaxCrossEntropy(_backend);
+        _order = order is { Length: > 0 } && state.StepInEpoch > 0 ? order : train.EpochOrder(state.Seed, state.Epoch);
+        if (_order.Length != train.Images.Count)
+        {
+            throw new AppException($"The saved data order has {_order.Length} entries, but the training set has {train.Images.Count} images; the data changed since the checkpoint was written.");
+        }
+    }
+
+    /// <summary>Where the run stands; updated after every step.</summary>
+    public TrainingState State { get; private set; }
+
+    public string RunFolder { get; }
+
+    /// <summary>Called after every training step with the run's step count (used by tests to interrupt at a chosen step).</summary>
+    public Action<long>? AfterStep { get; set; }
+
+    /// <summary>Trains until <see cref="TrainingState.TotalEpochs"/>, an interrupt, or a non-finite loss.</summary>
+    public TrainingOutcome Run(CancellationToken cancellationToken)
+    {
+        while (State.Epoch < State.TotalEpochs)
+        {
+            int epoch = State.Epoch;
+            double rate = _schedule.RateFor(epoch);
+            var clock = Stopwatch.StartNew();
+            double secondsBefore = State.StepInEpoch > 0 ? State.Partial.Seconds : 0;
+            var outcome = _reporter.RunEpoch(epoch + 1, State.TotalEpochs, _train.TrainingBatches, State.StepInEpoch,
+                report => TrainEpoch(epoch, rate, clock, secondsBefore, report, cancellationToken));
+            if (outcome != TrainingOutcome.Completed)
+            {
+                return outcome;
+            }
+            var metrics = FinishEpoch(epoch, rate, secondsBefore + clock.Elapsed.TotalSeconds, cancellationToken);
+            _reporter.Line(TrainingReporter.EpochLine(metrics, State.TotalEpochs));
+            if (cancellationToken.IsCancellationRequested && State.Epoch < State.TotalEpochs)
+            {
+                return TrainingOutcome.Interrupted;
+            }
+        }
+        return TrainingOutcome.Completed;
+    }
+
+    private TrainingOutcome TrainEpoch(int epoch, double rate, Stopwatch clock, double secondsBefore, Action<StepReport> report, CancellationToken cancellationToken)
+    {
+        _model.IsTraining = true;
+        var partial = State.StepInEpoch > 0 ? State.Partial : EpochProgress.Empty;
+        long seenBefore = partial.Seen;
+        int steps = _train.TrainingBatches;
+        // The queue is stopped by disposing it; cancellation is checked between steps, so a step always finishes.
+        using var queue = _train.Training(State.Seed, epoch, _order, State.StepInEpoch, CancellationToken.None);
+        for (int step = State.StepInEpoch; step < steps; step++)
+        {
+            using var batch = queue.Next()!;
+            var (loss, correct) = TrainStep(batch, rate);
+            if (!double.IsFinite(loss))
+            {
+                _reporter.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"The training loss became {loss} at epoch {epoch + 1}, step {step + 1}; stopping. {LastGoodCheckpoint()} Try a smaller --lr."));
+                return TrainingOutcome.Diverged;
+            }
+            double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
+            partial = new EpochProgress(partial.LossSum + (loss * batch.Count), partial.Correct + correct, partial.Seen + batch.Count, seconds);
+            State = State with { StepInEpoch = step + 1, GlobalStep = State.GlobalStep + 1, Partial = partial, OptimizerSteps = _optimizer.Steps };
+            report(new StepReport(step + 1, partial.LossSum / partial.Seen, (double)partial.Correct / partial.Seen,
+                (partial.Seen - seenBefore) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), "train"));
+            AfterStep?.Invoke(State.GlobalStep);
+            if (cancellationToken.IsCancellationRequested && step + 1 < steps)
+            {
+                SaveLast();
+                return TrainingOutcome.Interrupted;
+            }
+        }
+        report(new StepReport(steps, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen), 0, "validate"));
+        return TrainingOutcome.Completed;
+    }
+
+    /// <summary>One batch: forward, loss, backward, update. Returns the batch's mean loss and correct top-1 count; a non-finite loss skips the update.</summary>
+    private (double Loss, int Correct) TrainStep(Batch batch, double rate)
+    {
+        var shape = new Shape(batch.Count, _model.InputShape[0], _model.InputShape[1], _model.InputShape[2]);
+        if (_images is null || _images.Shape != shape)
+        {
+            _images?.Dispose();
+            _labels?.Dispose();
+            _images = _backend.Allocate(shape, "images");
+            _labels = _backend.Allocate(new Shape(batch.Count), "labels");
+        }
+        _backend.Upload(batch.Inputs, _images);
+        _backend.Upload(batch.Labels, _labels!);
+        _model.ZeroGradients();
+        var logits = _model.Forward(_images);
+        float loss = _loss.Forward(logits, _labels!).ToArray()[0];
+        if (!float.IsFinite(loss))
+        {
+            return (loss, 0);
+        }
+        _model.Backward(_loss.Backward());
+        _optimizer.Step(rate);
+        float[] probabilities = _loss.Probabilities!.ToArray();
+        int classes = probabilities.Length / batch.Count, correct = 0;
+        for (int n = 0; n < batch.Count; n++)
+        {
+            var row = probabilities.AsSpan(n * classes, classes);
+            int predicted = 0;
+            for (int c = 1; c < classes; c++)
+            {
+                predicted = row[c] > row[predicted] ? c : predicted;
+            }
+            correct += predicted == (int)batch.Labels[n] ? 1 : 0;
+        }
+        return (loss, correct);
+    }
+
+    private EpochMetrics FinishEpoch(int epoch, double rate, double seconds, CancellationToken cancellationToken)
+    {
+        var partial = State.Partial;
+        var validation = Evaluator.Run(_model, _validation, [Augmentation.Centre(_validation.MaxOffset)], State.ClassNames, cancellationToken);
+        var metrics = new EpochMetrics(epoch + 1, rate, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen),
+            validation.Loss, validation.Top1, validation.Top5, seconds, partial.Seen / Math.Max(1e-9, partial.Seconds));
+        bool reduced = _schedule.EndEpoch(1 - validation.Top1);
+        bool best = State.BestEpoch == 0 || validation.Top1 > State.BestValidationTop1;
+        _order = _train.EpochOrder(State.Seed, epoch + 1);
+        State = State with
+        {
+            Epoch = epoch + 1,
+            StepInEpoch = 0,
+            Partial = EpochProgress.Empty,
+            History = [.. State.History, metrics],
+            ScheduleState = _schedule.State,
+            BestValidationTop1 = best ? validation.Top1 : State.BestValidationTop1,
+            BestEpoch = best ? epoch + 1 : State.BestEpoch,
+        };
+        SaveLast();
+        if (best)
+        {
+            File.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, "." + BestFile + ".copy"), overwrite: true);
+            File.Move(Path.Combine(RunFolder, "." + BestFile + ".copy"), Path.Combine(RunFolder, BestFile), overwrite: true);
+        }
+        MetricsCsv.Write(Path.Combine(RunFolder, MetricsFile), State.History);
+        TrainingPlots.Write(RunFolder, State.History, State.Model);
+        if (reduced)
+        {
+            _reporter.Line(string.Create(CultureInfo.InvariantCulture,
+                $"Validation error has not improved for {_schedule.Patience} epochs: learning rate divided by 10, now {_schedule.State.Rate:G3}."));
+        }
+        return metrics;
+    }
+
+    /// <summary>Writes <c>last.safetensors</c> with the current state (atomically).</summary>
+    public void SaveLast()
+    {
+        State = State with
+        {
+            OptimizerSteps = _optimizer.Steps,
+            Counters = _model.Counters.ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal),
+            ScheduleState = _schedule.State,
+        };
+        Checkpoint.Save(Path.Combine(RunFolder, LastFile), State, _model, _optimizer, _order);
+    }
+
+    private string LastGoodCheckpoint()
+    {
+        string last = Path.Combine(RunFolder, LastFile);
+        return File.Exists(last)
+            ? $"The last good checkpoint, {last} (epoch {State.Epoch}), is untouched."
+            : "No checkpoint was written yet.";
+    }
+
+    public void Dispose()
+    {
+        _images?.Dispose();
+        _labels?.Dispose();
+        _loss.Dispose();
+    }
+}

@@ -1,0 +1,75 @@
+using AlexNet.Backends;
+using AlexNet.Layers;
+using AlexNet.Tensors;
+
+namespace AlexNet.Training.Optimization;
+
+/// <summary>
+/// Updates a model's parameters from their accumulated gradients, through the backend's fused
+/// update ops. Its per-parameter state (SGD's velocity, Adam's moments) lives on the backend and is
+/// saved in checkpoints under <c>optimizer.SLOT.PARAMETER</c>, so a resumed run continues exactly.
+/// </summary>
+public sealed class Optimizer : IDisposable
+{
+    private readonly IBackend _backend;
+    private readonly IReadOnlyList<Parameter> _parameters;
+    private readonly Tensor[][] _slots; // per parameter: [velocity] for SGD, [m, v] for Adam
+
+    public Optimizer(OptimizerSettings settings, IReadOnlyList<Parameter> parameters, IBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(backend);
+        Settings = settings.Validated();
+        _backend = backend;
+        _parameters = parameters;
+        SlotNames = settings.Name == "adam" ? ["m", "v"] : ["velocity"];
+        _slots = [.. parameters.Select(p => SlotNames.Select(slot => backend.Allocate(p.Shape, $"optimizer.{slot}.{p.Name}")).ToArray())];
+    }
+
+    public OptimizerSettings Settings { get; }
+
+    /// <summary>The names of the per-parameter state tensors: <c>velocity</c>, or <c>m</c> and <c>v</c>.</summary>
+    public IReadOnlyList<string> SlotNames { get; }
+
+    /// <summary>Updates taken so far (Adam's t; saved in checkpoints).</summary>
+    public int Steps { get; set; }
+
+    /// <summary>Every state tensor with its checkpoint name.</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> State =>
+        _parameters.SelectMany((p, i) => SlotNames.Select((slot, s) => ($"optimizer.{slot}.{p.Name}", _slots[i][s])));
+
+    /// <summary>Applies one update with learning rate <paramref name="learningRate"/> to every parameter.</summary>
+    public void Step(double learningRate)
+    {
+        Steps++;
+        float lr = (float)learningRate;
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            var parameter = _parameters[i];
+            float decay = parameter.Kind is ParameterKind.Weight or ParameterKind.Bias ? (float)Settings.WeightDecay : 0f;
+            if (Settings.Name == "adam")
+            {
+                if (decay > 0)
+                {
+                    // L2 regularization as Keras adds it: the gradient of (decay/2)·w² is decay·w.
+                    _backend.Axpy(decay, parameter.Value, parameter.Gradient);
+                }
+                _backend.AdamUpdate(parameter.Gradient, lr, (float)Settings.Beta1, (float)Settings.Beta2, (float)Settings.Epsilon, Steps,
+                    _slots[i][0], _slots[i][1], parameter.Value);
+            }
+            else
+            {
+                _backend.SgdMomentumUpdate(parameter.Gradient, lr, (float)Settings.Momentum, decay, _slots[i][0], parameter.Value);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var tensor in _slots.SelectMany(s => s))
+        {
+            tensor.Dispose();
+        }
+    }
+}
