@@ -8,7 +8,10 @@ internal static class AppRunner
 {
     public sealed record Result(int ExitCode, string Output, string Error);
 
-    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunAsync(workingDirectory, environment, null, TestContext.Current.CancellationToken, args);
+
+    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, Action<long>? afterStep, CancellationToken cancellationToken, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -24,8 +27,8 @@ internal static class AppRunner
         // Never fall back to the user's real cache: an unset ALEXNET_DATA points at the working folder.
         string? Lookup(string name) => env.TryGetValue(name, out var value) ? value
             : name == AlexNet.Training.Data.DataCache.EnvironmentVariable ? Path.Combine(workingDirectory, "cache") : null;
-        var app = new AlexNet.Training.Cli.AppContext(console, error, workingDirectory, Lookup);
-        int code = await AppHost.RunAsync(args, app, TestContext.Current.CancellationToken);
+        var app = new AlexNet.Training.Cli.AppContext(console, error, workingDirectory, Lookup) { AfterTrainingStep = afterStep };
+        int code = await AppHost.RunAsync(args, app, cancellationToken);
         return new Result(code, output.ToString(), error.ToString());
     }
 }

@@ -41,6 +41,9 @@ public static class AppHost
     private static Command[] Commands(AppContext app) =>
     [
         TrainCommand.Create(app),
+        EvaluateCommand.Create(app),
+        PredictCommand.Create(app),
+        SummaryCommand.Create(app),
         DataCommand.Create(app),
     ];
 
@@ -65,7 +68,8 @@ public static class AppHost
         if (parsed.Errors.Count > 0)
         {
             string command = string.Join(' ', CommandPath(parsed.CommandResult.Command));
-            await app.Error.WriteLineAsync($"alexnet: {string.Join(" ", parsed.Errors.Select(e => EndSentence(e.Message)))} See '{command} --help'.").ConfigureAwait(false);
+            string errors = string.Join(" ", parsed.Errors.Select(e => EndSentence(Plain(OneLine(e.Message)))));
+            await app.Error.WriteLineAsync($"alexnet: {errors} See '{command} --help'.").ConfigureAwait(false);
             return UsageError;
         }
         var configuration = new InvocationConfiguration
@@ -87,7 +91,7 @@ public static class AppHost
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             bool verbose = parsed.GetValue(Verbose);
-            string message = e is AppException ? e.Message : $"{e.Message} ({e.GetType().Name}; run with --verbose for details)";
+            string message = OneLine(e is AppException ? e.Message : $"{e.Message} ({e.GetType().Name}; run with --verbose for details)");
             await app.Error.WriteLineAsync(verbose ? $"alexnet: error: {e}" : $"alexnet: error: {message}").ConfigureAwait(false);
             return Failure;
         }
@@ -103,4 +107,16 @@ public static class AppHost
     }
 
     private static string EndSentence(string text) => text.EndsWith('.') ? text : text + ".";
+
+    /// <summary>Says "a whole number" where the parser names a .NET type.</summary>
+    private static string Plain(string message) => message
+        .Replace("expected type 'System.Nullable`1[System.Int32]'", "a whole number", StringComparison.Ordinal)
+        .Replace("expected type 'System.Int32'", "a whole number", StringComparison.Ordinal)
+        .Replace("expected type 'System.Int64'", "a whole number", StringComparison.Ordinal)
+        .Replace("expected type 'System.UInt64'", "a non-negative whole number", StringComparison.Ordinal)
+        .Replace("expected type 'System.Nullable`1[System.Double]'", "a number", StringComparison.Ordinal);
+
+    /// <summary>Joins a multi-line message (e.g. a list of allowed values) into one line.</summary>
+    private static string OneLine(string text) =>
+        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

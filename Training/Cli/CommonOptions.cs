@@ -76,7 +76,8 @@ public static class CommonOptions
         ArgumentNullException.ThrowIfNull(option);
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is int value && value < minimum)
+            // Only a token that parsed as a number is checked here; the parser already reports the rest.
+            if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out int value) && value < minimum)
             {
                 result.AddError($"{option.Name} must be at least {minimum}, not {value}.");
             }

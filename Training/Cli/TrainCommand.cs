@@ -215,7 +215,10 @@ public static class TrainCommand
             ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {state.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {state.Split}, seed {state.Seed})."
             : $"Resuming {relative} at epoch {state.Epoch + 1}, step {state.StepInEpoch} on {backend.Name}, up to epoch {state.TotalEpochs}.");
         app.WriteLine($"{state.Optimizer}, schedule {state.Schedule}, batch {state.BatchSize}, {state.TotalEpochs} epochs; {state.Preprocessing}. Output: {relative}/");
-        using var trainer = new Trainer(model, optimizer, schedule, train, validation, state, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine));
+        using var trainer = new Trainer(model, optimizer, schedule, train, validation, state, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
+        {
+            AfterStep = app.AfterTrainingStep,
+        };
         var outcome = trainer.Run(cancellationToken);
         string resumeCommand = $"alexnet train --resume {relative} --epochs {trainer.State.TotalEpochs}";
         switch (outcome)

@@ -1,0 +1,109 @@
+using AlexNet.Training.Cli;
+
+namespace AlexNet.Tests.Training;
+
+/// <summary>The command line's contract: help for newcomers, one clear line on stderr for every mistake, non-zero exit codes.</summary>
+public sealed class CommandLineTests
+{
+    private static async Task<AppRunner.Result> Run(params string[] args)
+    {
+        using var work = TestFiles.NewFolder();
+        return await AppRunner.RunAsync(work.Path, null, args);
+    }
+
+    private static void AssertOneLineError(AppRunner.Result result, int exitCode, string expected)
+    {
+        Assert.Equal(exitCode, result.ExitCode);
+        Assert.Single(result.Error.TrimEnd().Split('\n'));
+        Assert.StartsWith("alexnet:", result.Error, StringComparison.Ordinal);
+        Assert.Contains(expected, result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at AlexNet.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_lists_every_command_with_an_example()
+    {
+        var result = await Run("--help");
+
+        Assert.Equal(0, result.ExitCode);
+        foreach (string command in new[] { "train", "evaluate", "predict", "summary", "data" })
+        {
+            Assert.Matches($@"(?m)^\s+{command}\s", result.Output);
+        }
+        Assert.Contains("alexnet train --model mini --synthetic", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Train_help_explains_the_options_and_defaults()
+    {
+        var result = await Run("train", "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        foreach (string option in new[] { "--model", "--classes", "--backend", "--data", "--synthetic", "--epochs", "--batch-size", "--lr", "--seed", "--optimizer", "--tta", "--resume", "--schedule", "--split" })
+        {
+            Assert.Contains(option, result.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "train", "--model", "vgg16" }, "vgg16")]
+    [InlineData(new[] { "train", "--epochs", "zero" }, "zero")]
+    [InlineData(new[] { "train", "--epochs", "0" }, "--epochs must be at least 1")]
+    [InlineData(new[] { "train", "--backend", "tpu" }, "tpu")]
+    [InlineData(new[] { "frobnicate" }, "frobnicate")]
+    [InlineData(new[] { "predict", "--checkpoint", "x.safetensors" }, "Required argument missing")]
+    [InlineData(new[] { "evaluate" }, "--checkpoint")]
+    public async Task Parse_errors_are_one_line_with_a_pointer_to_help(string[] args, string expected)
+    {
+        var result = await Run(args);
+
+        AssertOneLineError(result, AppHost.UsageError, expected);
+        Assert.Contains("--help'", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--split", "1/2" }, "--split '1/2' has 2 part(s)")]
+    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--lr", "-1" }, "--lr -1 is out of range")]
+    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--batch-size", "1000", "--epochs", "1" }, "fewer than one batch of 1000")]
+    [InlineData(new[] { "train", "--model", "mini", "--data", "/nonexistent/flowers" }, "'/nonexistent/flowers' does not exist")]
+    [InlineData(new[] { "train", "--resume", "runs/nothing", "--epochs", "3" }, "There is no run to resume")]
+    [InlineData(new[] { "train", "--resume", "runs/nothing", "--lr", "0.1" }, "--lr cannot change when resuming")]
+    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--backend", "cuda" }, "The cuda backend cannot run here")]
+    [InlineData(new[] { "evaluate", "--checkpoint", "missing.safetensors" }, "does not exist")]
+    public async Task Failures_are_one_clear_line_on_stderr(string[] args, string expected)
+    {
+        var result = await Run(args);
+
+        AssertOneLineError(result, AppHost.Failure, expected);
+    }
+
+    [Fact]
+    public async Task Verbose_failures_show_the_stack()
+    {
+        var result = await Run("evaluate", "--checkpoint", "missing.safetensors", "--verbose");
+
+        Assert.Equal(AppHost.Failure, result.ExitCode);
+        Assert.Contains(" at AlexNet.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Damaged_checkpoint_is_reported_precisely()
+    {
+        using var work = TestFiles.NewFolder();
+        File.WriteAllBytes(work.Combine("bad.safetensors"), [200, 0, 0, 0, 0, 0, 0, 0, (byte)'{', (byte)'}']);
+
+        var result = await AppRunner.RunAsync(work.Path, null, "evaluate", "--checkpoint", work.Combine("bad.safetensors"));
+
+        AssertOneLineError(result, AppHost.Failure, "is damaged: The header length is 200 bytes");
+    }
+
+    [Fact]
+    public async Task Summary_prints_the_published_parameter_count()
+    {
+        var result = await Run("summary", "--model", "mini", "--classes", "17");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Total params:", result.Output, StringComparison.Ordinal);
+        Assert.Contains("fc8", result.Output, StringComparison.Ordinal);
+    }
+}

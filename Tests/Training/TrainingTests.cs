@@ -1,0 +1,166 @@
+using System.Globalization;
+using AlexNet.Training.Checkpoints;
+using AlexNet.Training.Cli;
+
+namespace AlexNet.Tests.Training;
+
+/// <summary>End-to-end runs of <c>alexnet train</c> on the <c>mini</c> model and the synthetic data set (seconds each, offline).</summary>
+public sealed class TrainingTests
+{
+    // 4 classes × 40 images → 80 training images; batch 8 → 10 steps per epoch.
+    private static readonly string[] Mini = ["train", "--model", "mini", "--synthetic", "--batch-size", "8", "--seed", "7"];
+
+    private static string[] Args(params string[] more) => [.. Mini, .. more];
+
+    private static Dictionary<string, SafeTensor> Tensors(string file) => Checkpoint.Read(file).Tensors.ToDictionary();
+
+    private static void AssertBitIdentical(string expectedFile, string actualFile)
+    {
+        var expected = Tensors(expectedFile);
+        var actual = Tensors(actualFile);
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (name, tensor) in expected)
+        {
+            int firstDifference = tensor.Data.AsSpan().CommonPrefixLength(actual[name].Data);
+            Assert.True(firstDifference == tensor.Data.Length, $"{name} differs from byte {firstDifference} of {tensor.Data.Length}");
+        }
+    }
+
+    private static double[][] Metrics(string runFolder) =>
+        [.. File.ReadAllLines(Path.Combine(runFolder, "metrics.csv")).Skip(1)
+            .Select(line => line.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray())];
+
+    [Fact]
+    public async Task Mini_training_on_synthetic_data_lowers_the_loss_and_writes_the_run_folder()
+    {
+        using var work = TestFiles.NewFolder();
+
+        var result = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "4", "--name", "run"));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        string run = work.Combine("runs", "run");
+        var metrics = Metrics(run);
+        Assert.Equal(4, metrics.Length);
+        Assert.True(metrics[^1][2] < metrics[0][2], $"train loss went from {metrics[0][2]} to {metrics[^1][2]}");
+        Assert.True(metrics[^1][4] < Math.Log(4), $"final validation loss {metrics[^1][4]} is not below chance (ln 4)");
+        foreach (string file in new[] { "last.safetensors", "best.safetensors", "metrics.csv", "loss.png", "accuracy.png", "confusion_matrix.png", "confusion_matrix.txt" })
+        {
+            Assert.True(File.Exists(Path.Combine(run, file)), $"{file} is missing");
+        }
+        Assert.Equal(4, result.Output.Split('\n').Count(line => line.StartsWith("epoch ", StringComparison.Ordinal)));
+        Assert.Contains("Test (40 images", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Same_command_gives_the_same_run_bit_for_bit()
+    {
+        using var work = TestFiles.NewFolder();
+
+        var first = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "2", "--name", "a"));
+        var second = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "2", "--name", "b"));
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(0, second.ExitCode);
+        AssertBitIdentical(work.Combine("runs", "a", "last.safetensors"), work.Combine("runs", "b", "last.safetensors"));
+    }
+
+    [Fact]
+    public async Task Interrupted_and_resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one()
+    {
+        using var work = TestFiles.NewFolder();
+        var whole = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "3", "--name", "whole"));
+        Assert.Equal(0, whole.ExitCode);
+
+        // Ctrl+C in the middle of epoch 2 (after step 13 of 30), then resume.
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var stopped = await AppRunner.RunAsync(work.Path, null, step => { if (step == 13) { interrupt.Cancel(); } }, interrupt.Token,
+            Args("--epochs", "3", "--name", "parts"));
+        Assert.Equal(AppHost.Interrupted, stopped.ExitCode);
+        Assert.Contains("Resume with: alexnet train --resume runs/parts --epochs 3", stopped.Output, StringComparison.Ordinal);
+        var saved = Checkpoint.Read(work.Combine("runs", "parts", "last.safetensors")).State;
+        Assert.Equal((1, 3, 13L), (saved.Epoch, saved.StepInEpoch, saved.GlobalStep));
+
+        var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", "runs/parts", "--epochs", "3");
+
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        AssertBitIdentical(work.Combine("runs", "whole", "last.safetensors"), work.Combine("runs", "parts", "last.safetensors"));
+        AssertBitIdentical(work.Combine("runs", "whole", "best.safetensors"), work.Combine("runs", "parts", "best.safetensors"));
+        var expected = Metrics(work.Combine("runs", "whole"));
+        var actual = Metrics(work.Combine("runs", "parts"));
+        Assert.Equal(expected.Select(row => row[..7]), actual.Select(row => row[..7])); // all but the timings
+    }
+
+    [Fact]
+    public async Task Resuming_at_an_epoch_boundary_with_more_epochs_continues_exactly()
+    {
+        using var work = TestFiles.NewFolder();
+        var whole = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "2", "--name", "whole", "--optimizer", "adam"));
+        var part = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "part", "--optimizer", "adam"));
+
+        var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", "runs/part", "--epochs", "2");
+
+        Assert.Equal((0, 0, 0), (whole.ExitCode, part.ExitCode, resumed.ExitCode));
+        Assert.Contains("Resuming runs/part at epoch 2", resumed.Output, StringComparison.Ordinal);
+        AssertBitIdentical(work.Combine("runs", "whole", "last.safetensors"), work.Combine("runs", "part", "last.safetensors"));
+    }
+
+    [Fact]
+    public async Task Exploding_loss_stops_the_run_without_saving_bad_weights()
+    {
+        using var work = TestFiles.NewFolder();
+
+        var result = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "3", "--name", "boom", "--lr", "1e30"));
+
+        Assert.Equal(AppHost.Failure, result.ExitCode);
+        Assert.Matches("The training loss became (NaN|∞|-∞|Infinity) at epoch", result.Output);
+        string last = work.Combine("runs", "boom", "last.safetensors");
+        if (File.Exists(last))
+        {
+            Assert.All(Tensors(last).Values.Where(t => t.DType == "F32"), t => Assert.All(t.ToFloats(), v => Assert.True(float.IsFinite(v))));
+        }
+    }
+
+    [Fact]
+    public async Task Evaluate_and_predict_use_the_checkpoint_and_its_preprocessing()
+    {
+        using var work = TestFiles.NewFolder();
+        var trained = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "2", "--name", "r", "--classes", "6", "--synthetic-images", "12"));
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        string checkpoint = work.Combine("runs", "r", "best.safetensors");
+        TestFiles.WriteImage(work.Combine("flower.png"), 90, 70, 3);
+        TestFiles.WriteImage(work.Combine("other.jpg"), 50, 80, 9);
+
+        var evaluated = await AppRunner.RunAsync(work.Path, null, "evaluate", "--checkpoint", checkpoint, "--confusion-png", work.Combine("cm.png"));
+        var predicted = await AppRunner.RunAsync(work.Path, null, "predict", "--checkpoint", checkpoint, work.Combine("flower.png"), work.Combine("other.jpg"));
+
+        Assert.True(evaluated.ExitCode == 0, evaluated.Error);
+        string testLine = trained.Output.Split('\n').Single(l => l.StartsWith("Test (", StringComparison.Ordinal));
+        string top1 = testLine[testLine.IndexOf("top-1", StringComparison.Ordinal)..testLine.IndexOf("top-5", StringComparison.Ordinal)].Trim();
+        Assert.Contains(top1, evaluated.Output, StringComparison.Ordinal); // the same score the training run reported
+        Assert.True(File.Exists(work.Combine("cm.png")));
+        Assert.True(predicted.ExitCode == 0, predicted.Error);
+        string[] lines = predicted.Output.TrimEnd().Split('\n');
+        Assert.Equal(12, lines.Length);
+        Assert.Equal(["flower.png:", "other.jpg:"], new[] { lines[0], lines[6] });
+        var probabilities = lines.Skip(1).Take(5).Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(probabilities.OrderDescending(), probabilities);
+        Assert.InRange(probabilities.Sum(), 0.5, 1.0001);
+        Assert.All(lines.Skip(1).Take(5), l => Assert.Matches(@"^  pattern-\d\s+0\.\d{4}$", l));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_that_does_not_fit_the_model_says_what_differs()
+    {
+        using var work = TestFiles.NewFolder();
+        var trained = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "r"));
+        Assert.Equal(0, trained.ExitCode);
+        var checkpoint = Checkpoint.Read(work.Combine("runs", "r", "last.safetensors"));
+        using var backend = CommonOptions.CreateBackend("cpu", 1);
+        using var model = AlexNet.Layers.Variants.ModelVariants.Get("mini").Build(backend, classes: 5, seed: 1);
+
+        var error = Assert.Throws<AlexNet.Training.AppException>(() => checkpoint.Restore(model, optimizer: null));
+
+        Assert.Contains("fc8.weight has shape [4, 64] in the file, the model needs [5, 64]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fc8.bias has shape [4]", error.Message, StringComparison.Ordinal);
+    }
+}
