@@ -75,6 +75,22 @@ public sealed class AugmentationTests
     }
 
     [Fact]
+    public void Standardized_inputs_are_centred_pixels_times_the_channel_scale()
+    {
+        byte[] image = Coded(10);
+        var preprocessing = Plain(10, 6) with { Scale = [0.5, 0.25, 2] };
+        var input = new float[3 * 36];
+
+        Augmentation.WriteInput(image, new Augmentation.Draw(2, 1, false, 0, 0, 0), preprocessing, input);
+
+        for (int c = 0; c < 3; c++)
+        {
+            float expected = (image[((((1 + 4) * 10) + 2 + 3) * 3) + c] - (float)preprocessing.Mean[c]) * (float)preprocessing.Scale[c];
+            Assert.Equal(expected, input[(c * 36) + (4 * 6) + 3]);
+        }
+    }
+
+    [Fact]
     public void Mirroring_twice_is_the_identity()
     {
         byte[] image = Coded(10);

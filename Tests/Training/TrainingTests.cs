@@ -52,6 +52,26 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public async Task Any_image_folder_data_set_trains_with_class_names_from_its_folders()
+    {
+        using var work = TestFiles.NewFolder();
+        for (int i = 0; i < 8; i++)
+        {
+            TestFiles.WriteImage(work.Combine("pets", "cats", $"{i}.png"), 40 + i, 30, i);
+            TestFiles.WriteImage(work.Combine("pets", "dogs", $"{i}.jpg"), 30, 40 + i, 50 + i);
+        }
+        File.WriteAllText(work.Combine("pets", "dogs", "corrupt.jpg"), "not a jpeg");
+
+        var result = await AppRunner.RunAsync(work.Path, null, "train", "--model", "mini", "--data", work.Combine("pets"), "--split", "4/2/2", "--batch-size", "4", "--epochs", "1");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("corrupt.jpg", result.Error, StringComparison.Ordinal);
+        Assert.Contains("1 unreadable file(s) skipped", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"image folders, 2 classes, [78] train / [34] val images \(split 4/2/2", result.Output); // the corrupt file may fall in either
+        Assert.Equal(["cats", "dogs"], Checkpoint.Read(work.Combine("runs", "mini-pets", "last.safetensors")).State.ClassNames);
+    }
+
+    [Fact]
     public async Task Same_command_gives_the_same_run_bit_for_bit()
     {
         using var work = TestFiles.NewFolder();
