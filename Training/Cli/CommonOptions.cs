@@ -64,8 +64,9 @@ public static class CommonOptions
         {
             return BackendFactory.Create(name, new BackendOptions { Threads = threads });
         }
-        catch (NotSupportedException e)
+        catch (Exception e) when (e is not ArgumentException)
         {
+            // A backend that exists but cannot start here (no GPU, no driver, not built) fails loudly, never falls back.
             throw new AppException($"The {name} backend cannot run here: {e.Message}", e);
         }
     }
