@@ -152,7 +152,7 @@ public sealed class Checkpoint
         }
         foreach (var (name, tensor) in expected)
         {
-            tensor.Device.Upload(Tensors[name].ToFloats(), tensor);
+            tensor.Device.Upload(Tensors[name].AsFloats(), tensor);
         }
         foreach (var counter in model.Counters)
         {
@@ -164,5 +164,11 @@ public sealed class Checkpoint
         }
     }
 
-    private static SafeTensor Download(string name, Tensor tensor) => SafeTensor.F32(name, tensor.Shape.ToArray(), tensor.ToArray());
+    /// <summary>Downloads a tensor straight into the little-endian bytes the file stores (no intermediate float array).</summary>
+    private static SafeTensor Download(string name, Tensor tensor)
+    {
+        var bytes = new byte[(long)tensor.Length * sizeof(float)];
+        tensor.Device.Download(tensor, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan()));
+        return new SafeTensor(name, "F32", tensor.Shape.ToArray(), bytes);
+    }
 }

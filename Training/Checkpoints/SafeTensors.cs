@@ -17,6 +17,16 @@ public sealed record SafeTensor(string Name, string DType, int[] Shape, byte[] D
     /// <summary>The values of an F32 tensor.</summary>
     public float[] ToFloats() => FromLittleEndian<float>("F32");
 
+    /// <summary>The values of an F32 tensor, read in place (no copy).</summary>
+    public ReadOnlySpan<float> AsFloats()
+    {
+        if (DType != "F32" || !BitConverter.IsLittleEndian)
+        {
+            throw new InvalidDataException($"Tensor '{Name}' has dtype {DType}, expected F32 (little-endian).");
+        }
+        return MemoryMarshal.Cast<byte, float>(Data);
+    }
+
     /// <summary>The values of an I32 tensor.</summary>
     public int[] ToInts() => FromLittleEndian<int>("I32");
 

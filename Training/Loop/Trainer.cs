@@ -187,8 +187,9 @@ public sealed class Trainer : IDisposable
         var validation = Evaluator.Run(_model, _validation, [Augmentation.Centre(_validation.MaxOffset)], State.ClassNames, cancellationToken);
         var metrics = new EpochMetrics(epoch + 1, rate, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen),
             validation.Loss, validation.Top1, validation.Top5, seconds, partial.Seen / Math.Max(1e-9, partial.Seconds));
-        bool reduced = _schedule.EndEpoch(1 - validation.Top1);
-        bool best = State.BestEpoch == 0 || validation.Top1 > State.BestValidationTop1;
+        // Without validation images, the plateau rule has nothing to watch and the latest epoch counts as the best.
+        bool reduced = validation.Count > 0 && _schedule.EndEpoch(1 - validation.Top1);
+        bool best = State.BestEpoch == 0 || validation.Count == 0 || validation.Top1 > State.BestValidationTop1;
         _order = _train.EpochOrder(State.Seed, epoch + 1);
         State = State with
         {
