@@ -42,7 +42,7 @@ public sealed class LearningRateSchedule
     public double BaseRate { get; }
 
     /// <summary>Epochs of the whole run (cosine reaches 0 at the end).</summary>
-    public int TotalEpochs { get; set; }
+    public int TotalEpochs { get; }
 
     /// <summary>Epochs between two steps of the <c>step</c> schedule.</summary>
     public int StepEpochs { get; }
