@@ -5,14 +5,16 @@ namespace AlexNet.Tests.Backends;
 
 /// <summary>
 /// The backends every property and exact test runs against. Adding a backend is one line in
-/// <see cref="All"/>: its name, why it cannot run here (null when it can), and how to create it.
-/// A backend that cannot run makes its tests skip with that reason, never pass silently.
+/// <see cref="All"/>: its name; why it cannot run on this machine (null when it can); how to create
+/// it; whether tests may use it from several threads at once (otherwise they take turns); and
+/// whether CI must have it. A backend that cannot run makes its tests skip with that reason — or
+/// fail, when it is required in CI and <c>ALEXNET_CI=1</c> says this is CI — never pass silently.
 /// </summary>
 public static class TestBackends
 {
     private static readonly TestBackend[] All =
     [
-        new("cpu", unavailableReason: static () => null, create: static () => new CpuBackend(), threadSafe: true),
+        new("cpu", unavailableReason: static () => null, create: static () => new CpuBackend(), threadSafe: true, requiredInCi: true),
     ];
 
     /// <summary>Every backend name, as theory data: <c>[Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]</c>.</summary>
@@ -27,6 +29,10 @@ public static class TestBackends
     {
         var backend = All.SingleOrDefault(b => b.Name == name) ?? throw new ArgumentException($"No test backend is called '{name}'.", nameof(name));
         string? reason = backend.UnavailableReason();
+        if (reason is not null && backend.RequiredInCi && Environment.GetEnvironmentVariable("ALEXNET_CI") == "1")
+        {
+            Assert.Fail($"backend {name} must run in CI (ALEXNET_CI=1), but {reason}");
+        }
         Assert.SkipWhen(reason is not null, $"backend {name}: {reason}");
         if (backend.ThreadSafe)
         {
@@ -41,13 +47,15 @@ public static class TestBackends
         }
     }
 
-    private sealed class TestBackend(string name, Func<string?> unavailableReason, Func<IBackend> create, bool threadSafe)
+    private sealed class TestBackend(string name, Func<string?> unavailableReason, Func<IBackend> create, bool threadSafe, bool requiredInCi)
     {
         private readonly Lazy<IBackend> _instance = new(create, LazyThreadSafetyMode.ExecutionAndPublication);
 
         public string Name => name;
 
         public bool ThreadSafe => threadSafe;
+
+        public bool RequiredInCi => requiredInCi;
 
         public IBackend Instance => _instance.Value;
 
