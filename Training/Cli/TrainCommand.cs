@@ -43,6 +43,7 @@ public static class TrainCommand
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
         public Option<bool> Tta { get; } = CommonOptions.TenCrop("Score the final test with the paper's 10 crops (corners and centre, mirrored) instead of the centre crop.");
         public Option<long> MaxPixels { get; } = CommonOptions.MaxPixels();
+        public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
 
     public static Command Create(AppContext app)
@@ -57,14 +58,14 @@ public static class TrainCommand
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Seed, o.Name,
-            o.Resume, o.Tta, o.MaxPixels,
+            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var run = parse.GetValue(o.Resume) is { } resume
                 ? Resumed(app, parse, o, resume)
                 : await Fresh(app, parse, o, cancellationToken).ConfigureAwait(false);
-            return Train(app, run, parse.GetValue(o.Tta), cancellationToken);
+            return Train(app, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), cancellationToken);
         });
         return command;
     }
@@ -147,7 +148,7 @@ public static class TrainCommand
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
-            throw new AppException($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --data and --tta may be given with --resume.");
+            throw new AppException($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --data, --tta and --max-steps may be given with --resume.");
         }
         string path = Path.GetFullPath(resume, app.WorkingDirectory);
         string file = Directory.Exists(path) ? Path.Combine(path, Trainer.LastFile) : path;
@@ -180,7 +181,7 @@ public static class TrainCommand
         return DataCatalog.FromLocation(location);
     }
 
-    private static int Train(AppContext app, RunPlan plan, bool tta, CancellationToken cancellationToken)
+    private static int Train(AppContext app, RunPlan plan, bool tta, int? maxSteps, CancellationToken cancellationToken)
     {
         var state = plan.State;
         var variant = ModelVariants.Get(state.Model);
@@ -218,6 +219,7 @@ public static class TrainCommand
         using var trainer = new Trainer(model, optimizer, schedule, train, validation, state, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
         {
             AfterStep = app.AfterTrainingStep,
+            MaxSteps = maxSteps,
         };
         var outcome = trainer.Run(cancellationToken);
         string resumeCommand = $"alexnet train --resume {relative} --epochs {trainer.State.TotalEpochs}";
@@ -226,6 +228,9 @@ public static class TrainCommand
             case TrainingOutcome.Interrupted:
                 app.WriteLine($"Interrupted at epoch {trainer.State.Epoch + (trainer.State.StepInEpoch > 0 ? 1 : 0)}, step {trainer.State.StepInEpoch}; saved {relative}/{Trainer.LastFile}. Resume with: {resumeCommand}");
                 return AppHost.Interrupted;
+            case TrainingOutcome.StepLimitReached:
+                app.WriteLine($"Stopped after {maxSteps} step(s) (--max-steps) at epoch {trainer.State.Epoch + (trainer.State.StepInEpoch > 0 ? 1 : 0)}, step {trainer.State.StepInEpoch}; saved {relative}/{Trainer.LastFile}. Continue with: {resumeCommand}");
+                return 0;
             case TrainingOutcome.Diverged:
                 return AppHost.Failure;
         }

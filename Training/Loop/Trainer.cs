@@ -21,6 +21,9 @@ public enum TrainingOutcome
 
     /// <summary>The loss became NaN or infinite; the checkpoints on disk are the last good ones.</summary>
     Diverged,
+
+    /// <summary>Stopped after <see cref="Trainer.MaxSteps"/> steps; <c>last.safetensors</c> holds the last of them.</summary>
+    StepLimitReached,
 }
 
 /// <summary>
@@ -45,6 +48,7 @@ public sealed class Trainer : IDisposable
     private Tensor? _images;
     private Tensor? _labels;
     private int[] _order;
+    private long _stepsTaken;
 
     /// <param name="model">initialized, or restored from a checkpoint</param>
     /// <param name="optimizer">over the model's parameters, restored too when resuming</param>
@@ -85,6 +89,14 @@ public sealed class Trainer : IDisposable
     /// <summary>Called after every training step with the run's step count (used by tests to interrupt at a chosen step).</summary>
     public Action<long>? AfterStep { get; set; }
 
+    /// <summary>
+    /// The most steps <see cref="Run"/> takes before it saves and returns (null: no limit), counted from
+    /// where it starts, so a resumed run takes that many more: one step of a model, for the debugger.
+    /// </summary>
+    public long? MaxSteps { get; set; }
+
+    private bool StepLimitReached => MaxSteps is long limit && _stepsTaken >= limit;
+
     /// <summary>Trains until <see cref="TrainingState.TotalEpochs"/>, an interrupt, or a non-finite loss.</summary>
     public TrainingOutcome Run(CancellationToken cancellationToken)
     {
@@ -105,6 +117,10 @@ public sealed class Trainer : IDisposable
             if (cancellationToken.IsCancellationRequested && State.Epoch < State.TotalEpochs)
             {
                 return TrainingOutcome.Interrupted;
+            }
+            if (StepLimitReached && State.Epoch < State.TotalEpochs)
+            {
+                return TrainingOutcome.StepLimitReached;
             }
         }
         return TrainingOutcome.Completed;
@@ -134,10 +150,17 @@ public sealed class Trainer : IDisposable
             report(new StepReport(step + 1, partial.LossSum / partial.Seen, (double)partial.Correct / partial.Seen,
                 (partial.Seen - seenBefore) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), "train"));
             AfterStep?.Invoke(State.GlobalStep);
+            _stepsTaken++;
+            // A stop inside an epoch saves here; at an epoch's end the epoch finishes (validation, checkpoints) first.
             if (cancellationToken.IsCancellationRequested && step + 1 < steps)
             {
                 SaveLast();
                 return TrainingOutcome.Interrupted;
+            }
+            if (StepLimitReached && step + 1 < steps)
+            {
+                SaveLast();
+                return TrainingOutcome.StepLimitReached;
             }
         }
         report(new StepReport(steps, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen), 0, "validate"));
