@@ -27,6 +27,8 @@ public sealed partial class CpuBackend
         int rows = logits.Shape.N, classes = logits.Shape[1];
         ExpectShape(probabilities, nameof(probabilities), logits.Shape);
         ExpectShape(loss, nameof(loss), new Shape(1));
+        // The loss reads each row's logit at the label after its probabilities are written.
+        ExpectDistinct(probabilities, nameof(probabilities), logits, nameof(logits));
         CheckLabels(labels, pLabels, rows, classes);
 
         using var rowLosses = _workspace.Rent(rows);

@@ -32,7 +32,10 @@ public sealed partial class CpuBackend : IBackend
     public CpuBackend(CpuBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfNegative(options.Threads, nameof(options));
+        if (options.Threads < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "CpuBackendOptions.Threads must be 0 (one per logical processor) or more.");
+        }
         Threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
         _gemm = new Sgemm(options.GemmKernel, _workspace, _parallel);
