@@ -151,7 +151,7 @@ public sealed partial class CpuBackend : IBackend
         }
     }
 
-    /// <summary>Throws unless <paramref name="tensor"/> has one of the given ranks.</summary>
+    /// <summary>Throws unless <paramref name="tensor"/> has <paramref name="rank"/> dimensions.</summary>
     private static void ExpectRank(Tensor tensor, string name, int rank, [CallerMemberName] string op = "")
     {
         if (tensor.Shape.Rank != rank)

@@ -129,7 +129,7 @@ public sealed class DataMovementTests
         float scale = 1f / (1f - c.P);
         float[] expected = Enumerable.Range(0, c.Length).Select(i => ReferenceOps.DropoutKeeps(c.P, c.Seed, c.Offset, i) ? scale : 0f).ToArray();
         Compare.Exact($"{b.Name} DropoutForward mask", shape, y.ToArray(), expected);
-    }, maxTest: 20));
+    }, maxTest: 25));
 
     [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
     public void Dropout_masks_repeat_for_the_same_seed_and_offset_and_differ_otherwise(string backend) => TestBackends.Run(backend, b =>

@@ -42,7 +42,7 @@ public sealed class ReferenceGradientTests
             GradientCheck.Verify($"Conv2dBackwardData {s}", x, Loss, ReferenceOps.Conv2dBackwardData(dy, weight, s), random);
             GradientCheck.Verify($"Conv2dBackwardFilter {s}", weight, Loss, ReferenceOps.Conv2dBackwardFilter(x, dy, s), random);
             GradientCheck.Verify($"Conv2dBackwardBias {s}", bias, Loss, ReferenceOps.Conv2dBackwardBias(dy, s.N, s.O, s.OH * s.OW), random);
-        }, maxTest: 15);
+        }, maxTest: 25);
 
     [Fact]
     public void Col2Im_is_the_adjoint_and_so_the_gradient_of_Im2Col() =>
@@ -54,7 +54,7 @@ public sealed class ReferenceGradientTests
             double Loss() => GradientCheck.Dot(ReferenceOps.Im2Col(x, s), columns);
 
             GradientCheck.Verify($"Col2Im {s}", x, Loss, ReferenceOps.Col2Im(columns, s), random);
-        }, maxTest: 15);
+        }, maxTest: 25);
 
     [Fact]
     public void MaxPool_backward_is_the_gradient_of_the_forward_away_from_ties() =>
@@ -66,7 +66,7 @@ public sealed class ReferenceGradientTests
             double Loss() => GradientCheck.Dot(ReferenceOps.MaxPool2dForward(x, s), dy);
 
             GradientCheck.Verify($"MaxPool2dBackward {s}", x, Loss, ReferenceOps.MaxPool2dBackward(x, dy, s), random);
-        }, maxTest: 15);
+        }, maxTest: 25);
 
     [Fact]
     public void Lrn_backward_is_the_gradient_of_the_forward() =>
@@ -78,7 +78,7 @@ public sealed class ReferenceGradientTests
             double Loss() => GradientCheck.Dot(ReferenceOps.LrnForward(x, s), dy);
 
             GradientCheck.Verify($"LrnBackward {s}", x, Loss, ReferenceOps.LrnBackward(x, dy, s), random);
-        }, maxTest: 15);
+        }, maxTest: 25);
 
     [Fact]
     public void Relu_backward_is_the_gradient_of_the_forward_away_from_zero() =>
@@ -89,7 +89,7 @@ public sealed class ReferenceGradientTests
             double Loss() => GradientCheck.Dot(ReferenceOps.ReluForward(x), dy);
 
             GradientCheck.Verify("ReluBackward", x, Loss, ReferenceOps.ReluBackward(ReferenceOps.ReluForward(x), dy), random);
-        }, maxTest: 15);
+        }, maxTest: 25);
 
     [Fact]
     public void Dropout_backward_is_the_gradient_of_the_forward() =>
@@ -100,7 +100,7 @@ public sealed class ReferenceGradientTests
             double Loss() => GradientCheck.Dot(ReferenceOps.Dropout(x, c.P, c.Seed, c.Offset), dy);
 
             GradientCheck.Verify($"DropoutBackward p = {c.P}", x, Loss, ReferenceOps.Dropout(dy, c.P, c.Seed, c.Offset), random);
-        }, maxTest: 15);
+        }, maxTest: 25);
 
     [Fact]
     public void Dense_backward_is_the_gradient_of_the_forward() =>
@@ -115,7 +115,7 @@ public sealed class ReferenceGradientTests
             GradientCheck.Verify($"DenseBackward dx {c}", x, Loss, dx, random);
             GradientCheck.Verify($"DenseBackward dWeight {c}", weight, Loss, dWeight, random);
             GradientCheck.Verify($"DenseBackward dBias {c}", bias, Loss, dBias, random);
-        }, maxTest: 15);
+        }, maxTest: 25);
 
     [Fact]
     public void Softmax_cross_entropy_backward_is_the_gradient_of_the_loss() =>
@@ -129,7 +129,7 @@ public sealed class ReferenceGradientTests
 
             GradientCheck.Verify($"SoftmaxCrossEntropyBackward {c}", logits, Loss,
                 ReferenceOps.SoftmaxCrossEntropyBackward(probabilities, labels, c.N, c.Classes), random);
-        }, maxTest: 15);
+        }, maxTest: 25);
 
     [Fact]
     public void BatchNorm_backward_is_the_gradient_of_the_training_forward() =>
@@ -147,5 +147,5 @@ public sealed class ReferenceGradientTests
             GradientCheck.Verify($"BatchNormBackward dx {c}", x, Loss, dx, random);
             GradientCheck.Verify($"BatchNormBackward dGamma {c}", gamma, Loss, dGamma, random);
             GradientCheck.Verify($"BatchNormBackward dBeta {c}", beta, Loss, dBeta, random);
-        }, maxTest: 15);
+        }, maxTest: 25);
 }
