@@ -1,4 +1,5 @@
 using AlexNet.Backends.Cpu;
+using AlexNet.Backends.Cuda;
 
 namespace AlexNet.Backends;
 
@@ -10,11 +11,14 @@ namespace AlexNet.Backends;
 public static class BackendFactory
 {
     /// <summary>The names <see cref="Create"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["cpu", "cuda"];
+    public static IReadOnlyList<string> Names { get; } = ["cpu", "cuda", "cuda-emulated"];
 
     /// <summary>Creates the backend called <paramref name="name"/> (case-insensitive). The caller disposes it.</summary>
     /// <exception cref="ArgumentException">The name is not one of <see cref="Names"/>.</exception>
-    /// <exception cref="NotSupportedException">The backend exists by name but cannot run in this build or on this machine.</exception>
+    /// <exception cref="CudaUnavailableException">
+    /// <c>cuda</c> without a usable GPU (no driver, no device, a driver too old, no NVRTC or cuBLAS), or
+    /// <c>cuda-emulated</c> without a C++ compiler; the message is one line saying which.
+    /// </exception>
     public static IBackend Create(string name, BackendOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -22,7 +26,9 @@ public static class BackendFactory
         return name.Trim().ToLowerInvariant() switch
         {
             "cpu" => new CpuBackend(new CpuBackendOptions { Threads = options.Threads }),
-            "cuda" => throw new NotSupportedException("The CUDA backend is not part of this build yet; use --backend cpu."),
+            "cuda" => CudaBackend.Create(),
+            // The CUDA backend's own code and kernels, run on the CPU: slow, for tests and for stepping through kernels.
+            "cuda-emulated" => CudaBackend.CreateEmulated(),
             _ => throw new ArgumentException($"Unknown backend '{name}'; expected one of: {string.Join(", ", Names)}.", nameof(name)),
         };
     }

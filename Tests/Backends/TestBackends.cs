@@ -1,5 +1,7 @@
 using AlexNet.Backends;
 using AlexNet.Backends.Cpu;
+using AlexNet.Backends.Cuda;
+using AlexNet.Tests.Cuda;
 
 namespace AlexNet.Tests.Backends;
 
@@ -15,7 +17,19 @@ public static class TestBackends
     private static readonly TestBackend[] All =
     [
         new("cpu", unavailableReason: static () => null, create: static () => new CpuBackend(), threadSafe: true, requiredInCi: true),
+        // The CUDA backend's code and kernels on the CPU (g++-built emulator); CI installs g++, so there it must run.
+        new("cuda-emulated", unavailableReason: CudaTools.EmulatorUnavailableReason, create: static () => CudaBackend.CreateEmulated(),
+            threadSafe: true, requiredInCi: true),
+        // A real GPU, where there is one (never in CI); serialized, so no two tests share its stream at once.
+        new("cuda", unavailableReason: CudaTools.GpuUnavailableReason, create: static () => CudaBackend.Create(), threadSafe: false, requiredInCi: false),
     ];
+
+    /// <summary>
+    /// Deliberately broken CUDA launches (Tests/Cuda/KnownBadLaunches.cs). No theory lists them; the
+    /// known-bad tests run single properties on them by name and expect those properties to fail.
+    /// </summary>
+    private static readonly TestBackend[] Broken = [.. KnownBadLaunches.All.Select(fault =>
+        new TestBackend(fault.Name, CudaTools.EmulatorUnavailableReason, fault.Create, threadSafe: true, requiredInCi: true))];
 
     /// <summary>Every backend name, as theory data: <c>[Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]</c>.</summary>
     public static TheoryData<string> Names => [.. All.Select(b => b.Name)];
@@ -27,7 +41,7 @@ public static class TestBackends
     /// </summary>
     public static void Run(string name, Action<IBackend> body)
     {
-        var backend = All.SingleOrDefault(b => b.Name == name) ?? throw new ArgumentException($"No test backend is called '{name}'.", nameof(name));
+        var backend = All.Concat(Broken).SingleOrDefault(b => b.Name == name) ?? throw new ArgumentException($"No test backend is called '{name}'.", nameof(name));
         string? reason = backend.UnavailableReason();
         if (reason is not null && backend.RequiredInCi && Environment.GetEnvironmentVariable("ALEXNET_CI") == "1")
         {

@@ -39,6 +39,36 @@ internal static class CudaTools
         }
     }
 
+    /// <summary>Why the emulated backend cannot run here (null when it can): no C++ compiler to build it.</summary>
+    public static string? EmulatorUnavailableReason()
+    {
+        try
+        {
+            _ = EmulatorLibrary.ForBackend;
+            return null;
+        }
+        catch (CudaUnavailableException error)
+        {
+            return error.Message;
+        }
+    }
+
+    /// <summary>Why the real CUDA backend cannot run here (null when a usable GPU is present), decided once per process.</summary>
+    public static string? GpuUnavailableReason() => GpuProbe.Value;
+
+    private static readonly Lazy<string?> GpuProbe = new(() =>
+    {
+        try
+        {
+            CudaBackend.Create().Dispose();
+            return null;
+        }
+        catch (CudaUnavailableException error)
+        {
+            return error.Message;
+        }
+    });
+
     /// <summary>A fresh CUDA backend on an emulated device (cheap: the library is shared).</summary>
     public static CudaBackend EmulatedBackend(long memoryLimit = long.MaxValue) =>
         new(new EmulatedDevice(RequireEmulator(), memoryLimit));

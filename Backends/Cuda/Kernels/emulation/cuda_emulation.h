@@ -3,8 +3,12 @@
 //
 // How CUDA's vocabulary maps onto the CPU:
 //   __global__, __device__, __host__   nothing: kernels and helpers are plain functions
-//   __shared__                         static: one copy, shared by the threads of the running block
-//                                      (blocks run one after another, launches one at a time)
+//   __shared__                         static, in the section "cuda_shared": one copy, shared by the
+//                                      threads of the running block (blocks run one after another,
+//                                      launches one at a time); the launcher fills the section with
+//                                      0xFF bytes (NaN as floats) before every block, so a read of
+//                                      shared memory the block did not write shows, as garbage would
+//                                      on a GPU
 //   threadIdx, blockIdx, blockDim, gridDim
 //                                      thread_local variables, set by the launcher for each thread
 //   __syncthreads()                    a real barrier across the block's threads (launcher.cpp)
@@ -23,7 +27,7 @@
 #define __device__
 #define __host__
 #define __forceinline__ inline __attribute__((always_inline))
-#define __shared__ static
+#define __shared__ __attribute__((section("cuda_shared"))) static
 // __restrict__ is already a GNU C++ keyword.
 
 struct uint3 {

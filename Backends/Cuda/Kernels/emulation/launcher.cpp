@@ -101,6 +101,21 @@ const Entry* find(const char* name)
     return nullptr;
 }
 
+// ----- Shared memory -------------------------------------------------------------------------
+
+// The linker marks the bounds of the "cuda_shared" section, where every __shared__ variable lives
+// (cuda_emulation.h); both are null when no kernel declares one.
+extern "C" char __start_cuda_shared[] __attribute__((weak));
+extern "C" char __stop_cuda_shared[] __attribute__((weak));
+
+// Before each block: what a block finds in shared memory is undefined on a GPU; here it is NaN.
+void poison_shared_memory()
+{
+    if (__start_cuda_shared != nullptr) {
+        std::memset(__start_cuda_shared, 0xFF, static_cast<std::size_t>(__stop_cuda_shared - __start_cuda_shared));
+    }
+}
+
 // ----- Barriers --------------------------------------------------------------------------------
 
 // A reusable barrier for the threads of one block. Waiting is a futex wait on the phase counter
@@ -180,6 +195,7 @@ public:
         threads_ = threads;
         sync_.reset(threads);
         block_end_.reset(threads);
+        poison_shared_memory();
         running_.store(threads, std::memory_order_relaxed);
         done_.store(0, std::memory_order_relaxed);
         generation_.fetch_add(1, std::memory_order_release);
@@ -238,8 +254,11 @@ private:
                         entry_->invoke(entry_->kernel, args_);
                         sync_.leave();
                         // The block is over when all its threads are; the last one re-arms
-                        // __syncthreads for the next block before anyone starts it.
-                        block_end_.arrive_and_wait([this] { sync_.reset(threads_); });
+                        // __syncthreads and clears shared memory before anyone starts the next.
+                        block_end_.arrive_and_wait([this] {
+                            sync_.reset(threads_);
+                            poison_shared_memory();
+                        });
                     }
                 }
             }
@@ -283,6 +302,7 @@ void run_sequentially(const Entry& entry, dim3 grid, dim3 block, void** args)
         for (unsigned int y = 0; y < grid.y; y++) {
             for (unsigned int x = 0; x < grid.x; x++) {
                 blockIdx = {x, y, z};
+                poison_shared_memory();
                 for (unsigned int tz = 0; tz < block.z; tz++) {
                     for (unsigned int ty = 0; ty < block.y; ty++) {
                         for (unsigned int tx = 0; tx < block.x; tx++) {
