@@ -47,9 +47,10 @@ internal static class CudaAvailability
         _ => $"the CUDA driver did not initialize (cuInit: {error.Name}: {error.Text})",
     };
 
-    /// <summary>The one-line exception for a reason, suggesting the CPU backend.</summary>
-    public static CudaUnavailableException Unavailable(string reason) =>
-        new($"CUDA backend unavailable: {reason}. Use --backend cpu (or --backend cuda-emulated to run the CUDA kernels on the CPU).");
+    /// <summary>The one-line exception for a reason, suggesting the CPU backend (and the emulator, unless it is the emulator that cannot run).</summary>
+    public static CudaUnavailableException Unavailable(string reason, bool suggestEmulator = true) =>
+        new($"CUDA backend unavailable: {reason}. Use --backend cpu" +
+            (suggestEmulator ? " (or --backend cuda-emulated to run the CUDA kernels on the CPU)." : "."));
 
     /// <summary>12040 → "12.4".</summary>
     public static string VersionText(int version) => $"{version / 1000}.{version % 1000 / 10}";

@@ -225,10 +225,11 @@ internal sealed unsafe class EmulatorLibrary
         {
             process = Process.Start(start) ?? throw new InvalidOperationException($"{command} did not start.");
         }
-        catch (System.ComponentModel.Win32Exception error)
+        catch (System.ComponentModel.Win32Exception)
         {
             throw CudaAvailability.Unavailable(
-                $"the CUDA kernel emulator needs a C++20 compiler, and {start.FileName} could not be started ({error.Message}); install g++ or set CXX");
+                $"the CUDA kernel emulator needs a C++20 compiler, and {start.FileName} could not be run; install g++ or set CXX to one",
+                suggestEmulator: false);
         }
         using (process)
         {
