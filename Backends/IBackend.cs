@@ -291,8 +291,10 @@ public interface IBackend : IDevice, IDisposable
     void SgdMomentumUpdate(Tensor gradient, float learningRate, float momentum, float weightDecay, Tensor velocity, Tensor parameter);
 
     /// <summary>
-    /// Adam (Kingma &amp; Ba), as Keras computes it: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
-    /// w = w − lr·m̂/(√v̂ + ε) with m̂ = m/(1−β1^t), v̂ = v/(1−β2^t).
+    /// Adam as the paper's Algorithm 1 (Kingma &amp; Ba): m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
+    /// w = w − lr·m̂/(√v̂ + ε) with m̂ = m/(1−β1^t), v̂ = v/(1−β2^t). Keras uses the same defaults but
+    /// puts ε beside the uncorrected √v (its ε equals our ε·√(1−β2^t)); the two differ only while v
+    /// is as small as ε².
     /// </summary>
     /// <param name="gradient">g</param>
     /// <param name="learningRate">lr (Keras default 0.001)</param>

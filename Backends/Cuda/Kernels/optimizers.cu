@@ -1,7 +1,7 @@
 // optimizers.cu: the parameter updates, one element per thread (grid-stride).
 //   sgd_momentum_update (the 2012 paper, section 5):
 //       v = momentum·v − weightDecay·lr·w − lr·g;   w = w + v
-//   adam_update (Kingma & Ba, as Keras computes it), with the bias corrections from the host,
+//   adam_update (Kingma & Ba, Algorithm 1; see IBackend.AdamUpdate), with the bias corrections from the host,
 //   r1 = 1/(1 − β1^t) and r2 = 1/(1 − β2^t):
 //       m = β1·m + (1 − β1)·g;   v = β2·v + (1 − β2)·g²;   w = w − lr·(m·r1)/(√(v·r2) + ε)
 // Mirrors Cpu/CpuBackend.Optimizers.cs.
