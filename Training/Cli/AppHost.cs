@@ -35,6 +35,7 @@ public static class AppHost
           alexnet evaluate --checkpoint runs/alexnet-oxflower17/best.safetensors --tta
           alexnet predict --checkpoint runs/alexnet-oxflower17/best.safetensors photo.jpg
           alexnet summary --model alexnet --classes 1000
+          alexnet bench --model alexnet --batch-size 64 --train --layers   where the time of a training step goes
         """;
 
     /// <summary>The app's commands, in the order <c>--help</c> lists them. Adding a command is one line here.</summary>
@@ -45,6 +46,7 @@ public static class AppHost
         PredictCommand.Create(app),
         SummaryCommand.Create(app),
         DataCommand.Create(app),
+        BenchCommand.Create(app),
     ];
 
     /// <summary>The root command with every subcommand.</summary>

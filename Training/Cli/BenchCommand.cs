@@ -1,0 +1,313 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using AlexNet.Backends;
+using AlexNet.Backends.Cpu;
+using AlexNet.Layers;
+using AlexNet.Layers.Variants;
+using AlexNet.Training.Benchmarking;
+
+namespace AlexNet.Training.Cli;
+
+/// <summary>
+/// <c>alexnet bench</c>: how fast a model runs here — inference and training-step throughput
+/// (images/s and effective GFLOP/s), a per-layer breakdown, fp32 GEMM GFLOP/s, the machine's
+/// roofline (peak FLOP/s and memory bandwidth), peak memory and garbage-collector activity. Times
+/// are taken by the rule of the libtorch reference (<c>shared/tools/libtorch-bench</c>): warm-up,
+/// then the median of timed steps, so both can be run side by side on the same machine.
+/// </summary>
+public static class BenchCommand
+{
+    private sealed class Options
+    {
+        public Option<string[]> Models { get; } = new Option<string[]>("--model")
+        {
+            Description = "The networks to measure (several may follow one --model): " + string.Join(", ", ModelVariants.Names) + ".",
+            DefaultValueFactory = _ => ["alexnet"],
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "NAME",
+        }.AcceptOnlyFromAmong([.. ModelVariants.Names]);
+
+        public Option<int?> Classes { get; } = new Option<int?>("--classes") { Description = "Classes of the last layer (default 1000, as libtorch-bench).", HelpName = "N" }.AtLeast(2);
+
+        public Option<int[]> BatchSizes { get; } = AtLeastOne(new Option<int[]>("--batch-size")
+        {
+            Description = "Images per step; several may be given (--batch-size 1 16 64). Default 64.",
+            DefaultValueFactory = _ => [64],
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "N",
+        });
+
+        public Option<int[]> Threads { get; } = new Option<int[]>("--threads")
+        {
+            Description = "CPU threads; several may be given (--threads 2 1). 0 = one per logical processor (the default).",
+            DefaultValueFactory = _ => [0],
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "N",
+        };
+
+        public Option<string> Backend { get; } = CommonOptions.Backend();
+
+        public Option<bool> Inference { get; } = new("--inference") { Description = "Measure inference (forward only, inference mode)." };
+
+        public Option<bool> Train { get; } = new("--train") { Description = "Measure the training step: forward, softmax cross-entropy, backward, SGD-momentum update." };
+
+        public Option<bool> Layers { get; } = new("--layers") { Description = "Add a per-layer forward/backward time breakdown of each measured step." };
+
+        public Option<int?> Gemm { get; } = new Option<int?>("--gemm") { Description = "Measure fp32 GEMM GFLOP/s on N×N matrices (4096 to compare with torch.matmul).", HelpName = "N" }.AtLeast(1);
+
+        public Option<bool> Roofline { get; } = new("--roofline") { Description = "Measure the machine's peak fp32 GFLOP/s and memory bandwidth (the roofline's two ceilings)." };
+
+        public Option<int?> Warmup { get; } = new Option<int?>("--warmup") { Description = "Untimed steps first (default: 1 for batches of 64 or more, else 2, as libtorch-bench).", HelpName = "N" }.AtLeast(0);
+
+        public Option<int?> Iterations { get; } = new Option<int?>("--iterations") { Description = "Timed steps at least (default 3).", HelpName = "N" }.AtLeast(1);
+
+        public Option<int?> MaxIterations { get; } = new Option<int?>("--max-iterations") { Description = "Timed steps at most (default 50; 10 for GEMM).", HelpName = "N" }.AtLeast(1);
+
+        public Option<double?> MinSeconds { get; } = new("--min-seconds") { Description = "Keep timing steps for at least this long (default 3).", HelpName = "S" };
+
+        public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the weights and the random images.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
+    }
+
+    /// <summary>One measured configuration, for the closing table.</summary>
+    private sealed record Row(string Model, int Threads, int BatchSize, string Mode, double Milliseconds, double ImagesPerSecond);
+
+    public static Command Create(AppContext app)
+    {
+        var o = new Options();
+        var command = new Command("bench", """
+            Measure throughput here: inference and training-step images/s and effective GFLOP/s (median of timed steps
+            after a warm-up, as libtorch-bench measures PyTorch), with --layers a per-layer breakdown, --gemm N the fp32
+            GEMM GFLOP/s, --roofline the machine's peak GFLOP/s and memory bandwidth. Reports peak memory and garbage
+            collections. Without --inference or --train both are measured; with only --gemm or --roofline, no model.
+            Example: alexnet bench --model alexnet --classes 1000 --batch-size 64 --threads 2 --train
+            """)
+        {
+            o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Inference, o.Train, o.Layers, o.Gemm, o.Roofline,
+            o.Warmup, o.Iterations, o.MaxIterations, o.MinSeconds, o.Seed,
+        };
+        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(app, parse, o, cancellationToken)));
+        return command;
+    }
+
+    private static int Run(AppContext app, ParseResult parse, Options o, CancellationToken cancellationToken)
+    {
+        bool inference = parse.GetValue(o.Inference), train = parse.GetValue(o.Train), layers = parse.GetValue(o.Layers);
+        int? gemm = parse.GetValue(o.Gemm);
+        bool roofline = parse.GetValue(o.Roofline);
+        bool models = inference || train || layers || (gemm is null && !roofline);
+        if (!inference && !train)
+        {
+            inference = train = true;
+        }
+        double? minSeconds = parse.GetValue(o.MinSeconds);
+        if (minSeconds is < 0 || (minSeconds is { } s && !double.IsFinite(s)))
+        {
+            throw new AppException($"--min-seconds must be a non-negative number of seconds, not {minSeconds.Value.ToString(CultureInfo.InvariantCulture)}.");
+        }
+        int[] threadCounts = parse.GetValue(o.Threads)!;
+        if (threadCounts.Any(t => t < 0))
+        {
+            throw new AppException($"--threads must be 0 (all processors) or more, not {threadCounts.First(t => t < 0)}.");
+        }
+        TimingRule Rule(TimingRule defaults) => new(
+            parse.GetValue(o.Warmup) ?? defaults.Warmup,
+            parse.GetValue(o.Iterations) ?? defaults.MinIterations,
+            Math.Max(parse.GetValue(o.MaxIterations) ?? defaults.MaxIterations, parse.GetValue(o.Iterations) ?? defaults.MinIterations),
+            minSeconds ?? defaults.MinSeconds);
+
+        string backendName = parse.GetValue(o.Backend)!;
+        int classes = parse.GetValue(o.Classes) ?? 1000;
+        app.WriteLine(MachineLine());
+        var rows = new List<Row>();
+        foreach (int threads in threadCounts)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var backend = CommonOptions.CreateBackend(backendName, threads);
+            int actualThreads = backend is CpuBackend cpu ? cpu.Threads : threads;
+            app.WriteLine($"== {backend.Name}, {actualThreads} thread(s){(backend is CpuBackend c ? $", GEMM kernel {c.GemmKernel}" : "")} ==");
+            if (roofline)
+            {
+                RunRoofline(app, actualThreads);
+            }
+            if (gemm is { } n)
+            {
+                var load = new MachineLoad();
+                var timings = GemmBenchmark.Measure(backend, n, Rule(TimingRule.ForGemm));
+                app.WriteLine(Invariant($"  GEMM fp32 {n}x{n}x{n}, {actualThreads} thread(s): median {timings.Median:F1} ms, min {timings.Min:F1} ms, {timings.Count} runs -> ") +
+                    Invariant($"{GemmBenchmark.Gflops(n, timings.Median):F1} GFLOP/s (median), {GemmBenchmark.Gflops(n, timings.Min):F1} GFLOP/s (best)  {MachineLoad.Describe(load.Stop())}"));
+            }
+            if (!models)
+            {
+                continue;
+            }
+            foreach (string model in parse.GetValue(o.Models)!)
+            {
+                var variant = ModelVariants.Get(model);
+                foreach (int batchSize in parse.GetValue(o.BatchSizes)!)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var bench = new ModelBenchmark(backend, variant, classes, batchSize, parse.GetValue(o.Seed));
+                    var rule = Rule(TimingRule.ForModel(batchSize));
+                    if (inference)
+                    {
+                        rows.Add(RunMode(app, bench, training: false, actualThreads, rule, layers));
+                    }
+                    if (train)
+                    {
+                        if (bench.TrainingUnsupportedReason is { } reason)
+                        {
+                            app.WriteLine($"  {Label(bench, actualThreads, "train")}: skipped, {reason}");
+                            rows.Add(new Row(bench.Model.Name, actualThreads, batchSize, "train", double.NaN, double.NaN));
+                        }
+                        else
+                        {
+                            rows.Add(RunMode(app, bench, training: true, actualThreads, rule, layers));
+                        }
+                    }
+                    app.WriteLine(MemoryLine(backend));
+                }
+            }
+        }
+        if (rows.Count > 1)
+        {
+            WriteTable(app, rows);
+        }
+        return 0;
+    }
+
+    /// <summary>Times one mode of one model and prints its line (and the per-layer table when asked).</summary>
+    private static Row RunMode(AppContext app, ModelBenchmark bench, bool training, int threads, TimingRule rule, bool layers)
+    {
+        string mode = training ? "train" : "inference";
+        var garbage = new GarbageCounter();
+        var load = new MachineLoad();
+        var timings = rule.Measure(training ? () => bench.Train() : bench.Infer, garbage.Start);
+        garbage.Stop();
+        var share = load.Stop();
+        double imagesPerSecond = bench.BatchSize / (timings.Median / 1000);
+        double gflops = bench.FlopsPerStep(training) / (timings.Median / 1000) / 1e9;
+        var (gen0, gen1, gen2, bytes) = garbage.Result;
+        app.WriteLine(Invariant($"  {Label(bench, threads, mode)}: median {timings.Median:F2} ms, min {timings.Min:F2} ms, {timings.Count} runs  ") +
+            Invariant($"{imagesPerSecond:F1} img/s  {gflops:F1} GFLOP/s  GC {gen0}/{gen1}/{gen2}, {GarbageCounter.FormatBytes(bytes / (double)timings.Count)}/step  {MachineLoad.Describe(share)}"));
+        if (layers)
+        {
+            WriteLayers(app, bench, training, rule with { Warmup = 0 });
+        }
+        return new Row(bench.Model.Name, threads, bench.BatchSize, mode, timings.Median, imagesPerSecond);
+    }
+
+    private static string Label(ModelBenchmark bench, int threads, string mode) =>
+        Invariant($"{bench.Model.Name} b={bench.BatchSize} threads={threads} {mode}");
+
+    /// <summary>
+    /// Profiles the step layer by layer (as many runs as the rule asks) and prints, per layer, the
+    /// median forward and backward times, the share of the step, the GFLOP/s of convolutions and dense
+    /// layers, and their forward arithmetic intensity (FLOPs per byte of input, weights and output).
+    /// </summary>
+    private static void WriteLayers(AppContext app, ModelBenchmark bench, bool training, TimingRule rule)
+    {
+        var profiles = new List<StepProfile>();
+        rule.Measure(() => profiles.Add(bench.Profile(training)));
+        var model = bench.Model;
+        int count = model.Layers.Count;
+        double[] forward = [.. Enumerable.Range(0, count).Select(i => Timings.MedianOf(profiles.Select(p => p.Forward[i])))];
+        double[] backward = [.. Enumerable.Range(0, count).Select(i => Timings.MedianOf(profiles.Select(p => p.Backward[i])))];
+        double loss = Timings.MedianOf(profiles.Select(p => p.Loss));
+        double update = Timings.MedianOf(profiles.Select(p => p.Update));
+        double total = forward.Sum() + backward.Sum() + loss + update;
+
+        app.WriteLine(Invariant($"    per layer, median of {profiles.Count} profiled step(s), ms:"));
+        app.WriteLine($"    {"layer",-9} {"what",-34} {"output",-20} {"forward",9} {"backward",9} {"share",6} {"fwd GFLOP/s",12} {"bwd GFLOP/s",12} {"FLOP/B",7}");
+        var shape = new Tensors.Shape(bench.BatchSize, model.InputShape[0], model.InputShape[1], model.InputShape[2]);
+        for (int i = 0; i < count; i++)
+        {
+            var layer = model.Layers[i];
+            var output = layer.OutputShape(shape);
+            double flops = 2.0 * layer.MultiplyAccumulates(shape) * bench.BatchSize;
+            string forwardRate = "", backwardRate = "", intensity = "";
+            if (flops > 0)
+            {
+                forwardRate = Invariant($"{flops / forward[i] / 1e6:F1}");
+                // The backward computes the weight gradient and, except in the first layer, the input gradient: each as many FLOPs as the forward.
+                backwardRate = training ? Invariant($"{flops * (i > 0 ? 2 : 1) / backward[i] / 1e6:F1}") : "";
+                long bytes = 4L * (shape.Length + layer.Parameters.Sum(p => (long)p.Length) + output.Length);
+                intensity = Invariant($"{flops / bytes:F1}");
+            }
+            app.WriteLine(Invariant($"    {layer.Name,-9} {Truncate(layer.Description, 34),-34} {output.ToString(),-20} {forward[i],9:F2} {(training ? backward[i].ToString("F2", CultureInfo.InvariantCulture) : ""),9} {100 * (forward[i] + backward[i]) / total,5:F1}% {forwardRate,12} {backwardRate,12} {intensity,7}"));
+            shape = output;
+        }
+        if (training)
+        {
+            app.WriteLine(Invariant($"    {"loss",-9} {"softmax cross-entropy",-34} {"",-20} {loss,9:F2} {"",9} {100 * loss / total,5:F1}%"));
+            app.WriteLine(Invariant($"    {"update",-9} {"zero gradients + SGD momentum",-34} {"",-20} {update,9:F2} {"",9} {100 * update / total,5:F1}%"));
+        }
+        app.WriteLine(Invariant($"    {"layers",-9} {"",-34} {"",-20} {forward.Sum(),9:F2} {(training ? backward.Sum().ToString("F2", CultureInfo.InvariantCulture) : ""),9}"));
+        app.WriteLine(Invariant($"    {"step",-9} {"everything above",-34} {"",-20} {total,9:F2}"));
+    }
+
+    /// <summary>Measures and prints the machine's peak GFLOP/s and memory bandwidth, and the ridge point between them.</summary>
+    private static void RunRoofline(AppContext app, int threads)
+    {
+        var load = new MachineLoad();
+        double peak = Roofline.PeakGflops(threads);
+        var (read, triad) = Roofline.BandwidthGBs(threads);
+        app.WriteLine(Invariant($"  roofline, {threads} thread(s): peak {peak:F1} GFLOP/s (fp32 FMA on {VectorWidth()}-bit vectors); memory bandwidth {read:F1} GB/s read, {triad:F1} GB/s triad; ") +
+            Invariant($"ridge point {peak / read:F1} FLOP/byte  {MachineLoad.Describe(load.Stop())}"));
+    }
+
+    /// <summary>Peak memory of the process so far, the backend's tensors and scratch memory.</summary>
+    private static string MemoryLine(IBackend backend)
+    {
+        string line = "  memory: peak resident " + GarbageCounter.FormatBytes(GarbageCounter.PeakResidentBytes()) + " (process, so far)";
+        if (backend is CpuBackend cpu)
+        {
+            line += ", tensors " + GarbageCounter.FormatBytes(cpu.AllocatedBytes) + ", scratch " + GarbageCounter.FormatBytes(cpu.WorkspaceBytes);
+        }
+        return line;
+    }
+
+    /// <summary>The closing markdown table, one row per model, thread count and batch size (libtorch-bench's layout).</summary>
+    private static void WriteTable(AppContext app, List<Row> rows)
+    {
+        app.WriteLine("");
+        app.WriteLine("| model | threads | batch | inference img/s | train img/s | inference ms/iter | train ms/iter |");
+        app.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var group in rows.GroupBy(r => (r.Model, r.Threads, r.BatchSize)))
+        {
+            var inference = group.FirstOrDefault(r => r.Mode == "inference");
+            var train = group.FirstOrDefault(r => r.Mode == "train");
+            static string F(double? value) => value is { } v && !double.IsNaN(v) ? v.ToString("F1", CultureInfo.InvariantCulture) : "n/a";
+            app.WriteLine($"| {group.Key.Model} | {group.Key.Threads} | {group.Key.BatchSize} | {F(inference?.ImagesPerSecond)} | {F(train?.ImagesPerSecond)} | {F(inference?.Milliseconds)} | {F(train?.Milliseconds)} |");
+        }
+    }
+
+    private static string MachineLine()
+    {
+        double? load = MachineLoad.LoadAverage();
+        return $"{RuntimeInformation.ProcessArchitecture} {Environment.ProcessorCount} logical processors, {RuntimeInformation.FrameworkDescription}, " +
+            $"vectors {VectorWidth()}-bit" + (load is { } l ? Invariant($", load average {l:F2}") : "");
+    }
+
+    private static int VectorWidth() => Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
+
+    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private static Option<int[]> AtLeastOne(Option<int[]> option)
+    {
+        option.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (int.TryParse(token.Value, CultureInfo.InvariantCulture, out int value) && value < 1)
+                {
+                    result.AddError($"{option.Name} must be at least 1, not {value}.");
+                }
+            }
+        });
+        return option;
+    }
+}
