@@ -15,6 +15,7 @@ public sealed partial class CudaBackend
     {
         var g = Geometry.Of(nameof(Im2Col), x, kernelHeight, kernelWidth, convolution);
         ExpectShape(nameof(Im2Col), nameof(columns), columns, new Shape(g.Batch, g.Rows, g.Patch));
+        ExpectDistinct(nameof(Im2Col), columns, nameof(columns), x, nameof(x));
         Unfold(g, Address(x, nameof(Im2Col)), 0, g.Batch, Address(columns, nameof(Im2Col)));
     }
 
@@ -22,6 +23,7 @@ public sealed partial class CudaBackend
     {
         var g = Geometry.Of(nameof(Col2Im), x, kernelHeight, kernelWidth, convolution);
         ExpectShape(nameof(Col2Im), nameof(columns), columns, new Shape(g.Batch, g.Rows, g.Patch));
+        ExpectDistinct(nameof(Col2Im), x, nameof(x), columns, nameof(columns));
         Fold(g, Address(columns, nameof(Col2Im)), 0, g.Batch, Address(x, nameof(Col2Im)));
     }
 
@@ -30,6 +32,8 @@ public sealed partial class CudaBackend
         const string op = nameof(Conv2dForward);
         var g = Geometry.Of(op, x, weight, convolution);
         ExpectShape(op, nameof(y), y, new Shape(g.Batch, g.Filters, g.OutHeight, g.OutWidth));
+        ExpectDistinct(op, y, nameof(y), x, nameof(x));
+        ExpectDistinct(op, y, nameof(y), weight, nameof(weight));
         var input = Address(x, op);
         var weights = Address(weight, op);
         var output = Address(y, op);
@@ -61,6 +65,8 @@ public sealed partial class CudaBackend
         const string op = nameof(Conv2dBackwardData);
         var g = Geometry.Of(op, dx, weight, convolution);
         ExpectShape(op, nameof(dy), dy, new Shape(g.Batch, g.Filters, g.OutHeight, g.OutWidth));
+        ExpectDistinct(op, dx, nameof(dx), dy, nameof(dy));
+        ExpectDistinct(op, dx, nameof(dx), weight, nameof(weight));
         var gradient = Address(dy, op);
         var weights = Address(weight, op);
         var inputGradient = Address(dx, op);
@@ -87,6 +93,8 @@ public sealed partial class CudaBackend
         const string op = nameof(Conv2dBackwardFilter);
         var g = Geometry.Of(op, x, dWeight, convolution);
         ExpectShape(op, nameof(dy), dy, new Shape(g.Batch, g.Filters, g.OutHeight, g.OutWidth));
+        ExpectDistinct(op, dWeight, nameof(dWeight), x, nameof(x));
+        ExpectDistinct(op, dWeight, nameof(dWeight), dy, nameof(dy));
         var input = Address(x, op);
         var gradient = Address(dy, op);
         var weightGradient = Address(dWeight, op);
@@ -116,6 +124,7 @@ public sealed partial class CudaBackend
         const string op = nameof(Conv2dBackwardBias);
         ExpectRank(op, nameof(dy), dy, 4);
         ExpectShape(op, nameof(dBias), dBias, new Shape(dy.Shape.C));
+        ExpectDistinct(op, dBias, nameof(dBias), dy, nameof(dy));
         LaunchBlocks(Kernel.BiasBackward, dy.Shape.C, Address(dy, op), dy.Shape.N, dy.Shape.C, dy.Shape.H * dy.Shape.W, Address(dBias, op));
     }
 

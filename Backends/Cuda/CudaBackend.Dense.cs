@@ -11,6 +11,8 @@ public sealed partial class CudaBackend
         const string op = nameof(DenseForward);
         var (batch, inputs, outputs) = DenseShape(op, x, weight);
         ExpectShape(op, nameof(y), y, new Shape(batch, outputs));
+        ExpectDistinct(op, y, nameof(y), x, nameof(x));
+        ExpectDistinct(op, y, nameof(y), weight, nameof(weight));
         // y (N × O) = x (N × I) · weightᵀ (I × O)
         RowMajorGemm(false, true, batch, outputs, inputs, 1f, Address(x, op), inputs, 0, Address(weight, op), inputs, 0,
             0f, Address(y, op), outputs, 0);
@@ -27,10 +29,14 @@ public sealed partial class CudaBackend
         var (batch, inputs, outputs) = DenseShape(op, x, weight);
         ExpectShape(op, nameof(dy), dy, new Shape(batch, outputs));
         ExpectShape(op, nameof(dWeight), dWeight, weight.Shape);
+        ExpectDistinct(op, dWeight, nameof(dWeight), x, nameof(x));
+        ExpectDistinct(op, dWeight, nameof(dWeight), dy, nameof(dy));
         var gradient = Address(dy, op);
         if (dx is not null)
         {
             ExpectLength(op, nameof(dx), dx, x.Length);
+            ExpectDistinct(op, dx, nameof(dx), dy, nameof(dy));
+            ExpectDistinct(op, dx, nameof(dx), weight, nameof(weight));
             // dx (N × I) = dy (N × O) · weight (O × I)
             RowMajorGemm(false, false, batch, inputs, outputs, 1f, gradient, outputs, 0, Address(weight, op), inputs, 0,
                 0f, Address(dx, op), inputs, 0);

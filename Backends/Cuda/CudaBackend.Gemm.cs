@@ -19,6 +19,8 @@ public sealed partial class CudaBackend
                 $"Gemm: op(A) is {m}x{k} ({a.Describe()}{(transposeA ? ", transposed" : "")}), op(B) is {bInner}x{n} " +
                 $"({b.Describe()}{(transposeB ? ", transposed" : "")}), so C must be {m}x{n}, but it is {c.Describe()}.");
         }
+        ExpectDistinct(nameof(Gemm), c, nameof(c), a, nameof(a));
+        ExpectDistinct(nameof(Gemm), c, nameof(c), b, nameof(b));
         RowMajorGemm(transposeA, transposeB, m, n, k, alpha,
             Address(a, nameof(Gemm)), aColumns, 0,
             Address(b, nameof(Gemm)), bColumns, 0,

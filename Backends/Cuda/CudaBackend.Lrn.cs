@@ -11,6 +11,7 @@ public sealed partial class CudaBackend
         lrn.Validate();
         var (n, c, spatial) = ChannelLayout(op, x);
         ExpectShape(op, nameof(y), y, x.Shape);
+        ExpectDistinct(op, y, nameof(y), x, nameof(x));
         LaunchElements(Kernel.LrnForward, x.Length, Address(x, op), n, c, spatial, lrn.Size, lrn.Alpha, lrn.Beta, lrn.K, Address(y, op));
     }
 
@@ -22,6 +23,9 @@ public sealed partial class CudaBackend
         ExpectShape(op, nameof(y), y, x.Shape);
         ExpectShape(op, nameof(dy), dy, x.Shape);
         ExpectShape(op, nameof(dx), dx, x.Shape);
+        ExpectDistinct(op, dx, nameof(dx), x, nameof(x));
+        ExpectDistinct(op, dx, nameof(dx), y, nameof(y));
+        ExpectDistinct(op, dx, nameof(dx), dy, nameof(dy));
         LaunchElements(Kernel.LrnBackward, x.Length, Address(x, op), Address(y, op), Address(dy, op),
             n, c, spatial, lrn.Size, lrn.Alpha, lrn.Beta, lrn.K, Address(dx, op));
     }

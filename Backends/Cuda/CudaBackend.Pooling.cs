@@ -10,6 +10,7 @@ public sealed partial class CudaBackend
         const string op = nameof(MaxPool2dForward);
         var (n, c, h, w, oh, ow) = PoolingShape(op, x, pooling);
         ExpectShape(op, nameof(y), y, new Shape(n, c, oh, ow));
+        ExpectDistinct(op, y, nameof(y), x, nameof(x));
         LaunchElements(Kernel.MaxpoolForward, y.Length, Address(x, op), n, c, h, w,
             pooling.Kernel, pooling.Stride, pooling.Padding, oh, ow, Address(y, op));
     }
@@ -20,6 +21,8 @@ public sealed partial class CudaBackend
         var (n, c, h, w, oh, ow) = PoolingShape(op, x, pooling);
         ExpectShape(op, nameof(dy), dy, new Shape(n, c, oh, ow));
         ExpectShape(op, nameof(dx), dx, x.Shape);
+        ExpectDistinct(op, dx, nameof(dx), x, nameof(x));
+        ExpectDistinct(op, dx, nameof(dx), dy, nameof(dy));
         LaunchElements(Kernel.MaxpoolBackward, x.Length, Address(x, op), Address(dy, op), n, c, h, w,
             pooling.Kernel, pooling.Stride, pooling.Padding, oh, ow, Address(dx, op));
     }

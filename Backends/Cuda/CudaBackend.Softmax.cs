@@ -21,6 +21,7 @@ public sealed partial class CudaBackend
         var (rows, classes) = AsMatrix(logits);
         ExpectLength(op, nameof(labels), labels, rows);
         ExpectShape(op, nameof(probabilities), probabilities, logits.Shape);
+        ExpectDistinct(op, probabilities, nameof(probabilities), logits, nameof(logits));
         ExpectLength(op, nameof(loss), loss, 1);
         using var rowLoss = Scratch(rows);
         LaunchBlocks(Kernel.SoftmaxCrossEntropyForward, rows, Address(logits, op), Address(labels, op), rows, classes,
@@ -47,6 +48,7 @@ public sealed partial class CudaBackend
             throw new ArgumentOutOfRangeException(nameof(k), k, $"{op}: k must be between 1 and the {classes} classes of {scores.Describe()}.");
         }
         ExpectShape(op, nameof(indices), indices, new Shape(rows, k));
+        ExpectDistinct(op, indices, nameof(indices), scores, nameof(scores));
         LaunchElements(Kernel.TopkForward, rows, Address(scores, op), rows, classes, k, Address(indices, op));
     }
 }

@@ -193,6 +193,15 @@ public sealed partial class CudaBackend : IBackend
         }
     }
 
+    /// <summary>Throws when an output shares memory with an input (views of one buffer included): the kernels read inputs other threads' outputs would overwrite.</summary>
+    private static void ExpectDistinct(string operation, Tensor output, string outputName, Tensor input, string inputName)
+    {
+        if (ReferenceEquals(output.Buffer, input.Buffer))
+        {
+            throw new ArgumentException($"{operation}: {outputName} ({output.Describe()}) shares memory with {inputName} ({input.Describe()}); this op needs a separate output.", outputName);
+        }
+    }
+
     private static void ExpectRank(string operation, string parameter, Tensor tensor, int rank)
     {
         if (tensor.Shape.Rank != rank)

@@ -128,6 +128,7 @@ public class CudaBackendTests
         Assert.Equal(2, backend.Transfers.Uploads);
         backend.Transfers.Reset();
         using var y = backend.Allocate(new Shape(2, 4, 6, 6));
+        using var normalized = backend.Allocate(new Shape(2, 4, 6, 6));
         using var pooled = backend.Allocate(new Shape(2, 4, 2, 2));
         using var logits = backend.Allocate(new Shape(2, 16));
         using var labels = backend.Allocate(new Shape(2));
@@ -136,8 +137,8 @@ public class CudaBackendTests
 
         backend.Conv2dForward(x, weight, null, new Convolution(Stride: 1), y);
         backend.ReluForward(y, y);
-        backend.LrnForward(y, LocalResponseNorm.Paper, y);
-        backend.MaxPool2dForward(y, new Pooling(3, 2), pooled);
+        backend.LrnForward(y, LocalResponseNorm.Paper, normalized);
+        backend.MaxPool2dForward(normalized, new Pooling(3, 2), pooled);
         backend.Copy(pooled, logits);
         backend.SoftmaxCrossEntropyForward(logits, labels, probabilities, loss);
         backend.Synchronize();
@@ -194,6 +195,17 @@ public class CudaBackendTests
         var error = Assert.Throws<ArgumentException>(() => backend.ReluForward(foreign, local));
 
         Assert.Contains("foreign [4] on cuda-emulated does not live on cuda-emulated", error.Message);
+    }
+
+    [Fact]
+    public void An_output_sharing_memory_with_an_input_is_refused_where_the_kernel_needs_them_apart()
+    {
+        using var backend = CudaTools.EmulatedBackend();
+        using var x = backend.Allocate(new Shape(1, 8, 4, 4), "x");
+
+        var error = Assert.Throws<ArgumentException>(() => backend.LrnForward(x, LocalResponseNorm.Paper, x.Reshape(x.Shape, "view of x")));
+
+        Assert.Contains("LrnForward: y (view of x [1, 8, 4, 4] on cuda-emulated) shares memory with x", error.Message);
     }
 
     [Fact]

@@ -43,9 +43,10 @@ extern "C" __global__ void batchnorm_statistics(const float* __restrict__ x, int
     }
 }
 
-extern "C" __global__ void batchnorm_forward(const float* __restrict__ x, const float* __restrict__ gamma, const float* __restrict__ beta,
+// y may be x (in place): each element is read, then written, by the same thread.
+extern "C" __global__ void batchnorm_forward(const float* x, const float* __restrict__ gamma, const float* __restrict__ beta,
                                              const float* __restrict__ mean, const float* __restrict__ inverseStd,
-                                             int channels, int spatial, int n, float* __restrict__ y)
+                                             int channels, int spatial, int n, float* y)
 {
     GRID_STRIDE_LOOP(index, n) {
         int c = (index / spatial) % channels;
@@ -53,9 +54,10 @@ extern "C" __global__ void batchnorm_forward(const float* __restrict__ x, const 
     }
 }
 
-extern "C" __global__ void batchnorm_inference_forward(const float* __restrict__ x, const float* __restrict__ gamma, const float* __restrict__ beta,
+// y may be x, as above.
+extern "C" __global__ void batchnorm_inference_forward(const float* x, const float* __restrict__ gamma, const float* __restrict__ beta,
                                                        const float* __restrict__ runningMean, const float* __restrict__ runningVariance,
-                                                       float epsilon, int channels, int spatial, int n, float* __restrict__ y)
+                                                       float epsilon, int channels, int spatial, int n, float* y)
 {
     GRID_STRIDE_LOOP(index, n) {
         int c = (index / spatial) % channels;

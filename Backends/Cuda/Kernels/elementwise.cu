@@ -1,7 +1,7 @@
 // elementwise.cu: the elementwise helpers of IBackend that are not plain memory operations.
 //   scale: y = alpha · y          axpy: y = y + alpha · x
 // (Fill and Copy need no kernel: they are cuMemsetD32Async and cuMemcpyDtoDAsync.)
-// Threads: one element per thread, grid-stride loop.
+// Threads: one element per thread, grid-stride loop. x may be y (no __restrict__).
 // Mirrors Cpu/CpuBackend.Elementwise.cs.
 #include "common.cuh"
 
@@ -12,7 +12,7 @@ extern "C" __global__ void scale(float alpha, int n, float* __restrict__ y)
     }
 }
 
-extern "C" __global__ void axpy(const float* __restrict__ x, float alpha, int n, float* __restrict__ y)
+extern "C" __global__ void axpy(const float* x, float alpha, int n, float* y)
 {
     GRID_STRIDE_LOOP(i, n) {
         y[i] = y[i] + alpha * x[i];

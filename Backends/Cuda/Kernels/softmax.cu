@@ -36,7 +36,8 @@ __device__ inline float softmax_row(const float* z, int classes, float* p, float
 }
 
 // grid = rows blocks, block = REDUCTION_THREADS threads.
-extern "C" __global__ void softmax_forward(const float* __restrict__ logits, int rows, int classes, float* __restrict__ probabilities)
+// May run in place (probabilities = logits): each thread reads z[j] before writing p[j] at the same j.
+extern "C" __global__ void softmax_forward(const float* logits, int rows, int classes, float* probabilities)
 {
     __shared__ float shared[REDUCTION_THREADS];
     long long row = blockIdx.x;
