@@ -193,7 +193,8 @@ internal sealed unsafe class EmulatorLibrary
             {
                 start.ArgumentList.Add(flag);
             }
-            foreach (string argument in new[] { "-I", "src", "src/emulation/launcher.cpp", "-o", LibraryFile })
+            // Debug information names the sources where they will be after the rename, so gdb finds them.
+            foreach (string argument in new[] { $"-fdebug-prefix-map={staging}={folder}", "-I", "src", "src/emulation/launcher.cpp", "-o", LibraryFile })
             {
                 start.ArgumentList.Add(argument);
             }
