@@ -4,9 +4,10 @@
 #
 # Here, on a machine with .NET and this repository:
 #     bash Backends/Cuda/gpu-check.sh pack
-#   publishes the test suite and the app, with the .NET runtime, into .gpu/ (ignored by git) using
+#   publishes the test suite, with the .NET runtime, into .gpu/ (ignored by git) using
 #   shared/tools/gpu-pack.sh (found beside the checkout or above it), and checks that the bundle
-#   fits the 64 MiB a device call carries.
+#   fits the 64 MiB a device call carries. The tests reference the app, so the `alexnet` app is
+#   published with them (packing it separately too would exceed 64 MiB).
 #
 # There, on the GPU machine (with the device tool: command "bash Backends/Cuda/gpu-check.sh run",
 # carry [".gpu"], timeout_s 600; it needs about 5 minutes):
@@ -28,7 +29,8 @@ pack() {
     [ -f "$candidate" ] && { tool=$candidate; break; }
   done
   [ -n "$tool" ] || { echo "gpu-check: shared/tools/gpu-pack.sh not found beside or above the checkout" >&2; exit 2; }
-  bash "$tool" .gpu Tests/AlexNet.Tests.csproj Training/AlexNet.Training.csproj || exit 1
+  rm -rf .gpu/AlexNet.Training
+  bash "$tool" .gpu Tests/AlexNet.Tests.csproj || exit 1
   local size; size=$(du -sm .gpu | cut -f1)
   echo "gpu-check: .gpu/ is ${size} MiB (a device call carries at most 64)"
   [ "$size" -le 64 ] || { echo "gpu-check: too large to carry" >&2; exit 1; }
@@ -37,7 +39,9 @@ pack() {
 run() {
   local out=${OUT:-gpu-check-out}
   mkdir -p "$out"
-  [ -x .gpu/run.sh ] || [ -f .gpu/run.sh ] || { echo "gpu-check: .gpu/run.sh is missing; run 'pack' first and carry .gpu" >&2; exit 2; }
+  [ -f .gpu/run.sh ] || { echo "gpu-check: .gpu/run.sh is missing; run 'pack' first and carry .gpu" >&2; exit 2; }
+  # run.sh starts .gpu/NAME/NAME; the app's executable sits beside the tests'.
+  ln -sfn AlexNet.Tests .gpu/alexnet
 
   # The CUDA toolkit's NVRTC and cuBLAS may sit outside the loader's path (a versioned
   # /usr/local/cuda-X.Y, or the nvidia-* Python wheels); point the backend at every folder holding them.
