@@ -35,6 +35,7 @@ public static class AppHost
           alexnet evaluate --checkpoint runs/alexnet-oxflower17/best.safetensors --tta
           alexnet predict --checkpoint runs/alexnet-oxflower17/best.safetensors photo.jpg
           alexnet summary --model alexnet --classes 1000
+          alexnet visualize --checkpoint runs/alexnet-oxflower17/best.safetensors --filters --activations photo.jpg
           alexnet bench --model alexnet --batch-size 64 --train --layers   where the time of a training step goes
         """;
 
@@ -45,6 +46,7 @@ public static class AppHost
         EvaluateCommand.Create(app),
         PredictCommand.Create(app),
         SummaryCommand.Create(app),
+        VisualizeCommand.Create(app),
         DataCommand.Create(app),
         BenchCommand.Create(app),
     ];
