@@ -128,7 +128,8 @@ public sealed partial class CudaBackend : IBackend
         ArgumentNullException.ThrowIfNull(tensor);
         if (tensor.Buffer is not CudaBuffer buffer || !ReferenceEquals(buffer.Device, this))
         {
-            throw new ArgumentException($"{operation}: {tensor.Describe()} does not live on {Name}; move it with Download/Upload.");
+            string where = tensor.Device.Name == Name ? "another backend of the same kind" : tensor.Device.Name;
+            throw new ArgumentException($"{operation}: {tensor.Describe()} lives on {where}, not on this {Name} backend; move it with Download and Upload.");
         }
         if (tensor.IsDisposed)
         {

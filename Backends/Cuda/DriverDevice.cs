@@ -17,8 +17,15 @@ namespace AlexNet.Backends.Cuda;
 /// </summary>
 internal sealed unsafe class DriverDevice : ICudaDevice
 {
+    private static long s_nextId;
+
+    // Which device (by id) made its context current on this thread. An id rather than the context
+    // handle: a primary context released and retained again may come back with the same handle, yet
+    // must be made current again.
     [ThreadStatic]
-    private static nint t_currentContext;
+    private static long t_currentDevice;
+
+    private readonly long _id = Interlocked.Increment(ref s_nextId);
 
     private readonly int _device;
     private readonly nint _context;
@@ -258,7 +265,7 @@ internal sealed unsafe class DriverDevice : ICudaDevice
             _ = Driver.cuStreamDestroy_v2(_stream);
         }
         _ = Driver.cuDevicePrimaryCtxRelease_v2(_device);
-        t_currentContext = 0;
+        t_currentDevice = 0;
     }
 
     private void LoadKernels()
@@ -286,10 +293,10 @@ internal sealed unsafe class DriverDevice : ICudaDevice
 
     private void MakeCurrent()
     {
-        if (t_currentContext != _context)
+        if (t_currentDevice != _id)
         {
             Driver.Check(Driver.cuCtxSetCurrent(_context));
-            t_currentContext = _context;
+            t_currentDevice = _id;
         }
     }
 }

@@ -194,7 +194,7 @@ public class CudaBackendTests
 
         var error = Assert.Throws<ArgumentException>(() => backend.ReluForward(foreign, local));
 
-        Assert.Contains("foreign [4] on cuda-emulated does not live on cuda-emulated", error.Message);
+        Assert.Contains("ReluForward: foreign [4] on cuda-emulated lives on another backend of the same kind, not on this cuda-emulated backend", error.Message);
     }
 
     [Fact]
