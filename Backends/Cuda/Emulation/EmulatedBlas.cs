@@ -1,63 +1,42 @@
+using AlexNet.Backends.Cpu;
+using AlexNet.Backends.Cpu.Gemm;
 using AlexNet.Backends.Cuda.Interop;
 
 namespace AlexNet.Backends.Cuda.Emulation;
 
 /// <summary>
-/// <c>cublasSgemm</c> and <c>cublasSgemmStridedBatched</c> as the cuBLAS documentation defines
-/// them, written out on the CPU for the emulated device: column-major storage,
-/// C = alpha·op(A)·op(B) + beta·C, element (i, j) of a matrix with leading dimension ld at
-/// [i + j·ld], C not read when beta = 0, and the same argument checks (an invalid leading dimension
-/// is <c>CUBLAS_STATUS_INVALID_VALUE</c>). It is deliberately written from that definition and not
-/// from the row-major view, so the emulated runs test the backend's row-major-to-column-major
-/// mapping rather than repeat it.
+/// <c>cublasSgemm</c> and <c>cublasSgemmStridedBatched</c> for the emulated device, computed by the
+/// CPU backend's GEMM (<see cref="Sgemm"/>). cuBLAS's contract is column-major: element (i, j) of a
+/// matrix with leading dimension ld is at [i + j·ld], C = alpha·op(A)·op(B) + beta·C, C not read
+/// when beta = 0, and an invalid size or leading dimension is <c>CUBLAS_STATUS_INVALID_VALUE</c>.
+/// A column-major r×c matrix is, in the same memory, the row-major c×r matrix of its transpose, so
+/// the call is computed as the row-major Cᵀ = op(B)ᵀ·op(A)ᵀ. (That is the mapping
+/// <see cref="CudaBackend"/> makes in the other direction; <c>EmulatedBlasTests</c> checks this one
+/// against the column-major definition written out, so the backend's mapping is tested against
+/// cuBLAS's contract and not against itself.)
 /// </summary>
-internal static unsafe class EmulatedBlas
+internal sealed unsafe class EmulatedBlas : IDisposable
 {
+    private readonly Workspace _workspace = new();
+    private readonly Sgemm _gemm;
+
+    public EmulatedBlas() => _gemm = new Sgemm(GemmKernel.Auto, _workspace, new ParallelOptions());
+
     /// <summary>Runs the call on host memory; the device pointers are host addresses.</summary>
-    public static void Run(in GemmCall call)
+    public void Run(in GemmCall call)
     {
         Validate(call);
-        if (call.M == 0 || call.N == 0)
+        for (int batch = 0; batch < call.BatchCount; batch++)
         {
-            return;
-        }
-        var c = call;  // a copy the parallel loop can capture
-        for (int batch = 0; batch < c.BatchCount; batch++)
-        {
-            float* a = (float*)c.A.Address + batch * c.StrideA;
-            float* b = (float*)c.B.Address + batch * c.StrideB;
-            float* output = (float*)c.C.Address + batch * c.StrideC;
-            long work = (long)c.M * c.N * c.K;
-            if (work < 1 << 16)
-            {
-                for (int j = 0; j < c.N; j++)
-                {
-                    Column(c, a, b, output, j);
-                }
-            }
-            else
-            {
-                Parallel.For(0, c.N, j => Column(c, a, b, output, j));
-            }
+            float* a = (float*)call.A.Address + (batch * call.StrideA);
+            float* b = (float*)call.B.Address + (batch * call.StrideB);
+            float* c = (float*)call.C.Address + (batch * call.StrideC);
+            _gemm.Multiply(call.TransposeB, call.TransposeA, call.N, call.M, call.K, call.Alpha,
+                b, call.Ldb, a, call.Lda, call.Beta, c, call.Ldc, parallel: true);
         }
     }
 
-    // Column j of C: C[i, j] = alpha · Σ_l op(A)[i, l] · op(B)[l, j] (+ beta · C[i, j]).
-    private static void Column(in GemmCall c, float* a, float* b, float* output, int j)
-    {
-        long aRow = c.TransposeA ? c.Lda : 1, aColumn = c.TransposeA ? 1 : c.Lda;  // op(A)[i, l] = a[i·aRow + l·aColumn]
-        long bRow = c.TransposeB ? c.Ldb : 1, bColumn = c.TransposeB ? 1 : c.Ldb;
-        for (int i = 0; i < c.M; i++)
-        {
-            float sum = 0f;
-            for (int l = 0; l < c.K; l++)
-            {
-                sum += a[i * aRow + l * aColumn] * b[l * bRow + j * bColumn];
-            }
-            float* target = output + i + ((long)j * c.Ldc);
-            *target = c.Beta == 0f ? c.Alpha * sum : (c.Alpha * sum) + (c.Beta * *target);
-        }
-    }
+    public void Dispose() => _workspace.Dispose();
 
     private static void Validate(in GemmCall c)
     {

@@ -6,7 +6,7 @@ namespace AlexNet.Backends.Cuda.Emulation;
 /// The CUDA device emulated on the CPU, behind the same <see cref="ICudaDevice"/> seam as the real
 /// one: device memory is host memory (a "device pointer" is a host address), copies are memcpy,
 /// kernels run through the g++-built <see cref="EmulatorLibrary"/>, GEMM through
-/// <see cref="EmulatedBlas"/>. Everything runs synchronously, in call order.
+/// <see cref="EmulatedBlas"/> (cuBLAS's contract on the CPU backend's GEMM). Everything runs synchronously, in call order.
 /// <para>
 /// It also checks what a GPU would not: every launch's arguments against the kernel's signature
 /// (count and C types), every pointer argument against the live allocations, and, after every
@@ -22,6 +22,7 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
     private const byte GuardPattern = 0xA5;
 
     private readonly EmulatorLibrary _library;
+    private readonly EmulatedBlas _blas = new();
     private readonly long _memoryLimit;
     private readonly string[] _signatures;
     private readonly Dictionary<ulong, long> _allocations = [];  // pointer → bytes
@@ -149,7 +150,7 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
         {
             CheckRange(pointer, 0, name);
         }
-        EmulatedBlas.Run(call);
+        _blas.Run(call);
         CheckAllGuards(name);
     }
 
@@ -159,6 +160,7 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
 
     public void Dispose()
     {
+        _blas.Dispose();
         lock (_gate)
         {
             foreach (var (address, _) in _allocations)
