@@ -73,15 +73,6 @@ internal sealed class CachingAllocator : IDisposable
         }
     }
 
-    /// <summary>Returns every cached block to the driver.</summary>
-    public void ReleaseCache()
-    {
-        lock (_gate)
-        {
-            ReleaseCacheLocked();
-        }
-    }
-
     public void Dispose()
     {
         lock (_gate)

@@ -12,7 +12,7 @@ internal readonly record struct DevicePointer(ulong Address)
 /// <summary>A grid or block size, as in CUDA.</summary>
 internal readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
 {
-    public ulong Count => (ulong)X * Y * Z;
+    public override string ToString() => $"({X}, {Y}, {Z})";
 }
 
 /// <summary>The C type of a kernel argument, one letter each as the emulator spells kernel signatures.</summary>

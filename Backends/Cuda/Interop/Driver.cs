@@ -8,7 +8,6 @@ internal enum CuResult
 {
     Success = 0,
     OutOfMemory = 2,
-    NotInitialized = 3,
     InsufficientDriver = 35,
     NoDevice = 100,
     UnsupportedPtxVersion = 222,
@@ -19,7 +18,6 @@ internal enum CuResult
 /// <summary>The device attributes the backend reads (<c>CUdevice_attribute</c>).</summary>
 internal enum DeviceAttribute
 {
-    MaxThreadsPerBlock = 1,
     MultiprocessorCount = 16,
     ComputeCapabilityMajor = 75,
     ComputeCapabilityMinor = 76,
