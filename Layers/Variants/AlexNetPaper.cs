@@ -23,7 +23,7 @@ public static class AlexNetPaper
     public static ModelVariant Variant { get; } = new(
         "alexnet",
         "Krizhevsky et al. 2012 as one tower (groups=2 for the two GPUs), LRN then overlapping max pooling, 227x227 input",
-        new Shape(3, 227, 227), 256, TrainingDefaults.Paper, Layers);
+        new Shape(3, 227, 227), 256, InputScale.CentredPixels, TrainingDefaults.Paper, Layers);
 
     private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed)
     {

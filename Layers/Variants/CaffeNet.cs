@@ -18,7 +18,7 @@ public static class CaffeNet
     public static ModelVariant Variant { get; } = new(
         "caffenet",
         "BVLC reference CaffeNet: alexnet with max pooling before LRN, 227x227 input",
-        new Shape(3, 227, 227), 256, TrainingDefaults.Paper, Layers);
+        new Shape(3, 227, 227), 256, InputScale.CentredPixels, TrainingDefaults.Paper, Layers);
 
     private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed)
     {

@@ -33,7 +33,7 @@ public static class KerasBlog
     public static ModelVariant Variant { get; } = new(
         "keras-blog",
         "the Keras AlexNet tutorial's code: valid convs, 2x2 pools, 11x11 conv2, BatchNorm for LRN, dense 4096-4096-1000 with dropout 0.4, 224x224 input",
-        new Shape(3, 224, 224), 256,
+        new Shape(3, 224, 224), 256, InputScale.Standardized,
         new TrainingDefaults("adam", 0.001f, 0f, 0f, 64, 100, "constant",
             "the Keras tutorial: compile(optimizer='adam') with Keras' defaults (lr 0.001), fit(batch_size=64); its code runs 1 epoch, reproductions train 70-100"),
         Layers);

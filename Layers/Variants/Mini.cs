@@ -22,7 +22,7 @@ public static class Mini
     public static ModelVariant Variant { get; } = new(
         "mini",
         "alexnet in miniature for tests and demos: the same layer sequence on 64x64 images with 16-32-48-48-32 filters and 256-wide dense layers",
-        new Shape(3, 64, 64), 72,
+        new Shape(3, 64, 64), 72, InputScale.Standardized,
         new TrainingDefaults("sgd", 0.01f, 0.9f, 5e-4f, 32, 30, "constant",
             "chosen for quick demos (not tuned): the paper's SGD momentum 0.9 and weight decay 5e-4, batch 32, constant lr 0.01"),
         Layers);

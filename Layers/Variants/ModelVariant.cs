@@ -17,9 +17,10 @@ public sealed class ModelVariant
     /// <param name="description">one line on what the variant is</param>
     /// <param name="inputShape">one image, [C, H, W]</param>
     /// <param name="imageSize">the side of the square images that training crops of <paramref name="inputShape"/> are taken from (256 in the paper)</param>
+    /// <param name="inputScale">the scale of pixels its initialization expects</param>
     /// <param name="defaults">the recommended training settings</param>
     /// <param name="layers">builds the layers for (backend, classes, seed)</param>
-    public ModelVariant(string name, string description, Shape inputShape, int imageSize, TrainingDefaults defaults,
+    public ModelVariant(string name, string description, Shape inputShape, int imageSize, InputScale inputScale, TrainingDefaults defaults,
         Func<IBackend, int, ulong, IEnumerable<Layer>> layers)
     {
         if (inputShape.Rank != 3 || imageSize < inputShape[1] || imageSize < inputShape[2])
@@ -30,6 +31,7 @@ public sealed class ModelVariant
         Description = description;
         InputShape = inputShape;
         ImageSize = imageSize;
+        InputScale = inputScale;
         Defaults = defaults;
         _layers = layers;
     }
@@ -48,6 +50,9 @@ public sealed class ModelVariant
     /// input-sized crops are cut: 256 for the full-size variants, as in the paper.
     /// </summary>
     public int ImageSize { get; }
+
+    /// <summary>The scale of pixels the variant's initialization expects.</summary>
+    public InputScale InputScale { get; }
 
     /// <summary>The recommended training settings.</summary>
     public TrainingDefaults Defaults { get; }

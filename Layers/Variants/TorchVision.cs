@@ -28,7 +28,7 @@ public static class TorchVision
     public static ModelVariant Variant { get; } = new(
         "torchvision",
         "torchvision.models.alexnet: 64-192-384-256-256 filters, no LRN, no groups, dropout before fc6/fc7, 224x224 input",
-        new Shape(3, 224, 224), 256,
+        new Shape(3, 224, 224), 256, InputScale.Standardized,
         new TrainingDefaults("sgd", 0.01f, 0.9f, 1e-4f, 256, 90, "step",
             "torchvision references/classification: SGD lr 0.01 (AlexNet), momentum 0.9, weight decay 1e-4, batch 256, lr x0.1 every 30 epochs, 90 epochs"),
         Layers);

@@ -23,12 +23,12 @@ public static class CommonOptions
         HelpName = "N",
     };
 
-    /// <summary><c>--backend cpu|cuda</c>.</summary>
+    /// <summary><c>--backend cpu|cuda|cuda-emulated</c>.</summary>
     public static Option<string> Backend() => new Option<string>("--backend")
     {
-        Description = "Where to compute: cpu (every machine) or cuda (an NVIDIA GPU).",
+        Description = "Where to compute: cpu (every machine), cuda (an NVIDIA GPU), or cuda-emulated (the CUDA kernels run on the CPU through g++, for checking and debugging them; slow).",
         DefaultValueFactory = _ => "cpu",
-        HelpName = "cpu|cuda",
+        HelpName = "cpu|cuda|cuda-emulated",
     }.AcceptOnlyFromAmong([.. BackendFactory.Names]);
 
     /// <summary><c>--threads N</c> for the CPU backend.</summary>

@@ -198,7 +198,7 @@ public static class TrainCommand
         }
         if (plan.Resume is null)
         {
-            state = state with { Preprocessing = Preprocessing.Measure(parts.Train, variant.InputShape[1], InputScaling.Standardizes(variant)) };
+            state = state with { Preprocessing = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized) };
         }
         using var backend = CommonOptions.CreateBackend(plan.BackendName, plan.Threads);
         using var model = variant.Build(backend, state.ClassNames.Count, state.Seed);
