@@ -1,17 +1,20 @@
+using AlexNet.Backends.Cpu.Gemm;
 using AlexNet.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace AlexNet.Backends.Cpu;
 
 // Convolution as im2col + GEMM (Caffe's way, also Chellapilla et al. 2006):
-//   forward        columns = im2col(x[n])                   [C·KH·KW, OH·OW]
-//                  y[n, group] = weight[group] · columns[group] (+ bias)
-//   backward-data  dColumns[group] = weight[group]ᵀ · dy[n, group];  dx[n] = col2im(dColumns)
+//   forward         y[n, group] = weight[group] · columns[group] (+ bias),  columns = im2col(x[n]) [C·KH·KW, OH·OW]
+//   backward-data   dx[n, group] = flipped weight[group] · im2col(dy[n] padded by K−1−P)[group]   (stride 1)
+//                   dColumns[group] = weight[group]ᵀ · dy[n, group];  dx[n] = col2im(dColumns)  (any stride)
 //   backward-filter dWeight[group] += dy[n, group] · columns[group]ᵀ, summed over n
-// With groups, a group's input channels are a contiguous band of the columns' rows, and its
-// filters a contiguous band of the weights' rows, so each group is one GEMM on sub-matrices.
-// Images are spread over threads (each with its own columns workspace); a batch smaller than the
-// thread count goes one image at a time with the threads inside im2col and GEMM instead.
+// The column matrices are never stored whole: GEMM's packing reads each cache-sized sliver of them
+// straight from the image (ImageWindows, ConvolutionOperands.cs), and the weights, shared by every
+// image, are packed once per call. With groups, a group's input channels are a contiguous band of
+// the columns' rows, and its filters a contiguous band of the weights' rows, so each group is one
+// GEMM on sub-matrices. Images are spread over threads (each running its own GEMMs); a batch
+// smaller than the thread count goes one image at a time with the threads inside GEMM instead.
 public sealed partial class CpuBackend
 {
     /// <summary>A checked convolution geometry: input, filters, output sizes and the sliding rule.</summary>
@@ -230,15 +233,31 @@ public sealed partial class CpuBackend
         ExpectDistinct(y, nameof(y), x, nameof(x));
         ExpectDistinct(y, nameof(y), weight, nameof(weight));
 
+        // Every image multiplies the same weights: pack each group's [O/g, C/g·KH·KW] block once.
+        long packedLength = _gemm.PackedLength(g.FiltersPerGroup, g.GroupColumnRows);
+        using var packedWeights = _workspace.Rent(packedLength * g.Groups);
+        for (int group = 0; group < g.Groups; group++)
+        {
+            _gemm.Pack(new MatrixA(pWeight + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows, false, g.FiltersPerGroup),
+                g.FiltersPerGroup, g.GroupColumnRows, packedWeights.Pointer + (group * packedLength), parallel: true);
+        }
+        // The columns are read through offset tables into the padded image, split into stride phases.
+        var layout = new ColumnTables.Layout(g.C, g.H, g.W, g.Padding, g.Padding, Phases: g.Stride);
+        using var tables = _workspace.Rent(g.ColumnRows + g.OutputPixels);
+        int* rowOffsets = (int*)tables.Pointer, pixelOffsets = rowOffsets + g.ColumnRows;
+        ColumnTables.RowOffsets(layout, g.KH, g.KW, rowOffsets);
+        ColumnTables.PixelOffsets(layout, g.Stride, g.OH, g.OW, pixelOffsets);
+        float* packed = packedWeights.Pointer;
         long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
-        ForEachImage(g.N, g.ColumnsAreImage ? 0 : (long)g.ColumnRows * g.OutputPixels, (n, workspace, parallel) =>
+        ForEachImage(g.N, layout.IsImage ? 0 : layout.Length, (n, prepared, parallel) =>
         {
             float* image = px + (n * imageLength);
             float* output = py + (n * outputLength);
-            float* columns = g.ColumnsAreImage ? image : workspace;
-            if (!g.ColumnsAreImage)
+            float* source = image;
+            if (!layout.IsImage)
             {
-                Im2Col(image, g, columns, parallel);
+                ColumnTables.Prepare(image, layout, prepared);
+                source = prepared;
             }
             // Each output plane starts at its bias; the GEMM then adds weight · columns (beta = 1).
             if (pBias != null)
@@ -248,15 +267,21 @@ public sealed partial class CpuBackend
                     new Span<float>(output + ((long)o * g.OutputPixels), g.OutputPixels).Fill(pBias[o]);
                 }
             }
+            float beta = pBias != null ? 1f : 0f;
             for (int group = 0; group < g.Groups; group++)
             {
-                // y[group]: [O/groups, OH·OW] = weight[group]: [O/groups, C/groups·KH·KW] · columns[group]: [C/groups·KH·KW, OH·OW]
-                _gemm.Multiply(false, false, g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f,
-                    pWeight + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows,
-                    columns + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels,
-                    pBias != null ? 1f : 0f,
-                    output + ((long)group * g.FiltersPerGroup * g.OutputPixels), g.OutputPixels,
-                    parallel);
+                // y[group]: [O/g, OH·OW] = weight[group]: [O/g, C/g·KH·KW] · columns[group]: [C/g·KH·KW, OH·OW]
+                float* groupOutput = output + ((long)group * g.FiltersPerGroup * g.OutputPixels);
+                if (g.ColumnsAreImage)
+                {
+                    _gemm.Multiply(packed + (group * packedLength), new MatrixB(image + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels, false, g.OutputPixels),
+                        g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta, groupOutput, g.OutputPixels, parallel);
+                }
+                else
+                {
+                    _gemm.Multiply(packed + (group * packedLength), new ImageColumns(source, rowOffsets + (group * g.GroupColumnRows), pixelOffsets, g.OutputPixels),
+                        g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta, groupOutput, g.OutputPixels, parallel);
+                }
             }
         });
     }
@@ -270,28 +295,79 @@ public sealed partial class CpuBackend
         ExpectShape(dy, nameof(dy), g.YShape);
         ExpectDistinct(dx, nameof(dx), dy, nameof(dy));
         ExpectDistinct(dx, nameof(dx), weight, nameof(weight));
-
-        long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
-        ForEachImage(g.N, g.ColumnsAreImage ? 0 : (long)g.ColumnRows * g.OutputPixels, (n, workspace, parallel) =>
+        if (g.Stride == 1 && g.Padding <= g.KH - 1 && g.Padding <= g.KW - 1)
         {
-            float* image = pdx + (n * imageLength);
-            float* gradient = pdy + (n * outputLength);
-            // For a 1×1 kernel the column gradient is the image gradient itself.
-            float* columns = g.ColumnsAreImage ? image : workspace;
+            BackwardDataAsConvolution(pdy, pWeight, g, pdx);
+        }
+        else
+        {
+            BackwardDataThroughColumns(pdy, pWeight, g, pdx);
+        }
+    }
+
+    /// <summary>
+    /// dx for stride 1, as a convolution: dx[group] = flipped weight[group] · windows of dy padded by K−1−P
+    /// (see <see cref="FlippedWeights"/>). Each input pixel gathers its gradient in one GEMM sum — no
+    /// column matrix, no col2im scatter.
+    /// </summary>
+    private unsafe void BackwardDataAsConvolution(float* pdy, float* pWeight, ConvolutionGeometry g, float* pdx)
+    {
+        int kernelArea = g.KH * g.KW;
+        int depth = g.FiltersPerGroup * kernelArea;
+        long packedLength = _gemm.PackedLength(g.ChannelsPerGroup, depth);
+        using var packedWeights = _workspace.Rent(packedLength * g.Groups);
+        for (int group = 0; group < g.Groups; group++)
+        {
+            _gemm.Pack(new FlippedWeights(pWeight + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.ChannelsPerGroup, g.KH, g.KW),
+                g.ChannelsPerGroup, depth, packedWeights.Pointer + (group * packedLength), parallel: true);
+        }
+        // dy's windows: dy padded by K−1−P, read through offset tables as in the forward.
+        var layout = new ColumnTables.Layout(g.O, g.OH, g.OW, g.KH - 1 - g.Padding, g.KW - 1 - g.Padding, Phases: 1);
+        int pixels = g.H * g.W;
+        using var tables = _workspace.Rent((g.O * kernelArea) + pixels);
+        int* rowOffsets = (int*)tables.Pointer, pixelOffsets = rowOffsets + (g.O * kernelArea);
+        ColumnTables.RowOffsets(layout, g.KH, g.KW, rowOffsets);
+        ColumnTables.PixelOffsets(layout, 1, g.H, g.W, pixelOffsets);
+        float* packed = packedWeights.Pointer;
+        long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
+        ForEachImage(g.N, layout.IsImage ? 0 : layout.Length, (n, prepared, parallel) =>
+        {
+            float* source = pdy + (n * outputLength);
+            if (!layout.IsImage)
+            {
+                ColumnTables.Prepare(source, layout, prepared);
+                source = prepared;
+            }
             for (int group = 0; group < g.Groups; group++)
             {
-                // dColumns[group]: [C/groups·KH·KW, OH·OW] = weight[group]ᵀ · dy[group]: [O/groups, OH·OW]
+                // dx[group]: [C/g, H·W] = flipped[group]: [C/g, O/g·KH·KW] · windows(dy)[group]: [O/g·KH·KW, H·W]
+                _gemm.Multiply(packed + (group * packedLength), new ImageColumns(source, rowOffsets + (group * depth), pixelOffsets, pixels),
+                    g.ChannelsPerGroup, pixels, depth, 1f, 0f, pdx + (n * imageLength) + ((long)group * g.ChannelsPerGroup * pixels), pixels, parallel);
+            }
+        });
+    }
+
+    /// <summary>
+    /// dx for any stride, the textbook way: dColumns[group] = weight[group]ᵀ · dy[group], then col2im adds
+    /// each column entry back into the pixel it came from. Strided convolutions come first in a network
+    /// (conv1), where no input gradient is needed, so this path serves completeness rather than speed.
+    /// </summary>
+    private unsafe void BackwardDataThroughColumns(float* pdy, float* pWeight, ConvolutionGeometry g, float* pdx)
+    {
+        long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
+        ForEachImage(g.N, (long)g.ColumnRows * g.OutputPixels, (n, columns, parallel) =>
+        {
+            for (int group = 0; group < g.Groups; group++)
+            {
+                // dColumns[group]: [C/g·KH·KW, OH·OW] = weight[group]ᵀ · dy[group]: [O/g, OH·OW]
                 _gemm.Multiply(true, false, g.GroupColumnRows, g.OutputPixels, g.FiltersPerGroup, 1f,
                     pWeight + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows,
-                    gradient + ((long)group * g.FiltersPerGroup * g.OutputPixels), g.OutputPixels,
+                    pdy + (n * outputLength) + ((long)group * g.FiltersPerGroup * g.OutputPixels), g.OutputPixels,
                     0f,
                     columns + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels,
                     parallel);
             }
-            if (!g.ColumnsAreImage)
-            {
-                Col2Im(columns, g, image, parallel);
-            }
+            Col2Im(columns, g, pdx + (n * imageLength), parallel);
         });
     }
 
@@ -306,11 +382,17 @@ public sealed partial class CpuBackend
         ExpectDistinct(dWeight, nameof(dWeight), dy, nameof(dy));
 
         long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
-        long columnsLength = g.ColumnsAreImage ? 0 : (long)g.ColumnRows * g.OutputPixels;
         int weightLength = dWeight.Length;
+        // Transposed columns read through offset tables into the padded image (not split into phases:
+        // here a sliver runs along a kernel row's taps, which are neighbours in the unsplit rows).
+        var layout = new ColumnTables.Layout(g.C, g.H, g.W, g.Padding, g.Padding, Phases: 1);
+        using var tables = _workspace.Rent(g.ColumnRows + g.OutputPixels);
+        int* rowOffsets = (int*)tables.Pointer, pixelOffsets = rowOffsets + g.ColumnRows;
+        ColumnTables.RowOffsets(layout, g.KH, g.KW, rowOffsets);
+        ColumnTables.PixelOffsets(layout, g.Stride, g.OH, g.OW, pixelOffsets);
         // Each worker sums a fixed range of images: worker 0 straight into dWeight, the others into
         // private partial sums added afterwards in worker order, so the result is reproducible.
-        // A batch smaller than the thread count is one worker with the threads inside im2col and GEMM.
+        // A batch smaller than the thread count is one worker with the threads inside the GEMMs.
         int workers = g.N >= Threads ? Threads : 1;
         bool parallelInside = workers == 1 && Threads > 1;
         using var partialsLease = _workspace.Rent((long)(workers - 1) * weightLength);
@@ -319,28 +401,33 @@ public sealed partial class CpuBackend
         {
             int start = g.N * worker / workers, end = g.N * (worker + 1) / workers;
             float* sum = worker == 0 ? pdWeight : partials + ((long)(worker - 1) * weightLength);
-            if (worker > 0)
-            {
-                new Span<float>(sum, weightLength).Clear();
-            }
-            using var workspace = _workspace.Rent(columnsLength);
+            using var prepared = _workspace.Rent(layout.IsImage ? 0 : layout.Length);
             for (int n = start; n < end; n++)
             {
                 float* image = px + (n * imageLength);
-                float* columns = g.ColumnsAreImage ? image : workspace.Pointer;
-                if (!g.ColumnsAreImage)
+                float* source = image;
+                if (!layout.IsImage)
                 {
-                    Im2Col(image, g, columns, parallelInside);
+                    ColumnTables.Prepare(image, layout, prepared.Pointer);
+                    source = prepared.Pointer;
                 }
+                // A partial sum starts with its first image (beta = 0); dWeight itself accumulates.
+                float beta = worker > 0 && n == start ? 0f : 1f;
                 for (int group = 0; group < g.Groups; group++)
                 {
-                    // dWeight[group]: [O/groups, C/groups·KH·KW] += dy[group]: [O/groups, OH·OW] · columns[group]ᵀ
-                    _gemm.Multiply(false, true, g.FiltersPerGroup, g.GroupColumnRows, g.OutputPixels, 1f,
-                        pdy + (n * outputLength) + ((long)group * g.FiltersPerGroup * g.OutputPixels), g.OutputPixels,
-                        columns + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels,
-                        1f,
-                        sum + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows,
-                        parallelInside);
+                    // dWeight[group]: [O/g, C/g·KH·KW] += dy[group]: [O/g, OH·OW] · columns[group]ᵀ: [OH·OW, C/g·KH·KW]
+                    var gradient = new MatrixA(pdy + (n * outputLength) + ((long)group * g.FiltersPerGroup * g.OutputPixels), g.OutputPixels, false, g.FiltersPerGroup);
+                    float* target = sum + ((long)group * g.FiltersPerGroup * g.GroupColumnRows);
+                    if (g.ColumnsAreImage)
+                    {
+                        _gemm.Multiply(gradient, new MatrixB(image + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels, true, g.GroupColumnRows),
+                            g.FiltersPerGroup, g.GroupColumnRows, g.OutputPixels, 1f, beta, target, g.GroupColumnRows, parallelInside);
+                    }
+                    else
+                    {
+                        _gemm.Multiply(gradient, new ImageColumnsTransposed(source, rowOffsets + (group * g.GroupColumnRows), g.GroupColumnRows, pixelOffsets),
+                            g.FiltersPerGroup, g.GroupColumnRows, g.OutputPixels, 1f, beta, target, g.GroupColumnRows, parallelInside);
+                    }
                 }
             }
         });
@@ -402,19 +489,6 @@ public sealed partial class CpuBackend
             {
                 work(n, workspace.Pointer, Threads > 1);
             }
-        }
-    }
-
-    /// <summary>im2col of one whole image, over its channels in parallel when asked.</summary>
-    private unsafe void Im2Col(float* image, ConvolutionGeometry g, float* columns, bool parallel)
-    {
-        if (parallel)
-        {
-            ParallelFor(g.C, c => Im2ColChannels(image, c, c + 1, g, columns));
-        }
-        else
-        {
-            Im2ColChannels(image, 0, g.C, g, columns);
         }
     }
 

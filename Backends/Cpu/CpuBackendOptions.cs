@@ -16,7 +16,7 @@ public enum GemmKernel
     /// <summary>The widest kernel the processor supports natively.</summary>
     Auto,
 
-    /// <summary>6×32 tiles with 512-bit vectors (AVX-512).</summary>
+    /// <summary>8×32 tiles with 512-bit vectors (AVX-512).</summary>
     Vector512,
 
     /// <summary>6×16 tiles with 256-bit vectors (AVX2).</summary>

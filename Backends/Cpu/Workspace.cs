@@ -17,6 +17,11 @@ internal sealed unsafe class Workspace : IDisposable
     /// <summary>Rents a block of at least <paramref name="length"/> floats; dispose the lease to return it. Contents are undefined.</summary>
     public Lease Rent(long length)
     {
+        if (length == 0)
+        {
+            // Nothing needed: an empty lease, so no block leaves the pool for nothing.
+            return new Lease(this, null);
+        }
         Block? block;
         lock (_free)
         {
@@ -87,12 +92,18 @@ internal sealed unsafe class Workspace : IDisposable
     }
 
     /// <summary>A rented block; <see cref="Dispose"/> hands it back to the workspace.</summary>
-    public readonly struct Lease(Workspace owner, Block block) : IDisposable
+    public readonly struct Lease(Workspace owner, Block? block) : IDisposable
     {
-        /// <summary>The first float of the block (64-byte aligned).</summary>
-        public float* Pointer => block.Pointer;
+        /// <summary>The first float of the block (64-byte aligned); null for an empty lease.</summary>
+        public float* Pointer => block is null ? null : block.Pointer;
 
-        public void Dispose() => owner.Return(block);
+        public void Dispose()
+        {
+            if (block is not null)
+            {
+                owner.Return(block);
+            }
+        }
     }
 
     /// <summary>One growable native array.</summary>

@@ -25,12 +25,20 @@ public sealed class CpuGemmKernelTests
         Properties.Check(Cases.Gemm, c => GemmProperties.Verify(backend, c), maxTest: 15);
     }
 
-    /// <summary>Sizes that cross the cache blocks: MC = 96 rows, KC = 256 of k, NC = 4096 columns.</summary>
+    /// <summary>
+    /// Sizes that cross the cache blocks (MC = 240 rows, KC = 256 of k, NC = 4096 columns), the 8×32
+    /// tile (primes, one less and one more), and single rows, columns or terms.
+    /// </summary>
     [Theory]
     [InlineData(97, 40, 600, false, false)]
     [InlineData(5, 4100, 300, false, true)]
     [InlineData(200, 33, 257, true, false)]
     [InlineData(7, 4097, 513, true, true)]
+    [InlineData(241, 37, 300, false, false)]
+    [InlineData(263, 31, 1, true, true)]
+    [InlineData(1, 4099, 17, false, true)]
+    [InlineData(9, 1, 2053, true, false)]
+    [InlineData(16, 64, 7, false, true)]
     public void Blocks_boundaries_are_handled(int m, int n, int k, bool transposeA, bool transposeB)
     {
         using var backend = new CpuBackend();

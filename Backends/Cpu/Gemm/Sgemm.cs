@@ -4,7 +4,7 @@ namespace AlexNet.Backends.Cpu.Gemm;
 
 /// <summary>
 /// Single-precision GEMM on row-major matrices, C = alpha·op(A)·op(B) + beta·C: the one matrix
-/// multiply behind <see cref="CpuBackend.Gemm"/>, convolution (im2col) and dense layers.
+/// multiply behind <see cref="CpuBackend.Gemm"/>, convolutions and dense layers.
 /// <para>
 /// The design is BLIS's (Van Zee &amp; van de Geijn, 2015; Goto &amp; van de Geijn, 2008). A naive
 /// triple loop reads each value of A and B from memory again and again and runs at a few GFLOP/s;
@@ -13,24 +13,27 @@ namespace AlexNet.Backends.Cpu.Gemm;
 /// for jc in columns of C, NC at a time            (bounds the packed B block: KC×NC, in L3)
 ///   for pc in the sum's k, KC at a time           (C gets beta·C the first time, += afterwards)
 ///     pack op(B)[pc…, jc…] into NR-wide slivers   ┐ in parallel: each thread packs some slivers
-///     pack op(A)[all rows, pc…] into MR-tall ones ┘
+///     pack op(A)[all rows, pc…] into MR-tall ones ┘ (skipped when A was packed beforehand)
 ///     for each task = (MC rows) × (task columns) of C      in parallel over tasks
 ///       for jr in the task's columns, NR at a time  (this B sliver, KC×NR, stays in L1 …)
 ///         for ir in the task's rows, MR at a time   (… while A's slivers stream from L2)
 ///           micro-kernel: C[ir…+MR, jr…+NR] (+)= A sliver · B sliver, the tile in registers
 /// </code>
 /// Packing puts each sliver's values in the exact order the micro-kernel loads them, which is also
-/// how the four transpose combinations reduce to one kernel. Every tile of C is written by exactly
-/// one task with the same order of sums, so results do not depend on the thread count.
+/// how the four transpose combinations reduce to one kernel — and how a convolution multiplies by
+/// its im2col matrix without ever storing it: the operands (<see cref="IOperandA"/>,
+/// <see cref="IOperandB"/>) build each sliver from wherever the values live. Every tile of C is
+/// written by exactly one task with the same order of sums, so results do not depend on the thread
+/// count.
 /// </para>
 /// </summary>
 internal sealed unsafe class Sgemm
 {
-    /// <summary>KC: length of the k block. A KC×NR sliver of B (32 KB for NR = 32) fits the 48 KB L1.</summary>
+    /// <summary>KC: length of the k block. A KC×NR sliver of B (32 KB for NR = 32) fits the 48 KB L1 with room for A's sliver and C's tile.</summary>
     public const int KC = 256;
 
-    /// <summary>MC: rows of C per task. An MC×KC block of packed A (96 KB) stays in the 1 MB L2 while the task sweeps its columns.</summary>
-    public const int MC = 96;
+    /// <summary>MC: rows of C per task. An MC×KC block of packed A (240 KB) stays in the 1 MB L2 while the task sweeps its columns.</summary>
+    public const int MC = 240;
 
     /// <summary>NC: columns of B packed at once; bounds the packed block of B (KC×NC×4 bytes = 4 MB, in L3).</summary>
     public const int NC = 4096;
@@ -45,8 +48,8 @@ internal sealed unsafe class Sgemm
     {
         Kernel = kernel switch
         {
-            GemmKernel.Auto => MicroKernel6x32.IsSupported ? GemmKernel.Vector512 : MicroKernel6x16.IsSupported ? GemmKernel.Vector256 : GemmKernel.Scalar,
-            GemmKernel.Vector512 when !MicroKernel6x32.IsSupported =>
+            GemmKernel.Auto => MicroKernel8x32.IsSupported ? GemmKernel.Vector512 : MicroKernel6x16.IsSupported ? GemmKernel.Vector256 : GemmKernel.Scalar,
+            GemmKernel.Vector512 when !MicroKernel8x32.IsSupported =>
                 throw new NotSupportedException("The Vector512 GEMM kernel needs a processor that runs 512-bit vectors natively (AVX-512); use GemmKernel.Auto."),
             GemmKernel.Vector256 when !MicroKernel6x16.IsSupported =>
                 throw new NotSupportedException("The Vector256 GEMM kernel needs a processor that runs 256-bit vectors natively (AVX2); use GemmKernel.Auto."),
@@ -55,10 +58,22 @@ internal sealed unsafe class Sgemm
         };
         _workspace = workspace;
         _parallel = parallel;
+        (Rows, Columns) = Kernel switch
+        {
+            GemmKernel.Vector512 => (MicroKernel8x32.Rows, MicroKernel8x32.Columns),
+            GemmKernel.Vector256 => (MicroKernel6x16.Rows, MicroKernel6x16.Columns),
+            _ => (MicroKernel4x4.Rows, MicroKernel4x4.Columns),
+        };
     }
 
     /// <summary>The micro-kernel in use.</summary>
     public GemmKernel Kernel { get; }
+
+    /// <summary>MR: rows of the micro-kernel's tile (the height of A's slivers).</summary>
+    public int Rows { get; }
+
+    /// <summary>NR: columns of the micro-kernel's tile (the width of B's slivers).</summary>
+    public int Columns { get; }
 
     /// <summary>
     /// C = alpha·op(A)·op(B) + beta·C with op(A) M×K, op(B) K×N, C M×N, all row-major with the given
@@ -68,7 +83,13 @@ internal sealed unsafe class Sgemm
     /// only — for callers that already run one GEMM per thread.
     /// </summary>
     public void Multiply(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool parallel)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool parallel) =>
+        Multiply(new MatrixA(a, lda, transposeA, m), new MatrixB(b, ldb, transposeB, n), m, n, k, alpha, beta, c, ldc, parallel);
+
+    /// <summary>C = alpha·op(A)·op(B) + beta·C for any operands that can pack themselves (see <see cref="IOperandA"/>).</summary>
+    public void Multiply<TA, TB>(TA a, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
+        where TA : struct, IOperandA
+        where TB : struct, IOperandB
     {
         if (m <= 0 || n <= 0)
         {
@@ -79,68 +100,137 @@ internal sealed unsafe class Sgemm
             ScaleRows(m, n, beta, c, ldc);
             return;
         }
+        Dispatch(a, null, b, m, n, k, alpha, beta, c, ldc, parallel);
+    }
+
+    /// <summary>Floats needed by <see cref="Pack{TA}"/> for an M×K op(A).</summary>
+    public long PackedLength(int m, int k) => (long)DivideRoundingUp(m, Rows) * Rows * k;
+
+    /// <summary>
+    /// Packs all of op(A), M×K, into <paramref name="destination"/> (<see cref="PackedLength"/> floats),
+    /// block after block of KC columns, each as MR-tall slivers: when one A multiplies many Bs (a
+    /// convolution's weights times every image of a batch), it is packed once instead of once per product.
+    /// </summary>
+    public void Pack<TA>(TA a, int m, int k, float* destination, bool parallel)
+        where TA : struct, IOperandA
+    {
+        int mr = Rows, slivers = DivideRoundingUp(m, mr);
+        int blocks = DivideRoundingUp(k, KC);
+        For(blocks * slivers, parallel ? _parallel.MaxDegreeOfParallelism : 1, item =>
+        {
+            int pc = item / slivers * KC, sliver = item % slivers;
+            int kc = Math.Min(KC, k - pc);
+            a.Pack(sliver * mr, pc, kc, mr, destination + ((long)pc * slivers * mr) + ((long)sliver * mr * kc));
+        });
+    }
+
+    /// <summary>C = alpha·op(A)·op(B) + beta·C with op(A) packed beforehand by <see cref="Pack{TA}"/>.</summary>
+    public void Multiply<TB>(float* packedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
+        where TB : struct, IOperandB
+    {
+        if (m <= 0 || n <= 0)
+        {
+            return;
+        }
+        if (alpha == 0 || k <= 0)
+        {
+            ScaleRows(m, n, beta, c, ldc);
+            return;
+        }
+        Dispatch(default(MatrixA), packedA, b, m, n, k, alpha, beta, c, ldc, parallel);
+    }
+
+    private void Dispatch<TA, TB>(TA a, float* packedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
+        where TA : struct, IOperandA
+        where TB : struct, IOperandB
+    {
         switch (Kernel)
         {
             case GemmKernel.Vector512:
-                Run<MicroKernel6x32>(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parallel);
+                Run<MicroKernel8x32, TA, TB>(a, packedA, b, m, n, k, alpha, beta, c, ldc, parallel);
                 break;
             case GemmKernel.Vector256:
-                Run<MicroKernel6x16>(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parallel);
+                Run<MicroKernel6x16, TA, TB>(a, packedA, b, m, n, k, alpha, beta, c, ldc, parallel);
                 break;
             default:
-                Run<MicroKernel4x4>(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parallel);
+                Run<MicroKernel4x4, TA, TB>(a, packedA, b, m, n, k, alpha, beta, c, ldc, parallel);
                 break;
         }
     }
 
-    private void Run<TKernel>(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool parallel)
+    /// <summary>The blocked loops of the class comment; <paramref name="prepackedA"/> is null unless A was packed by <see cref="Pack{TA}"/>.</summary>
+    private void Run<TKernel, TA, TB>(TA a, float* prepackedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
         where TKernel : struct, IMicroKernel
+        where TA : struct, IOperandA
+        where TB : struct, IOperandB
     {
         int mr = TKernel.Rows, nr = TKernel.Columns;
         int aSlivers = DivideRoundingUp(m, mr);
         int kcMax = Math.Min(k, KC);
         int ncMax = Math.Min(n, NC);
-        using var packedALease = _workspace.Rent((long)aSlivers * mr * kcMax);
+        Workspace.Lease? packedALease = prepackedA == null ? _workspace.Rent((long)aSlivers * mr * kcMax) : null;
         using var packedBLease = _workspace.Rent((long)DivideRoundingUp(ncMax, nr) * nr * kcMax);
-        float* packedA = packedALease.Pointer, packedB = packedBLease.Pointer;
-
-        int threads = parallel ? _parallel.MaxDegreeOfParallelism : 1;
-        var (taskRows, taskColumns) = TaskSize(m, ncMax, mr, nr, threads);
-
-        for (int jc = 0; jc < n; jc += NC)
+        try
         {
-            int nc = Math.Min(NC, n - jc);
-            int bSlivers = DivideRoundingUp(nc, nr);
-            for (int pc = 0; pc < k; pc += KC)
+            float* packedB = packedBLease.Pointer;
+            int threads = parallel ? _parallel.MaxDegreeOfParallelism : 1;
+            var (taskRows, taskColumns) = TaskSize(m, ncMax, mr, nr, threads);
+            for (int jc = 0; jc < n; jc += NC)
             {
-                int kc = Math.Min(KC, k - pc);
-                // The first k block applies the caller's beta; later blocks add to what is there.
-                float blockBeta = pc == 0 ? beta : 1f;
-
-                For(aSlivers + bSlivers, threads, sliver =>
-                {
-                    if (sliver < aSlivers)
-                    {
-                        Packing.PackA(a, lda, transposeA, m, sliver * mr, pc, kc, mr, packedA + ((long)sliver * mr * kc));
-                    }
-                    else
-                    {
-                        int s = sliver - aSlivers;
-                        Packing.PackB(b, ldb, transposeB, n, jc + (s * nr), pc, kc, nr, packedB + ((long)s * nr * kc));
-                    }
-                });
-
+                int nc = Math.Min(NC, n - jc);
+                int bSlivers = DivideRoundingUp(nc, nr);
                 int taskRowCount = DivideRoundingUp(m, taskRows);
                 int taskCount = taskRowCount * DivideRoundingUp(nc, taskColumns);
-                For(taskCount, threads, task =>
+                for (int pc = 0; pc < k; pc += KC)
                 {
-                    int i0 = task % taskRowCount * taskRows;
-                    int j0 = task / taskRowCount * taskColumns;
-                    ComputeTask<TKernel>(packedA, packedB, kc, i0, Math.Min(i0 + taskRows, m), j0, Math.Min(j0 + taskColumns, nc),
-                        alpha, blockBeta, c + jc, ldc);
-                });
+                    int kc = Math.Min(KC, k - pc);
+                    // The first k block applies the caller's beta; later blocks add to what is there.
+                    float blockBeta = pc == 0 ? beta : 1f;
+                    float* packedA = prepackedA != null ? prepackedA + ((long)pc * aSlivers * mr) : packedALease!.Value.Pointer;
+                    int aToPack = prepackedA != null ? 0 : aSlivers;
+                    if (threads == 1)
+                    {
+                        // One thread: the same loops without tasks (and without allocating a closure per block).
+                        for (int sliver = 0; sliver < aToPack; sliver++)
+                        {
+                            a.Pack(sliver * mr, pc, kc, mr, packedA + ((long)sliver * mr * kc));
+                        }
+                        for (int sliver = 0; sliver < bSlivers; sliver++)
+                        {
+                            b.Pack(pc, jc + (sliver * nr), kc, nr, packedB + ((long)sliver * nr * kc));
+                        }
+                        for (int task = 0; task < taskCount; task++)
+                        {
+                            int i0 = task % taskRowCount * taskRows, j0 = task / taskRowCount * taskColumns;
+                            ComputeTask<TKernel>(packedA, packedB, kc, i0, Math.Min(i0 + taskRows, m), j0, Math.Min(j0 + taskColumns, nc),
+                                alpha, blockBeta, c + jc, ldc);
+                        }
+                        continue;
+                    }
+                    For(aToPack + bSlivers, threads, sliver =>
+                    {
+                        if (sliver < aToPack)
+                        {
+                            a.Pack(sliver * mr, pc, kc, mr, packedA + ((long)sliver * mr * kc));
+                        }
+                        else
+                        {
+                            int s = sliver - aToPack;
+                            b.Pack(pc, jc + (s * nr), kc, nr, packedB + ((long)s * nr * kc));
+                        }
+                    });
+                    For(taskCount, threads, task =>
+                    {
+                        int i0 = task % taskRowCount * taskRows, j0 = task / taskRowCount * taskColumns;
+                        ComputeTask<TKernel>(packedA, packedB, kc, i0, Math.Min(i0 + taskRows, m), j0, Math.Min(j0 + taskColumns, nc),
+                            alpha, blockBeta, c + jc, ldc);
+                    });
+                }
             }
+        }
+        finally
+        {
+            packedALease?.Dispose();
         }
     }
 

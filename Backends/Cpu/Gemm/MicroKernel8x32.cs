@@ -4,15 +4,16 @@ using System.Runtime.Intrinsics;
 namespace AlexNet.Backends.Cpu.Gemm;
 
 /// <summary>
-/// The AVX-512 micro-kernel: a 6×32 tile of C in twelve 512-bit registers.
-/// Per k step: load two vectors of B (the tile's 32 columns), broadcast each of A's 6 values
-/// and add their products to 12 accumulators. 12 accumulators + 2 B vectors + 1 broadcast
-/// fit the register file, and 12 independent fused multiply-adds per step keep both FMA
-/// pipelines busy despite their latency.
+/// The AVX-512 micro-kernel: an 8×32 tile of C in sixteen 512-bit registers (of the 32 AVX-512 has).
+/// Per k step: load two vectors of B (the tile's 32 columns), broadcast each of A's 8 values
+/// and add their products to 16 accumulators — 16 fused multiply-adds for 10 loads. Two FMA
+/// pipelines with a 4-cycle latency need at least 8 independent sums in flight; 16 leave slack.
+/// Eight rows also divide every filter count and batch size AlexNet uses (48 … 384, 64, 128),
+/// so few tiles are partial.
 /// </summary>
-internal readonly struct MicroKernel6x32 : IMicroKernel
+internal readonly struct MicroKernel8x32 : IMicroKernel
 {
-    public static int Rows => 6;
+    public static int Rows => 8;
 
     public static int Columns => 32;
 
@@ -28,6 +29,8 @@ internal readonly struct MicroKernel6x32 : IMicroKernel
         Vector512<float> c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default;
         Vector512<float> c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default;
+        Vector512<float> c70 = default, c71 = default;
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
@@ -50,7 +53,13 @@ internal readonly struct MicroKernel6x32 : IMicroKernel
             ai = Vector512.Create(a[5]);
             c50 = Vector512.MultiplyAddEstimate(ai, b0, c50);
             c51 = Vector512.MultiplyAddEstimate(ai, b1, c51);
-            a += 6;
+            ai = Vector512.Create(a[6]);
+            c60 = Vector512.MultiplyAddEstimate(ai, b0, c60);
+            c61 = Vector512.MultiplyAddEstimate(ai, b1, c61);
+            ai = Vector512.Create(a[7]);
+            c70 = Vector512.MultiplyAddEstimate(ai, b0, c70);
+            c71 = Vector512.MultiplyAddEstimate(ai, b1, c71);
+            a += 8;
             b += 32;
         }
 
@@ -66,6 +75,10 @@ internal readonly struct MicroKernel6x32 : IMicroKernel
         Store(c41, alpha, beta, c + (4 * ldc) + 16);
         Store(c50, alpha, beta, c + (5 * ldc));
         Store(c51, alpha, beta, c + (5 * ldc) + 16);
+        Store(c60, alpha, beta, c + (6 * ldc));
+        Store(c61, alpha, beta, c + (6 * ldc) + 16);
+        Store(c70, alpha, beta, c + (7 * ldc));
+        Store(c71, alpha, beta, c + (7 * ldc) + 16);
     }
 
     /// <summary>c = beta·c + alpha·sum, reading c only when beta ≠ 0.</summary>
