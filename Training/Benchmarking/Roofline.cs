@@ -71,29 +71,34 @@ public static class Roofline
         return (read, triad);
     }
 
-    /// <summary>Runs <paramref name="work"/>(thread index) on <paramref name="threads"/> dedicated threads started together; returns the wall seconds.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/>(thread index) on <paramref name="threads"/> dedicated threads released
+    /// together; returns the seconds from the first start to the last finish, as the threads saw them
+    /// (so a descheduled main thread cannot shorten or stretch the measurement).
+    /// </summary>
     private static double OnThreads(int threads, Func<int, float> work)
     {
-        using var ready = new Barrier(threads + 1);
+        using var ready = new Barrier(threads);
         var results = new float[threads];
+        var starts = new long[threads];
+        var ends = new long[threads];
         var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
         {
             ready.SignalAndWait();
+            starts[t] = Stopwatch.GetTimestamp();
             results[t] = work(t);
+            ends[t] = Stopwatch.GetTimestamp();
         })).ToArray();
         foreach (var worker in workers)
         {
             worker.Start();
         }
-        ready.SignalAndWait();
-        long start = Stopwatch.GetTimestamp();
         foreach (var worker in workers)
         {
             worker.Join();
         }
-        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         GC.KeepAlive(results);
-        return seconds;
+        return (ends.Max() - starts.Min()) / (double)Stopwatch.Frequency;
     }
 
     /// <summary><see cref="Chains"/> independent multiply-add chains, <paramref name="iterations"/> steps each; the result keeps the JIT from removing them.</summary>
