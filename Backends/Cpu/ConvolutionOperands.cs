@@ -47,6 +47,7 @@ internal static unsafe class ColumnTables
     /// Copies a C×H×W image into <paramref name="destination"/> laid out as <paramref name="layout"/> says:
     /// zero borders of the padding, and each padded row split into its phases. One pass over the image.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Prepare(float* image, Layout layout, float* destination)
     {
         new Span<float>(destination, checked((int)layout.Length)).Clear();
@@ -220,6 +221,7 @@ internal readonly unsafe struct ImageColumnsTransposed(float* image, int* rowOff
 /// </summary>
 internal readonly unsafe struct FlippedWeights(float* groupWeights, int channels, int kernelHeight, int kernelWidth) : IOperandA
 {
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int row0, int p0, int kc, int mr, float* destination)
     {
         int area = kernelHeight * kernelWidth;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AlexNet.Backends.Cpu.Gemm;
 using AlexNet.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -118,6 +119,7 @@ public sealed partial class CpuBackend
     /// im2col of channels c0 … c1−1 of one image (x points at the image, columns at its matrix):
     /// row (c·KH + i)·KW + j, column oh·OW + ow = x[c, oh·S − P + i, ow·S − P + j], or 0 in the padding.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Im2ColChannels(float* x, int c0, int c1, in ConvolutionGeometry g, float* columns)
     {
         for (int c = c0; c < c1; c++)
@@ -163,6 +165,7 @@ public sealed partial class CpuBackend
     /// col2im of channels c0 … c1−1 of one image, the adjoint of <see cref="Im2ColChannels"/>: each
     /// pixel receives the sum of the column entries copied from it. Overwrites those channels of x.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Col2ImChannels(float* columns, int c0, int c1, in ConvolutionGeometry g, float* x)
     {
         for (int c = c0; c < c1; c++)

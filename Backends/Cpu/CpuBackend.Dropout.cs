@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AlexNet.Tensors;
 
 namespace AlexNet.Backends.Cpu;
@@ -41,29 +42,36 @@ public sealed partial class CpuBackend
     /// <summary>target[i] = source[i]·scale where u(seed, offset, i) ≥ p, else 0. Forward and backward alike.</summary>
     private unsafe void ApplyDropout(float* source, float* target, long length, float p, ulong seed, ulong offset)
     {
-        float scale = 1f / (1f - p);
-        var key = ((uint)seed, (uint)(seed >> 32));
         long chunks = (length + DropoutChunk - 1) / DropoutChunk;
         ParallelFor((int)chunks, chunk =>
         {
-            long start = chunk * DropoutChunk, end = Math.Min(start + DropoutChunk, length);
-            for (long quad = start >> 2; quad << 2 < end; quad++)
-            {
-                var words = Philox.Generate(((uint)quad, (uint)(quad >> 32), (uint)offset, (uint)(offset >> 32)), key);
-                long i = quad << 2;
-                Keep(words.X0, i);
-                Keep(words.X1, i + 1);
-                Keep(words.X2, i + 2);
-                Keep(words.X3, i + 3);
-            }
-
-            void Keep(uint word, long i)
-            {
-                if (i < end)
-                {
-                    target[i] = Philox.ToUniform(word) >= p ? source[i] * scale : 0f;
-                }
-            }
+            long start = chunk * DropoutChunk;
+            DropoutChunkOf(source, target, start, Math.Min(start + DropoutChunk, length), p, seed, offset);
         });
+    }
+
+    /// <summary>Elements start … end−1 of <see cref="ApplyDropout"/>; start is a multiple of 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void DropoutChunkOf(float* source, float* target, long start, long end, float p, ulong seed, ulong offset)
+    {
+        float scale = 1f / (1f - p);
+        var key = ((uint)seed, (uint)(seed >> 32));
+        for (long quad = start >> 2; quad << 2 < end; quad++)
+        {
+            var words = Philox.Generate(((uint)quad, (uint)(quad >> 32), (uint)offset, (uint)(offset >> 32)), key);
+            long i = quad << 2;
+            Keep(words.X0, i);
+            Keep(words.X1, i + 1);
+            Keep(words.X2, i + 2);
+            Keep(words.X3, i + 3);
+        }
+
+        void Keep(uint word, long i)
+        {
+            if (i < end)
+            {
+                target[i] = Philox.ToUniform(word) >= p ? source[i] * scale : 0f;
+            }
+        }
     }
 }

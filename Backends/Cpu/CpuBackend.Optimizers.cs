@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using AlexNet.Tensors;
 
@@ -16,36 +17,7 @@ public sealed partial class CpuBackend
         ExpectLength(gradient, nameof(gradient), parameter.Length);
         // The paper, section 5: v ← momentum·v − weightDecay·lr·w − lr·g;  w ← w + v.
         float decay = weightDecay * learningRate;
-        ParallelChunks(parameter.Length, ElementwiseChunk, (start, count) =>
-        {
-            long i = start, end = start + count;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; i <= end - 16; i += 16)
-                {
-                    var wi = Vector512.Load(w + i);
-                    var vi = (momentum * Vector512.Load(v + i)) - (decay * wi) - (learningRate * Vector512.Load(g + i));
-                    vi.Store(v + i);
-                    (wi + vi).Store(w + i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; i <= end - 8; i += 8)
-                {
-                    var wi = Vector256.Load(w + i);
-                    var vi = (momentum * Vector256.Load(v + i)) - (decay * wi) - (learningRate * Vector256.Load(g + i));
-                    vi.Store(v + i);
-                    (wi + vi).Store(w + i);
-                }
-            }
-            for (; i < end; i++)
-            {
-                float vi = (momentum * v[i]) - (decay * w[i]) - (learningRate * g[i]);
-                v[i] = vi;
-                w[i] += vi;
-            }
-        });
+        ParallelChunks(parameter.Length, ElementwiseChunk, (start, count) => SgdMomentumChunk(g, v, w, start, start + count, learningRate, momentum, decay));
     }
 
     public unsafe void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, int step, Tensor m, Tensor v, Tensor parameter)
@@ -62,45 +34,84 @@ public sealed partial class CpuBackend
         // with the bias corrections m̂ = m/(1−β1^t), v̂ = v/(1−β2^t) computed once, in double.
         float correction1 = (float)(1.0 / (1.0 - Math.Pow(beta1, step)));
         float correction2 = (float)(1.0 / (1.0 - Math.Pow(beta2, step)));
-        float oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2;
         ParallelChunks(parameter.Length, ElementwiseChunk, (start, count) =>
+            AdamChunk(g, pm, pv, w, start, start + count, learningRate, beta1, beta2, epsilon, correction1, correction2));
+    }
+
+    /// <summary>Elements start … end−1 of the SGD-momentum update, in vectors of the widest native width, then the scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void SgdMomentumChunk(float* g, float* v, float* w, long start, long end, float learningRate, float momentum, float decay)
+    {
+        long i = start;
+        if (Vector512.IsHardwareAccelerated)
         {
-            long i = start, end = start + count;
-            if (Vector512.IsHardwareAccelerated)
+            for (; i <= end - 16; i += 16)
             {
-                for (; i <= end - 16; i += 16)
-                {
-                    var gi = Vector512.Load(g + i);
-                    var mi = (beta1 * Vector512.Load(pm + i)) + (oneMinusBeta1 * gi);
-                    var vi = (beta2 * Vector512.Load(pv + i)) + (oneMinusBeta2 * gi * gi);
-                    mi.Store(pm + i);
-                    vi.Store(pv + i);
-                    var update = learningRate * (mi * correction1) / (Vector512.Sqrt(vi * correction2) + Vector512.Create(epsilon));
-                    (Vector512.Load(w + i) - update).Store(w + i);
-                }
+                var wi = Vector512.Load(w + i);
+                var vi = (momentum * Vector512.Load(v + i)) - (decay * wi) - (learningRate * Vector512.Load(g + i));
+                vi.Store(v + i);
+                (wi + vi).Store(w + i);
             }
-            else if (Vector256.IsHardwareAccelerated)
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= end - 8; i += 8)
             {
-                for (; i <= end - 8; i += 8)
-                {
-                    var gi = Vector256.Load(g + i);
-                    var mi = (beta1 * Vector256.Load(pm + i)) + (oneMinusBeta1 * gi);
-                    var vi = (beta2 * Vector256.Load(pv + i)) + (oneMinusBeta2 * gi * gi);
-                    mi.Store(pm + i);
-                    vi.Store(pv + i);
-                    var update = learningRate * (mi * correction1) / (Vector256.Sqrt(vi * correction2) + Vector256.Create(epsilon));
-                    (Vector256.Load(w + i) - update).Store(w + i);
-                }
+                var wi = Vector256.Load(w + i);
+                var vi = (momentum * Vector256.Load(v + i)) - (decay * wi) - (learningRate * Vector256.Load(g + i));
+                vi.Store(v + i);
+                (wi + vi).Store(w + i);
             }
-            for (; i < end; i++)
+        }
+        for (; i < end; i++)
+        {
+            float vi = (momentum * v[i]) - (decay * w[i]) - (learningRate * g[i]);
+            v[i] = vi;
+            w[i] += vi;
+        }
+    }
+
+    /// <summary>Elements start … end−1 of the Adam update, in vectors of the widest native width, then the scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void AdamChunk(float* g, float* pm, float* pv, float* w, long start, long end, float learningRate, float beta1, float beta2, float epsilon,
+        float correction1, float correction2)
+    {
+        float oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2;
+        long i = start;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= end - 16; i += 16)
             {
-                float gi = g[i];
-                float mi = (beta1 * pm[i]) + (oneMinusBeta1 * gi);
-                float vi = (beta2 * pv[i]) + (oneMinusBeta2 * gi * gi);
-                pm[i] = mi;
-                pv[i] = vi;
-                w[i] -= learningRate * (mi * correction1) / (MathF.Sqrt(vi * correction2) + epsilon);
+                var gi = Vector512.Load(g + i);
+                var mi = (beta1 * Vector512.Load(pm + i)) + (oneMinusBeta1 * gi);
+                var vi = (beta2 * Vector512.Load(pv + i)) + (oneMinusBeta2 * gi * gi);
+                mi.Store(pm + i);
+                vi.Store(pv + i);
+                var update = learningRate * (mi * correction1) / (Vector512.Sqrt(vi * correction2) + Vector512.Create(epsilon));
+                (Vector512.Load(w + i) - update).Store(w + i);
             }
-        });
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= end - 8; i += 8)
+            {
+                var gi = Vector256.Load(g + i);
+                var mi = (beta1 * Vector256.Load(pm + i)) + (oneMinusBeta1 * gi);
+                var vi = (beta2 * Vector256.Load(pv + i)) + (oneMinusBeta2 * gi * gi);
+                mi.Store(pm + i);
+                vi.Store(pv + i);
+                var update = learningRate * (mi * correction1) / (Vector256.Sqrt(vi * correction2) + Vector256.Create(epsilon));
+                (Vector256.Load(w + i) - update).Store(w + i);
+            }
+        }
+        for (; i < end; i++)
+        {
+            float gi = g[i];
+            float mi = (beta1 * pm[i]) + (oneMinusBeta1 * gi);
+            float vi = (beta2 * pv[i]) + (oneMinusBeta2 * gi * gi);
+            pm[i] = mi;
+            pv[i] = vi;
+            w[i] -= learningRate * (mi * correction1) / (MathF.Sqrt(vi * correction2) + epsilon);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace AlexNet.Backends.Cpu;
@@ -10,6 +11,7 @@ namespace AlexNet.Backends.Cpu;
 internal static unsafe class SimdLoops
 {
     /// <summary>y[i] = (x[i] − mean)·scale + shift: batch normalization's per-channel map, subtracting the mean first so no precision is lost when |mean| is large.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NormalizeAffine(float* x, float mean, float scale, float shift, float* y, int length)
     {
         int i = 0;
@@ -40,6 +42,7 @@ internal static unsafe class SimdLoops
     }
 
     /// <summary>dx[i] = dy[i]·a + (x[i] − mean)·b + d: batch normalization's input gradient, per channel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BatchNormInputGradient(float* dy, float* x, float mean, float a, float b, float d, float* dx, int length)
     {
         int i = 0;
@@ -74,6 +77,7 @@ internal static unsafe class SimdLoops
     }
 
     /// <summary>Σ (x[i] − mean)²: the variance's sum, taken around the mean so no precision is lost to cancellation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float SumOfSquaredDeviations(float* x, float mean, int length)
     {
         int i = 0;
@@ -109,6 +113,7 @@ internal static unsafe class SimdLoops
     }
 
     /// <summary>Σ dy[i]·(x[i] − mean): batch normalization's backward sum, taken around the mean.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotWithDeviations(float* dy, float* x, float mean, int length)
     {
         int i = 0;
@@ -141,6 +146,7 @@ internal static unsafe class SimdLoops
     }
 
     /// <summary>dx[i] = dy[i] where y[i] &gt; 0, else 0: ReLU's backward as a masked copy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PassWherePositive(float* y, float* dy, float* dx, long length)
     {
         long i = 0;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace AlexNet.Backends.Cpu.Gemm;
 
@@ -258,6 +259,7 @@ internal sealed unsafe class Sgemm
     }
 
     /// <summary>One task: the micro-kernel over rows i0…i1 and columns j0…j1 (relative to this column block) of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ComputeTask<TKernel>(float* packedA, float* packedB, int kc, int i0, int i1, int j0, int j1,
         float alpha, float beta, float* c, int ldc)
         where TKernel : struct, IMicroKernel

@@ -1,0 +1,62 @@
+using AlexNet.Backends.Cpu;
+using AlexNet.Tensors;
+using AlexNet.Tests.Reference;
+
+namespace AlexNet.Tests.Backends;
+
+/// <summary>
+/// The CPU's fused LRN and two-pass max pooling on planes as large as AlexNet's (several runs of
+/// pixels per image, vector bodies and tails), on one thread and two, against the reference; the
+/// property cases keep to small planes.
+/// </summary>
+public sealed class CpuLrnAndPoolingTests
+{
+    [Theory]
+    [InlineData(1, 0.75)]
+    [InlineData(2, 0.75)]
+    [InlineData(2, 0.6)]
+    public void Lrn_on_a_27x27_plane_matches_the_reference(int threads, double beta)
+    {
+        var s = new LrnShape(2, 20, 27, 27, 5, 1e-2, beta, 2);
+        using var backend = new CpuBackend(new CpuBackendOptions { Threads = threads });
+        var random = new Random(17);
+        float[] values = TestData.Uniform(random, s.Length, -3, 3), gradients = TestData.Uniform(random, s.Length);
+        using var x = backend.Tensor(Shapes.X(s), values, "x");
+        using var y = backend.Allocate(Shapes.X(s), "y");
+        using var dy = backend.Tensor(Shapes.X(s), gradients, "dy");
+        using var dx = backend.Allocate(Shapes.X(s), "dx");
+
+        backend.LrnForward(x, Shapes.Lrn(s), y);
+        backend.LrnBackward(x, y, dy, Shapes.Lrn(s), dx);
+
+        Compare.Close("LrnForward y", y.Shape, y.ToArray(), ReferenceOps.LrnForward(values.ToDouble(), s), Tolerances.SumOf(s.Size), Tolerances.Relative);
+        Compare.Close("LrnBackward dx", dx.Shape, dx.ToArray(), ReferenceOps.LrnBackward(values.ToDouble(), gradients.ToDouble(), s),
+            Tolerances.SumOf(2 * s.Size), Tolerances.Relative);
+    }
+
+    [Theory]
+    [InlineData(1, 3, 2, 0)]
+    [InlineData(2, 3, 2, 0)]
+    [InlineData(2, 2, 2, 0)]
+    [InlineData(2, 3, 2, 1)]
+    public void Max_pooling_a_55x55_plane_equals_the_reference(int threads, int kernel, int stride, int padding)
+    {
+        var s = new PoolingShape(2, 5, 55, 55, kernel, stride, padding);
+        using var backend = new CpuBackend(new CpuBackendOptions { Threads = threads });
+        var random = new Random(23);
+        // Few distinct values, so windows are full of ties; dy powers of two, so sums are exact.
+        float[] values = [.. Enumerable.Range(0, s.XLength).Select(_ => (float)random.Next(-3, 4))];
+        float[] gradients = [.. Enumerable.Range(0, s.YLength).Select(_ => MathF.Pow(2, random.Next(-4, 5)))];
+        using var x = backend.Tensor(Shapes.X(s), values, "x");
+        using var y = backend.Allocate(Shapes.Y(s), "y");
+        using var dy = backend.Tensor(Shapes.Y(s), gradients, "dy");
+        using var dx = backend.Allocate(Shapes.X(s), "dx");
+
+        backend.MaxPool2dForward(x, Shapes.Pooling(s), y);
+        backend.MaxPool2dBackward(x, dy, Shapes.Pooling(s), dx);
+
+        Compare.Exact("MaxPool2dForward y", y.Shape, y.ToArray(), Array.ConvertAll(ReferenceOps.MaxPool2dForward(values.ToDouble(), s), v => (float)v));
+        Compare.Exact("MaxPool2dBackward dx", dx.Shape, dx.ToArray(),
+            Array.ConvertAll(ReferenceOps.MaxPool2dBackward(values.ToDouble(), gradients.ToDouble(), s), v => (float)v));
+    }
+}
