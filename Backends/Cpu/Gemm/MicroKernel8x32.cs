@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AlexNet.Backends.Cpu.Gemm;
 
@@ -31,7 +32,76 @@ internal readonly struct MicroKernel8x32 : IMicroKernel
         Vector512<float> c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default;
         Vector512<float> c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++)
+        // The C tile is needed at the end: start fetching its 16 cache lines now, behind the k loop.
+        if (Sse.IsSupported)
+        {
+            for (int r = 0; r < 8; r++)
+            {
+                Sse.Prefetch0(c + (r * ldc));
+                Sse.Prefetch0(c + (r * ldc) + 16);
+            }
+        }
+        int p = 0;
+        // Two k steps per iteration: half the loop overhead (counter, compare, branch) per FMA.
+        for (; p + 2 <= kc; p += 2)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var ai = Vector512.Create(a[0]);
+            c00 = Vector512.MultiplyAddEstimate(ai, b0, c00);
+            c01 = Vector512.MultiplyAddEstimate(ai, b1, c01);
+            ai = Vector512.Create(a[1]);
+            c10 = Vector512.MultiplyAddEstimate(ai, b0, c10);
+            c11 = Vector512.MultiplyAddEstimate(ai, b1, c11);
+            ai = Vector512.Create(a[2]);
+            c20 = Vector512.MultiplyAddEstimate(ai, b0, c20);
+            c21 = Vector512.MultiplyAddEstimate(ai, b1, c21);
+            ai = Vector512.Create(a[3]);
+            c30 = Vector512.MultiplyAddEstimate(ai, b0, c30);
+            c31 = Vector512.MultiplyAddEstimate(ai, b1, c31);
+            ai = Vector512.Create(a[4]);
+            c40 = Vector512.MultiplyAddEstimate(ai, b0, c40);
+            c41 = Vector512.MultiplyAddEstimate(ai, b1, c41);
+            ai = Vector512.Create(a[5]);
+            c50 = Vector512.MultiplyAddEstimate(ai, b0, c50);
+            c51 = Vector512.MultiplyAddEstimate(ai, b1, c51);
+            ai = Vector512.Create(a[6]);
+            c60 = Vector512.MultiplyAddEstimate(ai, b0, c60);
+            c61 = Vector512.MultiplyAddEstimate(ai, b1, c61);
+            ai = Vector512.Create(a[7]);
+            c70 = Vector512.MultiplyAddEstimate(ai, b0, c70);
+            c71 = Vector512.MultiplyAddEstimate(ai, b1, c71);
+        
+            var d0 = Vector512.Load(b + 32);
+            var d1 = Vector512.Load(b + 48);
+            var ei = Vector512.Create(a[8]);
+            c00 = Vector512.MultiplyAddEstimate(ei, d0, c00);
+            c01 = Vector512.MultiplyAddEstimate(ei, d1, c01);
+            ei = Vector512.Create(a[9]);
+            c10 = Vector512.MultiplyAddEstimate(ei, d0, c10);
+            c11 = Vector512.MultiplyAddEstimate(ei, d1, c11);
+            ei = Vector512.Create(a[10]);
+            c20 = Vector512.MultiplyAddEstimate(ei, d0, c20);
+            c21 = Vector512.MultiplyAddEstimate(ei, d1, c21);
+            ei = Vector512.Create(a[11]);
+            c30 = Vector512.MultiplyAddEstimate(ei, d0, c30);
+            c31 = Vector512.MultiplyAddEstimate(ei, d1, c31);
+            ei = Vector512.Create(a[12]);
+            c40 = Vector512.MultiplyAddEstimate(ei, d0, c40);
+            c41 = Vector512.MultiplyAddEstimate(ei, d1, c41);
+            ei = Vector512.Create(a[13]);
+            c50 = Vector512.MultiplyAddEstimate(ei, d0, c50);
+            c51 = Vector512.MultiplyAddEstimate(ei, d1, c51);
+            ei = Vector512.Create(a[14]);
+            c60 = Vector512.MultiplyAddEstimate(ei, d0, c60);
+            c61 = Vector512.MultiplyAddEstimate(ei, d1, c61);
+            ei = Vector512.Create(a[15]);
+            c70 = Vector512.MultiplyAddEstimate(ei, d0, c70);
+            c71 = Vector512.MultiplyAddEstimate(ei, d1, c71);
+                    a += 16;
+            b += 64;
+        }
+        for (; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
@@ -61,7 +131,7 @@ internal readonly struct MicroKernel8x32 : IMicroKernel
             c71 = Vector512.MultiplyAddEstimate(ai, b1, c71);
             a += 8;
             b += 32;
-        }
+                }
 
         Store(c00, alpha, beta, c + (0 * ldc));
         Store(c01, alpha, beta, c + (0 * ldc) + 16);
