@@ -59,7 +59,7 @@ public static class BenchCommand
 
         public Option<bool> Roofline { get; } = new("--roofline") { Description = "Measure the machine's peak fp32 GFLOP/s and memory bandwidth (the roofline's two ceilings)." };
 
-        public Option<int?> Warmup { get; } = new Option<int?>("--warmup") { Description = "Untimed steps first (default: 1 for batches of 64 or more, else 2, as libtorch-bench).", HelpName = "N" }.AtLeast(0);
+        public Option<int?> Warmup { get; } = new Option<int?>("--warmup") { Description = "Untimed steps first (default: 1 for batches of 64 or more, else 2, as libtorch-bench, and at least 1 s of them so the JIT has optimized the hot code; an explicit --warmup drops the 1 s).", HelpName = "N" }.AtLeast(0);
 
         public Option<int?> Iterations { get; } = new Option<int?>("--iterations") { Description = "Timed steps at least (default 3).", HelpName = "N" }.AtLeast(1);
 
@@ -115,7 +115,8 @@ public static class BenchCommand
             parse.GetValue(o.Warmup) ?? defaults.Warmup,
             parse.GetValue(o.Iterations) ?? defaults.MinIterations,
             Math.Max(parse.GetValue(o.MaxIterations) ?? defaults.MaxIterations, parse.GetValue(o.Iterations) ?? defaults.MinIterations),
-            minSeconds ?? defaults.MinSeconds);
+            minSeconds ?? defaults.MinSeconds,
+            parse.GetResult(o.Warmup) is null ? defaults.WarmupSeconds : 0);
 
         string backendName = parse.GetValue(o.Backend)!;
         int classes = parse.GetValue(o.Classes) ?? 1000;
