@@ -7,8 +7,10 @@ namespace AlexNet.Tests.Backends;
 /// <summary>
 /// The CPU convolution at AlexNet-like geometries, larger than the random property cases: several
 /// GEMM slivers and k blocks, conv1's stride-4 11×11 windows over a 227-wide image (split into
-/// phases), grouped 5×5 and 3×3 layers with padding — each on one thread and on two (images spread
-/// over threads, or a single image with the threads inside GEMM), against the double reference.
+/// phases), grouped 5×5 and 3×3 layers with padding, the Keras tutorial's unpadded 11×11 conv2
+/// (input gradient through columns, folded back in bands of channels) — each on one thread and on
+/// two (images spread over threads, or a single image with the threads inside GEMM), against the
+/// double reference.
 /// </summary>
 public sealed class CpuConvolutionTests
 {
@@ -18,6 +20,7 @@ public sealed class CpuConvolutionTests
         { "conv2: 12->20 5x5 pad 2 groups 2, 27x27", 1 }, { "conv2: 12->20 5x5 pad 2 groups 2, 27x27", 2 },
         { "conv4: 96->48 3x3 pad 1 groups 2, 13x13", 1 }, { "conv4: 96->48 3x3 pad 1 groups 2, 13x13", 2 },
         { "odd: 5->7 4x6 /3 pad 2, 31x29", 2 },
+        { "keras conv2: 16->12 11x11, 27x27", 1 }, { "keras conv2: 16->12 11x11, 27x27", 2 },
     };
 
     private static ConvolutionShape Shape(string name, int images) => name switch
@@ -25,6 +28,7 @@ public sealed class CpuConvolutionTests
         "conv1: 3->8 11x11 /4, 227x227" => new ConvolutionShape(images, 3, 227, 227, 8, 11, 11, 4, 0, 1),
         "conv2: 12->20 5x5 pad 2 groups 2, 27x27" => new ConvolutionShape(images, 12, 27, 27, 20, 5, 5, 1, 2, 2),
         "conv4: 96->48 3x3 pad 1 groups 2, 13x13" => new ConvolutionShape(images, 96, 13, 13, 48, 3, 3, 1, 1, 2),
+        "keras conv2: 16->12 11x11, 27x27" => new ConvolutionShape(images, 16, 27, 27, 12, 11, 11, 1, 0, 1),
         _ => new ConvolutionShape(images, 5, 31, 29, 7, 4, 6, 3, 2, 1),
     };
 

@@ -101,7 +101,7 @@ internal sealed unsafe class Sgemm
             ScaleRows(m, n, beta, c, ldc);
             return;
         }
-        Dispatch(a, null, b, m, n, k, alpha, beta, c, ldc, parallel);
+        Dispatch(a, default, b, m, n, k, alpha, beta, c, ldc, parallel);
     }
 
     /// <summary>Floats needed by <see cref="Pack{TA}"/> for an M×K op(A).</summary>
@@ -116,19 +116,33 @@ internal sealed unsafe class Sgemm
         where TA : struct, IOperandA
     {
         int mr = Rows, slivers = DivideRoundingUp(m, mr);
-        int blocks = DivideRoundingUp(k, KC);
+        int blockLength = KBlock(k);
+        int blocks = DivideRoundingUp(k, blockLength);
         For(blocks * slivers, parallel ? _parallel.MaxDegreeOfParallelism : 1, item =>
         {
-            int pc = item / slivers * KC, sliver = item % slivers;
-            int kc = Math.Min(KC, k - pc);
+            int pc = item / slivers * blockLength, sliver = item % slivers;
+            int kc = Math.Min(blockLength, k - pc);
             a.Pack(sliver * mr, pc, kc, mr, destination + ((long)pc * slivers * mr) + ((long)sliver * mr * kc));
         });
     }
 
-    /// <summary>C = alpha·op(A)·op(B) + beta·C with op(A) packed beforehand by <see cref="Pack{TA}"/>.</summary>
+    /// <summary>C = alpha·op(A)·op(B) + beta·C with op(A) (M×K) packed beforehand by <see cref="Pack{TA}"/>.</summary>
     public void Multiply<TB>(float* packedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
+        where TB : struct, IOperandB =>
+        Multiply(packedA, m, 0, b, m, n, k, alpha, beta, c, ldc, parallel);
+
+    /// <summary>
+    /// C = alpha·A'·op(B) + beta·C where A' is rows <paramref name="firstRow"/> … +m−1 (firstRow a multiple of
+    /// <see cref="Rows"/>) of an op(A) with <paramref name="packedRows"/> rows packed by <see cref="Pack{TA}"/>:
+    /// a band of a packed matrix, multiplied without packing it again.
+    /// </summary>
+    public void Multiply<TB>(float* packedA, int packedRows, int firstRow, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
         where TB : struct, IOperandB
     {
+        if (firstRow % Rows != 0 || firstRow + m > packedRows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(firstRow), firstRow, $"A band of a packed matrix starts on a multiple of {Rows} rows and ends inside its {packedRows} rows.");
+        }
         if (m <= 0 || n <= 0)
         {
             return;
@@ -138,10 +152,20 @@ internal sealed unsafe class Sgemm
             ScaleRows(m, n, beta, c, ldc);
             return;
         }
-        Dispatch(default(MatrixA), packedA, b, m, n, k, alpha, beta, c, ldc, parallel);
+        Dispatch(default(MatrixA), new PackedBand(packedA, packedRows, firstRow), b, m, n, k, alpha, beta, c, ldc, parallel);
     }
 
-    private void Dispatch<TA, TB>(TA a, float* packedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
+    /// <summary>Where a band of rows of a matrix packed by <see cref="Pack{TA}"/> lies; <see cref="Pointer"/> null when A is packed by each product itself.</summary>
+    private readonly struct PackedBand(float* pointer, int packedRows, int firstRow)
+    {
+        public float* Pointer => pointer;
+
+        /// <summary>The band's slivers in the k block starting at <paramref name="pc"/> (kc long).</summary>
+        public float* Block(int pc, int kc, int mr) =>
+            pointer + ((long)pc * DivideRoundingUp(packedRows, mr) * mr) + ((long)(firstRow / mr) * mr * kc);
+    }
+
+    private void Dispatch<TA, TB>(TA a, PackedBand packedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
         where TA : struct, IOperandA
         where TB : struct, IOperandB
     {
@@ -159,17 +183,17 @@ internal sealed unsafe class Sgemm
         }
     }
 
-    /// <summary>The blocked loops of the class comment; <paramref name="prepackedA"/> is null unless A was packed by <see cref="Pack{TA}"/>.</summary>
-    private void Run<TKernel, TA, TB>(TA a, float* prepackedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
+    /// <summary>The blocked loops of the class comment; <paramref name="prepackedA"/> has a null pointer unless A was packed by <see cref="Pack{TA}"/>.</summary>
+    private void Run<TKernel, TA, TB>(TA a, PackedBand prepackedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
         where TKernel : struct, IMicroKernel
         where TA : struct, IOperandA
         where TB : struct, IOperandB
     {
         int mr = TKernel.Rows, nr = TKernel.Columns;
         int aSlivers = DivideRoundingUp(m, mr);
-        int kcMax = Math.Min(k, KC);
+        int kcMax = KBlock(k);
         int ncMax = Math.Min(n, NC);
-        Workspace.Lease? packedALease = prepackedA == null ? _workspace.Rent((long)aSlivers * mr * kcMax) : null;
+        Workspace.Lease? packedALease = prepackedA.Pointer == null ? _workspace.Rent((long)aSlivers * mr * kcMax) : null;
         using var packedBLease = _workspace.Rent((long)DivideRoundingUp(ncMax, nr) * nr * kcMax);
         try
         {
@@ -182,13 +206,13 @@ internal sealed unsafe class Sgemm
                 int bSlivers = DivideRoundingUp(nc, nr);
                 int taskRowCount = DivideRoundingUp(m, taskRows);
                 int taskCount = taskRowCount * DivideRoundingUp(nc, taskColumns);
-                for (int pc = 0; pc < k; pc += KC)
+                for (int pc = 0; pc < k; pc += kcMax)
                 {
-                    int kc = Math.Min(KC, k - pc);
+                    int kc = Math.Min(kcMax, k - pc);
                     // The first k block applies the caller's beta; later blocks add to what is there.
                     float blockBeta = pc == 0 ? beta : 1f;
-                    float* packedA = prepackedA != null ? prepackedA + ((long)pc * aSlivers * mr) : packedALease!.Value.Pointer;
-                    int aToPack = prepackedA != null ? 0 : aSlivers;
+                    float* packedA = prepackedA.Pointer != null ? prepackedA.Block(pc, kc, mr) : packedALease!.Value.Pointer;
+                    int aToPack = prepackedA.Pointer != null ? 0 : aSlivers;
                     if (threads == 1)
                     {
                         // One thread: the same loops without tasks (and without allocating a closure per block).
@@ -331,4 +355,11 @@ internal sealed unsafe class Sgemm
     }
 
     private static int DivideRoundingUp(int value, int divisor) => (value + divisor - 1) / divisor;
+
+    /// <summary>
+    /// The length of the k blocks for a sum of <paramref name="k"/> terms: at most KC, and the blocks
+    /// equal (289 = 145 + 144, not 256 + 33) — every block reads and writes C's tiles once, so a short
+    /// last block pays that cost for little work.
+    /// </summary>
+    private static int KBlock(int k) => DivideRoundingUp(k, DivideRoundingUp(k, KC));
 }
