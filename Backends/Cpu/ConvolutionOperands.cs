@@ -113,6 +113,27 @@ internal static unsafe class ColumnTables
     }
 
     /// <summary>
+    /// Extends a table of <paramref name="pixels"/> offsets to <paramref name="images"/> consecutive images
+    /// lying <paramref name="imageStride"/> floats apart: table[i·P + p] = i·stride + table[p]. With it the
+    /// columns of several images are one matrix, side by side, and one GEMM covers them all.
+    /// </summary>
+    public static void RepeatForImages(int* table, int pixels, int images, long imageStride)
+    {
+        if ((images - 1) * imageStride + table[pixels - 1] > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(images), images, "The images' offsets do not fit 32 bits; take fewer images per product.");
+        }
+        for (int i = 1; i < images; i++)
+        {
+            int shift = (int)(i * imageStride);
+            for (int p = 0; p < pixels; p++)
+            {
+                table[(i * pixels) + p] = table[p] + shift;
+            }
+        }
+    }
+
+    /// <summary>
     /// Packs a sliver: destination[p·nr + t] = data[bases[p] + offsets[t]] for p &lt; kc and t &lt; count,
     /// and 0 for count ≤ t &lt; nr.
     /// <para>
@@ -240,6 +261,28 @@ internal readonly unsafe struct FlippedWeights(float* groupWeights, int channels
             {
                 target[r] = 0;
             }
+        }
+    }
+}
+
+/// <summary>
+/// op(A) = a band of <paramref name="rows"/> channels of several images' output gradients side by side,
+/// rows × (images·P): row o, column i·P + p is <c>dy[i][o, p]</c>, where image i starts
+/// <paramref name="imageStride"/> floats after image 0 and its band's rows are P floats apart.
+/// The weight gradient sums over all those columns, that is over pixels and images at once.
+/// </summary>
+internal readonly unsafe struct ImageRows(float* first, long imageStride, int pixels, int rows) : IOperandA
+{
+    public void Pack(int row0, int p0, int kc, int mr, float* destination)
+    {
+        int count = Math.Min(mr, rows - row0);
+        for (int p = p0; p < p0 + kc;)
+        {
+            // The part of the sliver that lies in one image: its rows are consecutive runs there.
+            int image = p / pixels, pixel = p % pixels;
+            int length = Math.Min(pixels - pixel, p0 + kc - p);
+            Packing.Interleave(first + (image * imageStride) + ((long)row0 * pixels) + pixel, pixels, count, length, mr, destination + ((long)(p - p0) * mr));
+            p += length;
         }
     }
 }

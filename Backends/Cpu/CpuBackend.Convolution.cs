@@ -168,8 +168,12 @@ public sealed partial class CpuBackend
     /// col2im of channels c0 … c1−1 of one image, the adjoint of <see cref="Im2ColChannels"/>: each
     /// pixel receives the sum of the column entries copied from it. Overwrites those channels of x.
     /// </summary>
+    private static unsafe void Col2ImChannels(float* columns, int c0, int c1, in ConvolutionGeometry g, float* x) =>
+        Col2ImChannels(columns, g.OutputPixels, c0, c1, g, x);
+
+    /// <summary><see cref="Col2ImChannels(float*, int, int, in ConvolutionGeometry, float*)"/> with the columns' rows <paramref name="rowStride"/> floats apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Col2ImChannels(float* columns, int c0, int c1, in ConvolutionGeometry g, float* x)
+    private static unsafe void Col2ImChannels(float* columns, long rowStride, int c0, int c1, in ConvolutionGeometry g, float* x)
     {
         for (int c = c0; c < c1; c++)
         {
@@ -179,7 +183,7 @@ public sealed partial class CpuBackend
             {
                 for (int j = 0; j < g.KW; j++)
                 {
-                    float* row = columns + ((long)((((c * g.KH) + i) * g.KW) + j) * g.OutputPixels);
+                    float* row = columns + ((((c * g.KH) + i) * g.KW) + j) * rowStride;
                     var (owStart, owEnd) = ValidOutputRange(j, g.Stride, g.Padding, g.W, g.OW);
                     for (int oh = 0; oh < g.OH; oh++)
                     {
@@ -275,46 +279,54 @@ public sealed partial class CpuBackend
             _gemm.Pack(new MatrixA(pWeight + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows, false, g.FiltersPerGroup),
                 g.FiltersPerGroup, g.GroupColumnRows, packedWeights.Pointer + (group * packedLength), parallel: true);
         }
-        // The columns are read through offset tables into the padded image, split into stride phases.
+        float* packed = packedWeights.Pointer;
+        // The columns are read through offset tables into the padded images, split into stride phases.
         var layout = new ColumnTables.Layout(g.C, g.H, g.W, g.Padding, g.Padding, Phases: g.Stride);
-        using var tables = _workspace.Rent(g.ColumnRows + g.OutputPixels);
+        var images = new ImageGroups(this, g.N, g.OutputPixels, layout.IsImage ? (long)g.C * g.H * g.W : layout.Length);
+        using var tables = _workspace.Rent(g.ColumnRows + ((long)images.PerProduct * g.OutputPixels));
         int* rowOffsets = (int*)tables.Pointer, pixelOffsets = rowOffsets + g.ColumnRows;
         ColumnTables.RowOffsets(layout, g.KH, g.KW, rowOffsets);
         ColumnTables.PixelOffsets(layout, g.Stride, g.OH, g.OW, pixelOffsets);
-        float* packed = packedWeights.Pointer;
+        ColumnTables.RepeatForImages(pixelOffsets, g.OutputPixels, images.PerProduct, images.Stride);
+        long preparedLength = layout.IsImage ? 0 : images.PerProduct * layout.Length;
         long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
-        ForEachImage(g.N, layout.IsImage ? 0 : layout.Length, (n, prepared, parallel) =>
+        images.ForEach(preparedLength + images.OutputBandLength(g.FiltersPerGroup), (n0, count, workspace, parallel) =>
         {
-            float* image = px + (n * imageLength);
-            float* output = py + (n * outputLength);
-            float* source = image;
-            if (!layout.IsImage)
+            float* source = layout.IsImage ? px + (n0 * imageLength) : workspace;
+            for (int i = 0; i < count && !layout.IsImage; i++)
             {
-                ColumnTables.Prepare(image, layout, prepared);
-                source = prepared;
+                ColumnTables.Prepare(px + ((n0 + i) * imageLength), layout, workspace + (i * layout.Length));
             }
-            // Each output plane starts at its bias; the GEMM then adds weight · columns (beta = 1).
-            if (pBias != null)
-            {
-                for (int o = 0; o < g.O; o++)
-                {
-                    new Span<float>(output + ((long)o * g.OutputPixels), g.OutputPixels).Fill(pBias[o]);
-                }
-            }
-            float beta = pBias != null ? 1f : 0f;
+            float* band = workspace + preparedLength;
+            int columns = count * g.OutputPixels;
             for (int group = 0; group < g.Groups; group++)
             {
-                // y[group]: [O/g, OH·OW] = weight[group]: [O/g, C/g·KH·KW] · columns[group]: [C/g·KH·KW, OH·OW]
-                float* groupOutput = output + ((long)group * g.FiltersPerGroup * g.OutputPixels);
+                // y[group]: [O/g, OH·OW] = weight[group]: [O/g, C/g·KH·KW] · columns[group]: [C/g·KH·KW, OH·OW], for `count` images side by side.
+                float* groupOutput = py + (n0 * outputLength) + ((long)group * g.FiltersPerGroup * g.OutputPixels);
+                var operand = new ImageColumns(source, rowOffsets + (group * g.GroupColumnRows), pixelOffsets, columns);
+                if (count > 1)
+                {
+                    _gemm.Multiply(packed + (group * packedLength), operand, g.FiltersPerGroup, columns, g.GroupColumnRows, 1f, 0f, band, columns, parallel);
+                    images.Scatter(band, g.FiltersPerGroup, count, groupOutput, outputLength, pBias == null ? null : pBias + (group * g.FiltersPerGroup));
+                    continue;
+                }
+                // One image: straight into y, each output plane starting at its bias (then beta = 1).
+                if (pBias != null)
+                {
+                    for (int o = 0; o < g.FiltersPerGroup; o++)
+                    {
+                        new Span<float>(groupOutput + ((long)o * g.OutputPixels), g.OutputPixels).Fill(pBias[(group * g.FiltersPerGroup) + o]);
+                    }
+                }
+                float beta = pBias != null ? 1f : 0f;
                 if (g.ColumnsAreImage)
                 {
-                    _gemm.Multiply(packed + (group * packedLength), new MatrixB(image + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels, false, g.OutputPixels),
+                    _gemm.Multiply(packed + (group * packedLength), new MatrixB(source + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels, false, g.OutputPixels),
                         g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta, groupOutput, g.OutputPixels, parallel);
                 }
                 else
                 {
-                    _gemm.Multiply(packed + (group * packedLength), new ImageColumns(source, rowOffsets + (group * g.GroupColumnRows), pixelOffsets, g.OutputPixels),
-                        g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta, groupOutput, g.OutputPixels, parallel);
+                    _gemm.Multiply(packed + (group * packedLength), operand, g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta, groupOutput, g.OutputPixels, parallel);
                 }
             }
         });
@@ -359,36 +371,49 @@ public sealed partial class CpuBackend
             _gemm.Pack(new FlippedWeights(pWeight + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.ChannelsPerGroup, g.KH, g.KW),
                 g.ChannelsPerGroup, depth, packedWeights.Pointer + (group * packedLength), parallel: true);
         }
+        float* packed = packedWeights.Pointer;
         // dy's windows: dy padded by K−1−P, read through offset tables as in the forward.
         var layout = new ColumnTables.Layout(g.O, g.OH, g.OW, g.KH - 1 - g.Padding, g.KW - 1 - g.Padding, Phases: 1);
         int pixels = g.H * g.W;
-        using var tables = _workspace.Rent((g.O * kernelArea) + pixels);
+        long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
+        var images = new ImageGroups(this, g.N, pixels, layout.IsImage ? outputLength : layout.Length);
+        using var tables = _workspace.Rent((g.O * kernelArea) + ((long)images.PerProduct * pixels));
         int* rowOffsets = (int*)tables.Pointer, pixelOffsets = rowOffsets + (g.O * kernelArea);
         ColumnTables.RowOffsets(layout, g.KH, g.KW, rowOffsets);
         ColumnTables.PixelOffsets(layout, 1, g.H, g.W, pixelOffsets);
-        float* packed = packedWeights.Pointer;
-        long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
-        ForEachImage(g.N, layout.IsImage ? 0 : layout.Length, (n, prepared, parallel) =>
+        ColumnTables.RepeatForImages(pixelOffsets, pixels, images.PerProduct, images.Stride);
+        long preparedLength = layout.IsImage ? 0 : images.PerProduct * layout.Length;
+        images.ForEach(preparedLength + images.OutputBandLength(g.ChannelsPerGroup), (n0, count, workspace, parallel) =>
         {
-            float* source = pdy + (n * outputLength);
-            if (!layout.IsImage)
+            float* source = layout.IsImage ? pdy + (n0 * outputLength) : workspace;
+            for (int i = 0; i < count && !layout.IsImage; i++)
             {
-                ColumnTables.Prepare(source, layout, prepared);
-                source = prepared;
+                ColumnTables.Prepare(pdy + ((n0 + i) * outputLength), layout, workspace + (i * layout.Length));
             }
+            float* band = workspace + preparedLength;
+            int columns = count * pixels;
             for (int group = 0; group < g.Groups; group++)
             {
-                // dx[group]: [C/g, H·W] = flipped[group]: [C/g, O/g·KH·KW] · windows(dy)[group]: [O/g·KH·KW, H·W]
-                _gemm.Multiply(packed + (group * packedLength), new ImageColumns(source, rowOffsets + (group * depth), pixelOffsets, pixels),
-                    g.ChannelsPerGroup, pixels, depth, 1f, 0f, pdx + (n * imageLength) + ((long)group * g.ChannelsPerGroup * pixels), pixels, parallel);
+                // dx[group]: [C/g, H·W] = flipped[group]: [C/g, O/g·KH·KW] · windows(dy)[group]: [O/g·KH·KW, H·W], `count` images side by side
+                float* groupInput = pdx + (n0 * imageLength) + ((long)group * g.ChannelsPerGroup * pixels);
+                var operand = new ImageColumns(source, rowOffsets + (group * depth), pixelOffsets, columns);
+                if (count > 1)
+                {
+                    _gemm.Multiply(packed + (group * packedLength), operand, g.ChannelsPerGroup, columns, depth, 1f, 0f, band, columns, parallel);
+                    images.Scatter(band, g.ChannelsPerGroup, count, groupInput, imageLength, null);
+                }
+                else
+                {
+                    _gemm.Multiply(packed + (group * packedLength), operand, g.ChannelsPerGroup, pixels, depth, 1f, 0f, groupInput, pixels, parallel);
+                }
             }
         });
     }
 
     /// <summary>
     /// dx for any stride, the textbook way: dColumns[group] = weight[group]ᵀ · dy[group], then col2im adds
-    /// each column entry back into the pixel it came from. The weights are packed once; each image's
-    /// columns are made and folded a band of channels at a time, so a band (at most
+    /// each column entry back into the pixel it came from. The weights are packed once; the columns of
+    /// a few images side by side are made and folded a band of channels at a time, so a band (at most
     /// <see cref="ColumnBandFloats"/> floats) is still in L2 when col2im reads it back.
     /// </summary>
     private unsafe void BackwardDataThroughColumns(float* pdy, float* pWeight, ConvolutionGeometry g, float* pdx)
@@ -402,29 +427,46 @@ public sealed partial class CpuBackend
             _gemm.Pack(new MatrixA(pWeight + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows, true, g.GroupColumnRows),
                 g.GroupColumnRows, g.FiltersPerGroup, packedWeights.Pointer + (group * packedLength), parallel: true);
         }
+        float* packed = packedWeights.Pointer;
+        long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
+        // dy of `count` images side by side, as a matrix [O, count·OH·OW]: row o at o·OH·OW, image i at i·O·OH·OW.
+        var images = new ImageGroups(this, g.N, g.OutputPixels, outputLength);
+        using var tables = _workspace.Rent(g.O + ((long)images.PerProduct * g.OutputPixels));
+        int* rowOffsets = (int*)tables.Pointer, pixelOffsets = rowOffsets + g.O;
+        for (int o = 0; o < g.O; o++)
+        {
+            rowOffsets[o] = o * g.OutputPixels;
+        }
+        for (int p = 0; p < g.OutputPixels; p++)
+        {
+            pixelOffsets[p] = p;
+        }
+        ColumnTables.RepeatForImages(pixelOffsets, g.OutputPixels, images.PerProduct, images.Stride);
         // Channels per band: as many as fit, a multiple of the GEMM's row tile unless it is all of them.
-        int bandChannels = Math.Clamp((int)(ColumnBandFloats / ((long)kernelArea * g.OutputPixels)), 1, g.ChannelsPerGroup);
+        int bandChannels = Math.Clamp((int)(ColumnBandFloats / ((long)kernelArea * images.PerProduct * g.OutputPixels)), 1, g.ChannelsPerGroup);
         int unit = _gemm.Rows / (int)BigInteger.GreatestCommonDivisor(kernelArea, _gemm.Rows);
         if (bandChannels < g.ChannelsPerGroup)
         {
-            bandChannels = Math.Max(unit, bandChannels / unit * unit);
+            bandChannels = Math.Min(g.ChannelsPerGroup, Math.Max(unit, bandChannels / unit * unit));
         }
-        float* packed = packedWeights.Pointer;
-        long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
-        ForEachImage(g.N, (long)Math.Min(bandChannels, g.ChannelsPerGroup) * kernelArea * g.OutputPixels, (n, band, parallel) =>
+        images.ForEach((long)bandChannels * kernelArea * images.PerProduct * g.OutputPixels, (n0, count, band, parallel) =>
         {
+            int columns = count * g.OutputPixels;
             for (int group = 0; group < g.Groups; group++)
             {
-                var gradient = new MatrixB(pdy + (n * outputLength) + ((long)group * g.FiltersPerGroup * g.OutputPixels), g.OutputPixels, false, g.OutputPixels);
+                var gradient = new ImageColumns(pdy + (n0 * outputLength), rowOffsets + (group * g.FiltersPerGroup), pixelOffsets, columns);
                 for (int c0 = 0; c0 < g.ChannelsPerGroup; c0 += bandChannels)
                 {
                     int channels = Math.Min(bandChannels, g.ChannelsPerGroup - c0);
-                    // dColumns rows of channels c0 … : [channels·KH·KW, OH·OW] = weight[group]ᵀ rows · dy[group]: [O/g, OH·OW]
+                    // dColumns rows of channels c0 … : [channels·KH·KW, count·OH·OW] = weight[group]ᵀ rows · dy[group]: [O/g, count·OH·OW]
                     _gemm.Multiply(packed + (group * packedLength), g.GroupColumnRows, c0 * kernelArea, gradient,
-                        channels * kernelArea, g.OutputPixels, g.FiltersPerGroup, 1f, 0f, band, g.OutputPixels, parallel);
-                    // The band holds rows (c·KH + i)·KW + j for c = first … ; col2im indexes rows from channel 0.
+                        channels * kernelArea, columns, g.FiltersPerGroup, 1f, 0f, band, columns, parallel);
+                    // The band's rows are (c·KH + i)·KW + j for c = first … ; col2im indexes rows from channel 0.
                     int first = (group * g.ChannelsPerGroup) + c0;
-                    Col2ImChannels(band - ((long)first * kernelArea * g.OutputPixels), first, first + channels, g, pdx + (n * imageLength));
+                    for (int i = 0; i < count; i++)
+                    {
+                        Col2ImChannels(band + ((long)i * g.OutputPixels) - ((long)first * kernelArea * columns), columns, first, first + channels, g, pdx + ((n0 + i) * imageLength));
+                    }
                 }
             }
         });
@@ -445,13 +487,16 @@ public sealed partial class CpuBackend
 
         long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
         int weightLength = dWeight.Length;
-        // Transposed columns read through offset tables into the padded image (not split into phases:
+        // Transposed columns read through offset tables into the padded images (not split into phases:
         // here a sliver runs along a kernel row's taps, which are neighbours in the unsplit rows).
+        // The sum runs over the pixels of a few images at once (k = count·OH·OW).
         var layout = new ColumnTables.Layout(g.C, g.H, g.W, g.Padding, g.Padding, Phases: 1);
-        using var tables = _workspace.Rent(g.ColumnRows + g.OutputPixels);
+        var images = new ImageGroups(this, g.N, g.OutputPixels, layout.IsImage ? imageLength : layout.Length);
+        using var tables = _workspace.Rent(g.ColumnRows + ((long)images.PerProduct * g.OutputPixels));
         int* rowOffsets = (int*)tables.Pointer, pixelOffsets = rowOffsets + g.ColumnRows;
         ColumnTables.RowOffsets(layout, g.KH, g.KW, rowOffsets);
         ColumnTables.PixelOffsets(layout, g.Stride, g.OH, g.OW, pixelOffsets);
+        ColumnTables.RepeatForImages(pixelOffsets, g.OutputPixels, images.PerProduct, images.Stride);
         // Each worker sums a fixed range of images: worker 0 straight into dWeight, the others into
         // private partial sums added afterwards in worker order, so the result is reproducible.
         // A batch smaller than the thread count is one worker with the threads inside the GEMMs.
@@ -463,33 +508,24 @@ public sealed partial class CpuBackend
         {
             int start = g.N * worker / workers, end = g.N * (worker + 1) / workers;
             float* sum = worker == 0 ? pdWeight : partials + ((long)(worker - 1) * weightLength);
-            using var prepared = _workspace.Rent(layout.IsImage ? 0 : layout.Length);
-            for (int n = start; n < end; n++)
+            using var prepared = _workspace.Rent(layout.IsImage ? 0 : images.PerProduct * layout.Length);
+            for (int n0 = start; n0 < end; n0 += images.PerProduct)
             {
-                float* image = px + (n * imageLength);
-                float* source = image;
-                if (!layout.IsImage)
+                int count = Math.Min(images.PerProduct, end - n0);
+                float* source = layout.IsImage ? px + (n0 * imageLength) : prepared.Pointer;
+                for (int i = 0; i < count && !layout.IsImage; i++)
                 {
-                    ColumnTables.Prepare(image, layout, prepared.Pointer);
-                    source = prepared.Pointer;
+                    ColumnTables.Prepare(px + ((n0 + i) * imageLength), layout, prepared.Pointer + (i * layout.Length));
                 }
-                // A partial sum starts with its first image (beta = 0); dWeight itself accumulates.
-                float beta = worker > 0 && n == start ? 0f : 1f;
+                // A partial sum starts with its first images (beta = 0); dWeight itself accumulates.
+                float beta = worker > 0 && n0 == start ? 0f : 1f;
+                int depth = count * g.OutputPixels;
                 for (int group = 0; group < g.Groups; group++)
                 {
-                    // dWeight[group]: [O/g, C/g·KH·KW] += dy[group]: [O/g, OH·OW] · columns[group]ᵀ: [OH·OW, C/g·KH·KW]
-                    var gradient = new MatrixA(pdy + (n * outputLength) + ((long)group * g.FiltersPerGroup * g.OutputPixels), g.OutputPixels, false, g.FiltersPerGroup);
-                    float* target = sum + ((long)group * g.FiltersPerGroup * g.GroupColumnRows);
-                    if (g.ColumnsAreImage)
-                    {
-                        _gemm.Multiply(gradient, new MatrixB(image + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels, true, g.GroupColumnRows),
-                            g.FiltersPerGroup, g.GroupColumnRows, g.OutputPixels, 1f, beta, target, g.GroupColumnRows, parallelInside);
-                    }
-                    else
-                    {
-                        _gemm.Multiply(gradient, new ImageColumnsTransposed(source, rowOffsets + (group * g.GroupColumnRows), g.GroupColumnRows, pixelOffsets),
-                            g.FiltersPerGroup, g.GroupColumnRows, g.OutputPixels, 1f, beta, target, g.GroupColumnRows, parallelInside);
-                    }
+                    // dWeight[group]: [O/g, C/g·KH·KW] += dy[group]: [O/g, count·OH·OW] · columns[group]ᵀ: [count·OH·OW, C/g·KH·KW]
+                    var gradient = new ImageRows(pdy + (n0 * outputLength) + ((long)group * g.FiltersPerGroup * g.OutputPixels), outputLength, g.OutputPixels, g.FiltersPerGroup);
+                    _gemm.Multiply(gradient, new ImageColumnsTransposed(source, rowOffsets + (group * g.GroupColumnRows), g.GroupColumnRows, pixelOffsets),
+                        g.FiltersPerGroup, g.GroupColumnRows, depth, 1f, beta, sum + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows, parallelInside);
                 }
             }
         });
@@ -523,47 +559,99 @@ public sealed partial class CpuBackend
 
     // ----- Helpers shared by the convolution ops ------------------------------------------------
 
-    private unsafe delegate void ImageWork(int image, float* workspace, bool parallel);
-
     /// <summary>
-    /// Runs <paramref name="work"/> for every image with a workspace of <paramref name="workspaceLength"/>
-    /// floats: images spread over the threads (each thread renting one workspace for all its images)
-    /// when there are at least as many images as threads, otherwise one image at a time with
-    /// <c>parallel = true</c>, telling the work to use the threads itself.
+    /// How a convolution's images are shared out: <see cref="PerProduct"/> images side by side in each
+    /// GEMM — on small maps one image's OH·OW columns are too few to fill the micro-kernel's 32-column
+    /// tiles and keep it busy (13×13 = 169 columns compute as 192; 4×4 as 32), so several images make one
+    /// wider product — and the groups of images spread over the threads, each with its own workspace.
+    /// A batch with fewer groups than threads goes one group at a time with the threads inside GEMM.
     /// </summary>
-    private unsafe void ForEachImage(int images, long workspaceLength, ImageWork work)
+    private readonly unsafe struct ImageGroups
     {
-        if (images >= Threads && Threads > 1)
+        /// <summary>Columns a product should have at least, when the batch allows.</summary>
+        private const int TargetColumns = 512;
+
+        private readonly CpuBackend _backend;
+        private readonly int _images, _pixels;
+
+        /// <param name="backend">whose threads and workspace to use</param>
+        /// <param name="images">N</param>
+        /// <param name="pixels">columns per image in the products (OH·OW, or H·W for the input gradient)</param>
+        /// <param name="stride">floats from one image's data to the next's, as the products read them</param>
+        public ImageGroups(CpuBackend backend, int images, int pixels, long stride)
         {
-            Parallel.For(0, images, _parallel,
-                () => _workspace.Rent(workspaceLength),
-                (n, _, workspace) =>
-                {
-                    work(n, workspace.Pointer, false);
-                    return workspace;
-                },
-                workspace => workspace.Dispose());
+            _backend = backend;
+            _images = images;
+            _pixels = pixels;
+            Stride = stride;
+            int wanted = (TargetColumns + pixels - 1) / pixels;
+            // Never so many that a thread is left without a group, nor offsets past 32 bits.
+            int limit = (int)Math.Clamp(int.MaxValue / 2 / Math.Max(1, stride), 1, int.MaxValue);
+            PerProduct = Math.Clamp(Math.Min(wanted, images / backend.Threads), 1, limit);
         }
-        else
+
+        /// <summary>Images side by side in one product.</summary>
+        public int PerProduct { get; }
+
+        /// <summary>Floats between consecutive images' data.</summary>
+        public long Stride { get; }
+
+        /// <summary>Floats of the product's output band [rows, PerProduct·pixels] when it needs one (several images), else 0.</summary>
+        public long OutputBandLength(int rows) => PerProduct > 1 ? (long)rows * PerProduct * _pixels : 0;
+
+        /// <summary>Runs <paramref name="work"/>(first image, count, workspace, parallel) for every group of images.</summary>
+        public void ForEach(long workspaceLength, ImageWork work)
         {
-            using var workspace = _workspace.Rent(workspaceLength);
-            for (int n = 0; n < images; n++)
+            int perProduct = PerProduct, images = _images;
+            int groups = (images + perProduct - 1) / perProduct;
+            var backend = _backend;
+            if (groups >= backend.Threads && backend.Threads > 1)
             {
-                work(n, workspace.Pointer, Threads > 1);
+                Parallel.For(0, groups, backend._parallel,
+                    () => backend._workspace.Rent(workspaceLength),
+                    (group, _, workspace) =>
+                    {
+                        int first = group * perProduct;
+                        work(first, Math.Min(perProduct, images - first), workspace.Pointer, false);
+                        return workspace;
+                    },
+                    workspace => workspace.Dispose());
+            }
+            else
+            {
+                using var workspace = backend._workspace.Rent(workspaceLength);
+                for (int first = 0; first < images; first += perProduct)
+                {
+                    work(first, Math.Min(perProduct, images - first), workspace.Pointer, backend.Threads > 1);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Copies a product's output band [rows, count·pixels] back to each image: row r, image i goes to
+        /// <paramref name="target"/> + i·<paramref name="imageStride"/> + r·pixels, plus <paramref name="bias"/>[r] when given.
+        /// </summary>
+        public void Scatter(float* band, int rows, int count, float* target, long imageStride, float* bias)
+        {
+            int pixels = _pixels;
+            for (int r = 0; r < rows; r++)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    var source = new ReadOnlySpan<float>(band + (((long)r * count) + i) * pixels, pixels);
+                    var destination = new Span<float>(target + (i * imageStride) + ((long)r * pixels), pixels);
+                    if (bias != null)
+                    {
+                        TensorPrimitives.Add(source, bias[r], destination);
+                    }
+                    else
+                    {
+                        source.CopyTo(destination);
+                    }
+                }
             }
         }
     }
 
-    /// <summary>col2im of one whole image, over its channels in parallel when asked.</summary>
-    private unsafe void Col2Im(float* columns, ConvolutionGeometry g, float* image, bool parallel)
-    {
-        if (parallel)
-        {
-            ParallelFor(g.C, c => Col2ImChannels(columns, c, c + 1, g, image));
-        }
-        else
-        {
-            Col2ImChannels(columns, 0, g.C, g, image);
-        }
-    }
+    private unsafe delegate void ImageWork(int first, int count, float* workspace, bool parallel);
 }

@@ -35,7 +35,7 @@ public sealed class CpuConvolutionTests
     [Theory, MemberData(nameof(Geometries))]
     public void Forward_backward_data_and_backward_filter_match_the_reference(string geometry, int threads)
     {
-        foreach (int images in new[] { 1, 3 })
+        foreach (int images in new[] { 1, 3, 8 })
         {
             var s = Shape(geometry, images);
             using var backend = new CpuBackend(new CpuBackendOptions { Threads = threads });
