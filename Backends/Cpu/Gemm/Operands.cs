@@ -83,3 +83,10 @@ internal readonly unsafe struct MatrixB(float* b, int ldb, bool transposed, int 
         }
     }
 }
+
+/// <summary>op(B)'s columns from <paramref name="firstColumn"/> on, as a matrix of their own: how one thread works on a band of C.</summary>
+internal readonly unsafe struct ColumnBand<TB>(TB b, int firstColumn) : IOperandB
+    where TB : struct, IOperandB
+{
+    public void Pack(int p0, int column0, int kc, int nr, float* destination) => b.Pack(p0, firstColumn + column0, kc, nr, destination);
+}

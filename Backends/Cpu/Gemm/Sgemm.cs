@@ -169,6 +169,21 @@ internal sealed unsafe class Sgemm
         where TA : struct, IOperandA
         where TB : struct, IOperandB
     {
+        int threads = _parallel.MaxDegreeOfParallelism;
+        if (parallel && threads > 1 && m <= MC && n >= threads * 4 * Columns)
+        {
+            // Few rows and many columns — a dense layer: the batch times the weights. Each thread takes a
+            // band of C's columns and runs the whole blocked product on it alone, packing its own part of B
+            // as it goes: no barrier between packing and computing, and B (the weights, read once from
+            // memory) streams through both cores at once. Only A, small here, is packed by both.
+            int bandWidth = DivideRoundingUp(DivideRoundingUp(n, threads), Columns) * Columns;
+            Parallel.For(0, DivideRoundingUp(n, bandWidth), _parallel, band =>
+            {
+                int j0 = band * bandWidth;
+                Dispatch(a, packedA, new ColumnBand<TB>(b, j0), m, Math.Min(bandWidth, n - j0), k, alpha, beta, c + j0, ldc, parallel: false);
+            });
+            return;
+        }
         switch (Kernel)
         {
             case GemmKernel.Vector512:
