@@ -23,13 +23,14 @@ public static class AlexNetPaper
     public static ModelVariant Variant { get; } = new(
         "alexnet",
         "Krizhevsky et al. 2012 as one tower (groups=2 for the two GPUs), LRN then overlapping max pooling, 227x227 input",
-        new Shape(3, 227, 227), 256, InputScale.CentredPixels, TrainingDefaults.Paper, Layers);
+        new Shape(3, 227, 227), 256, InputScale.CentredPixels, TrainingDefaults.Paper,
+        AlexNetInitialization.Names, Layers);
 
-    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed)
+    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)
     {
-        var weights = Initializer.Normal(0.01f);
+        var init = AlexNetInitialization.Get(initialization);
+        var (weights, hiddenDense, positive) = (init.Weights, init.HiddenDenseWeights, init.PositiveBias);
         var zero = Initializer.Zeros;
-        var one = Initializer.Ones;
         var lrn = LocalResponseNorm.Paper;
         var pool = new Pooling(Kernel: 3, Stride: 2);
         return
@@ -40,7 +41,7 @@ public static class AlexNetPaper
             new LocalResponseNormalization(backend, "norm1", lrn),
             new MaxPool2d(backend, "pool1", pool),                                     // → [96, 27, 27]
             // Layer 2: 256 kernels 5×5×48 — each half of the filters sees one half of the maps.
-            new Conv2d(backend, "conv2", 96, 256, 5, new Convolution(Padding: 2, Groups: 2), weights, one),
+            new Conv2d(backend, "conv2", 96, 256, 5, new Convolution(Padding: 2, Groups: 2), weights, positive),
             new ReLU(backend, "relu2"),
             new LocalResponseNormalization(backend, "norm2", lrn),
             new MaxPool2d(backend, "pool2", pool),                                     // → [256, 13, 13]
@@ -48,18 +49,18 @@ public static class AlexNetPaper
             new Conv2d(backend, "conv3", 256, 384, 3, new Convolution(Padding: 1), weights, zero),
             new ReLU(backend, "relu3"),
             // Layer 4: 384 kernels 3×3×192.
-            new Conv2d(backend, "conv4", 384, 384, 3, new Convolution(Padding: 1, Groups: 2), weights, one),
+            new Conv2d(backend, "conv4", 384, 384, 3, new Convolution(Padding: 1, Groups: 2), weights, positive),
             new ReLU(backend, "relu4"),
             // Layer 5: 256 kernels 3×3×192.
-            new Conv2d(backend, "conv5", 384, 256, 3, new Convolution(Padding: 1, Groups: 2), weights, one),
+            new Conv2d(backend, "conv5", 384, 256, 3, new Convolution(Padding: 1, Groups: 2), weights, positive),
             new ReLU(backend, "relu5"),
             new MaxPool2d(backend, "pool5", pool),                                     // → [256, 6, 6]
             new Flatten(backend, "flatten"),                                           // → [9216]
             // Layers 6 and 7: 4096 neurons each, dropout 0.5 (section 4.2).
-            new Dense(backend, "fc6", 256 * 6 * 6, 4096, weights, one),
+            new Dense(backend, "fc6", 256 * 6 * 6, 4096, hiddenDense, positive),
             new ReLU(backend, "relu6"),
             new Dropout(backend, "drop6", 0.5f, seed),
-            new Dense(backend, "fc7", 4096, 4096, weights, one),
+            new Dense(backend, "fc7", 4096, 4096, hiddenDense, positive),
             new ReLU(backend, "relu7"),
             new Dropout(backend, "drop7", 0.5f, seed),
             // Layer 8: one logit per class; the softmax is part of the loss (SoftmaxCrossEntropy).

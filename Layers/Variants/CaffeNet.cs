@@ -18,13 +18,14 @@ public static class CaffeNet
     public static ModelVariant Variant { get; } = new(
         "caffenet",
         "BVLC reference CaffeNet: alexnet with max pooling before LRN, 227x227 input",
-        new Shape(3, 227, 227), 256, InputScale.CentredPixels, TrainingDefaults.Paper, Layers);
+        new Shape(3, 227, 227), 256, InputScale.CentredPixels, TrainingDefaults.Paper,
+        AlexNetInitialization.Names, Layers);
 
-    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed)
+    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)
     {
-        var weights = Initializer.Normal(0.01f);
+        var init = AlexNetInitialization.Get(initialization);
+        var (weights, hiddenDense, positive) = (init.Weights, init.HiddenDenseWeights, init.PositiveBias);
         var zero = Initializer.Zeros;
-        var one = Initializer.Ones;
         var lrn = LocalResponseNorm.Paper;
         var pool = new Pooling(Kernel: 3, Stride: 2);
         return
@@ -33,22 +34,22 @@ public static class CaffeNet
             new ReLU(backend, "relu1"),
             new MaxPool2d(backend, "pool1", pool),                                                // → [96, 27, 27]
             new LocalResponseNormalization(backend, "norm1", lrn),
-            new Conv2d(backend, "conv2", 96, 256, 5, new Convolution(Padding: 2, Groups: 2), weights, one),
+            new Conv2d(backend, "conv2", 96, 256, 5, new Convolution(Padding: 2, Groups: 2), weights, positive),
             new ReLU(backend, "relu2"),
             new MaxPool2d(backend, "pool2", pool),                                                // → [256, 13, 13]
             new LocalResponseNormalization(backend, "norm2", lrn),
             new Conv2d(backend, "conv3", 256, 384, 3, new Convolution(Padding: 1), weights, zero),
             new ReLU(backend, "relu3"),
-            new Conv2d(backend, "conv4", 384, 384, 3, new Convolution(Padding: 1, Groups: 2), weights, one),
+            new Conv2d(backend, "conv4", 384, 384, 3, new Convolution(Padding: 1, Groups: 2), weights, positive),
             new ReLU(backend, "relu4"),
-            new Conv2d(backend, "conv5", 384, 256, 3, new Convolution(Padding: 1, Groups: 2), weights, one),
+            new Conv2d(backend, "conv5", 384, 256, 3, new Convolution(Padding: 1, Groups: 2), weights, positive),
             new ReLU(backend, "relu5"),
             new MaxPool2d(backend, "pool5", pool),                                                // → [256, 6, 6]
             new Flatten(backend, "flatten"),
-            new Dense(backend, "fc6", 256 * 6 * 6, 4096, weights, one),
+            new Dense(backend, "fc6", 256 * 6 * 6, 4096, hiddenDense, positive),
             new ReLU(backend, "relu6"),
             new Dropout(backend, "drop6", 0.5f, seed),
-            new Dense(backend, "fc7", 4096, 4096, weights, one),
+            new Dense(backend, "fc7", 4096, 4096, hiddenDense, positive),
             new ReLU(backend, "relu7"),
             new Dropout(backend, "drop7", 0.5f, seed),
             new Dense(backend, "fc8", 4096, classes, weights, zero),

@@ -36,9 +36,9 @@ public static class KerasBlog
         new Shape(3, 224, 224), 256, InputScale.Standardized,
         new TrainingDefaults("adam", 0.001f, 0f, 0f, 64, 100, "constant",
             "the Keras tutorial: compile(optimizer='adam') with Keras' defaults (lr 0.001), fit(batch_size=64); its code runs 1 epoch, reproductions train 70-100"),
-        Layers);
+        ["keras"], Layers);
 
-    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed)
+    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)
     {
         var kernel = Initializer.GlorotUniform;
         var zero = Initializer.Zeros;

@@ -25,9 +25,9 @@ public static class Mini
         new Shape(3, 64, 64), 72, InputScale.Standardized,
         new TrainingDefaults("sgd", 0.01f, 0.9f, 5e-4f, 32, 30, "constant",
             "chosen for quick demos (not tuned): the paper's SGD momentum 0.9 and weight decay 5e-4, batch 32, constant lr 0.01"),
-        Layers);
+        ["he"], Layers);
 
-    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed)
+    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)
     {
         var weights = Initializer.HeNormal;
         var zero = Initializer.Zeros;

@@ -10,7 +10,7 @@ namespace AlexNet.Layers.Variants;
 /// </summary>
 public sealed class ModelVariant
 {
-    private readonly Func<IBackend, int, ulong, IEnumerable<Layer>> _layers;
+    private readonly Func<IBackend, int, ulong, string, IEnumerable<Layer>> _layers;
 
     /// <summary>Describes a variant.</summary>
     /// <param name="name">what the user types: <c>alexnet</c>, <c>keras-blog</c>, …</param>
@@ -19,13 +19,18 @@ public sealed class ModelVariant
     /// <param name="imageSize">the side of the square images that training crops of <paramref name="inputShape"/> are taken from (256 in the paper)</param>
     /// <param name="inputScale">the scale of pixels its initialization expects</param>
     /// <param name="defaults">the recommended training settings</param>
-    /// <param name="layers">builds the layers for (backend, classes, seed)</param>
+    /// <param name="initializations">the names of the ways it can draw its starting weights, the default first</param>
+    /// <param name="layers">builds the layers for (backend, classes, seed, initialization)</param>
     public ModelVariant(string name, string description, Shape inputShape, int imageSize, InputScale inputScale, TrainingDefaults defaults,
-        Func<IBackend, int, ulong, IEnumerable<Layer>> layers)
+        IReadOnlyList<string> initializations, Func<IBackend, int, ulong, string, IEnumerable<Layer>> layers)
     {
         if (inputShape.Rank != 3 || imageSize < inputShape[1] || imageSize < inputShape[2])
         {
             throw new ArgumentException($"{name}: the input shape must be [C, H, W] no larger than the {imageSize}-pixel images, but is {inputShape}.");
+        }
+        if (initializations.Count == 0)
+        {
+            throw new ArgumentException($"{name}: a variant needs at least one initialization.", nameof(initializations));
         }
         Name = name;
         Description = description;
@@ -33,6 +38,7 @@ public sealed class ModelVariant
         ImageSize = imageSize;
         InputScale = inputScale;
         Defaults = defaults;
+        Initializations = initializations;
         _layers = layers;
     }
 
@@ -58,21 +64,33 @@ public sealed class ModelVariant
     public TrainingDefaults Defaults { get; }
 
     /// <summary>
+    /// The ways the variant can draw its starting weights, the default first: <c>paper</c> and
+    /// <c>caffe</c> for the paper's network (see <see cref="AlexNetInitialization"/>), one each for the others.
+    /// </summary>
+    public IReadOnlyList<string> Initializations { get; }
+
+    /// <summary>
     /// Builds the network for <paramref name="classes"/> classes on <paramref name="backend"/> and
     /// initializes it from <paramref name="seed"/> (the same seed gives the same weights on every
-    /// backend). The model starts in training mode.
+    /// backend) drawn as <paramref name="initialization"/> says (null: the variant's default, the first
+    /// of <see cref="Initializations"/>). The model starts in training mode.
     /// </summary>
-    public Sequential Build(IBackend backend, int classes, ulong seed)
+    public Sequential Build(IBackend backend, int classes, ulong seed, string? initialization = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         if (classes < 2)
         {
             throw new ArgumentOutOfRangeException(nameof(classes), classes, $"{Name}: a classifier needs at least 2 classes.");
         }
+        initialization ??= Initializations[0];
+        if (!Initializations.Contains(initialization))
+        {
+            throw new ArgumentException($"{Name} has no initialization '{initialization}'; it starts from {string.Join(" or ", Initializations.Select(known => $"'{known}'"))}.", nameof(initialization));
+        }
         var layers = new List<Layer>();
         try
         {
-            layers.AddRange(_layers(backend, classes, seed));
+            layers.AddRange(_layers(backend, classes, seed, initialization));
             var model = new Sequential(Name, InputShape, layers);
             model.Initialize(seed);
             return model;

@@ -31,9 +31,9 @@ public static class TorchVision
         new Shape(3, 224, 224), 256, InputScale.Standardized,
         new TrainingDefaults("sgd", 0.01f, 0.9f, 1e-4f, 256, 90, "step",
             "torchvision references/classification: SGD lr 0.01 (AlexNet), momentum 0.9, weight decay 1e-4, batch 256, lr x0.1 every 30 epochs, 90 epochs"),
-        Layers);
+        ["pytorch"], Layers);
 
-    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed)
+    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)
     {
         var init = Initializer.PyTorchDefault;
         var pool = new Pooling(Kernel: 3, Stride: 2);

@@ -117,6 +117,40 @@ public class VariantTests
         }
     }
 
+    [Theory]
+    [InlineData("alexnet")]
+    [InlineData("caffenet")]
+    public void The_caffe_initialization_starts_positive_biases_at_0_1_and_fc6_fc7_at_N_0_0005(string name)
+    {
+        var variant = ModelVariants.Get(name);
+        Assert.Equal(["paper", "caffe"], variant.Initializations);
+        using var model = variant.Build(LayerTestData.Cpu, classes: 17, seed: 1, initialization: "caffe");
+        string[] positiveBiases = ["conv2", "conv4", "conv5", "fc6", "fc7"];
+        foreach (var parameter in model.Parameters)
+        {
+            var statistics = TensorStatistics.Of(parameter.Value.ToArray());
+            string layer = parameter.Name.Split('.')[0];
+            if (parameter.Kind == ParameterKind.Bias)
+            {
+                float expected = positiveBiases.Contains(layer) ? 0.1f : 0f;
+                Assert.Equal((expected, expected), (statistics.Min, statistics.Max));
+            }
+            else
+            {
+                double std = layer is "fc6" or "fc7" ? 0.005 : 0.01;
+                Assert.InRange(statistics.Std, 0.98 * std, 1.02 * std);
+            }
+        }
+    }
+
+    [Fact]
+    public void An_initialization_a_variant_lacks_is_refused_naming_the_ones_it_has()
+    {
+        Assert.Equal(["he"], Mini.Variant.Initializations);
+        var error = Assert.Throws<ArgumentException>(() => Mini.Variant.Build(LayerTestData.Cpu, classes: 17, seed: 1, initialization: "caffe"));
+        Assert.Contains("mini has no initialization 'caffe'; it starts from 'he'", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Summaries_spell_out_the_output_size_arithmetic()
     {

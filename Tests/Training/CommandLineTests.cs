@@ -68,6 +68,8 @@ public sealed class CommandLineTests
     [InlineData(new[] { "train", "--model", "mini", "--data", "/nonexistent/flowers" }, "'/nonexistent/flowers' does not exist")]
     [InlineData(new[] { "train", "--resume", "runs/nothing", "--epochs", "3" }, "There is no run to resume")]
     [InlineData(new[] { "train", "--resume", "runs/nothing", "--lr", "0.1" }, "--lr cannot change when resuming")]
+    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--init", "caffe" }, "--init caffe does not apply to mini, which starts from he")]
+    [InlineData(new[] { "train", "--resume", "runs/nothing", "--init", "caffe" }, "--init cannot change when resuming")]
     [InlineData(new[] { "evaluate", "--checkpoint", "missing.safetensors" }, "does not exist")]
     public async Task Failures_are_one_clear_line_on_stderr(string[] args, string expected)
     {

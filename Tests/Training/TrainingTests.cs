@@ -49,6 +49,7 @@ public sealed class TrainingTests
         }
         Assert.Equal(4, result.Output.Split('\n').Count(line => line.StartsWith("epoch ", StringComparison.Ordinal)));
         Assert.Contains("Test (40 images", result.Output, StringComparison.Ordinal);
+        Assert.Equal("he", Checkpoint.Read(Path.Combine(run, "last.safetensors")).State.Initialization);
     }
 
     [Fact]

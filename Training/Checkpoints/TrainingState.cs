@@ -18,6 +18,9 @@ public sealed record TrainingState
     /// <summary>The model variant's name.</summary>
     public required string Model { get; init; }
 
+    /// <summary>How its starting weights were drawn (one of the variant's initializations); null for the variant's default.</summary>
+    public string? Initialization { get; init; }
+
     /// <summary>The class names, in label order.</summary>
     public required IReadOnlyList<string> ClassNames { get; init; }
 

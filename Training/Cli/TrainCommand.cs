@@ -38,6 +38,7 @@ public static class TrainCommand
         public Option<string> Schedule { get; } = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, step (×0.1 every --step-epochs), plateau (÷10 when validation error stalls for --patience epochs, the paper's rule) or cosine. Default: the model's.", HelpName = "NAME" }.AcceptOnlyFromAmong([.. LearningRateSchedule.Names]);
         public Option<int?> StepEpochs { get; } = new Option<int?>("--step-epochs") { Description = "Epochs between steps of the step schedule (default 30).", HelpName = "N" }.AtLeast(1);
         public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = "Epochs without a better validation error before the plateau schedule divides the rate by 10 (default 5).", HelpName = "N" }.AtLeast(1);
+        public Option<string> Init { get; } = new Option<string>("--init") { Description = "How the starting weights are drawn. alexnet and caffenet: paper (N(0, 0.01), biases 1; on a few hundred images it answers at chance for hundreds of epochs) or caffe (BVLC's reference: biases 0.1, fc6/fc7 N(0, 0.005); learns from the first epoch). Default: the model's own (paper for alexnet).", HelpName = "NAME" }.AcceptOnlyFromAmong([.. ModelVariants.All.SelectMany(variant => variant.Initializations).Distinct()]);
         public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of everything random (initialization, split, order, augmentation, dropout): the same command gives the same run.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
         public Option<string> Name { get; } = new("--name") { Description = "The run's folder name under runs/ (default: MODEL-DATA, numbered if it exists).", HelpName = "NAME" };
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
@@ -57,7 +58,7 @@ public static class TrainCommand
             """)
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
-            o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Seed, o.Name,
+            o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
             o.Resume, o.Tta, o.MaxPixels, o.MaxSteps,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -95,6 +96,11 @@ public static class TrainCommand
                 throw new AppException($"--classes {classes} does not match the data: {catalog.Location} has {catalog.ClassNames.Count} classes ({string.Join(", ", catalog.ClassNames.Take(5))}…). Leave --classes out to use the data's.");
             }
         }
+        string initialization = parse.GetValue(o.Init) ?? variant.Initializations[0];
+        if (!variant.Initializations.Contains(initialization))
+        {
+            throw new AppException($"--init {initialization} does not apply to {variant.Name}, which starts from {string.Join(" or ", variant.Initializations)}.");
+        }
         string optimizerName = parse.GetValue(o.Optimizer) ?? defaults.Optimizer;
         bool ownOptimizer = optimizerName == defaults.Optimizer;
         var optimizer = new OptimizerSettings(
@@ -115,6 +121,7 @@ public static class TrainCommand
         var state = new TrainingState
         {
             Model = variant.Name,
+            Initialization = initialization,
             ClassNames = [.. catalog.ClassNames],
             DataLocation = catalog.Location,
             Split = split.ToString(),
@@ -144,7 +151,7 @@ public static class TrainCommand
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.BatchSize, o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Seed, o.Name, o.MaxPixels }
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.BatchSize, o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name, o.MaxPixels }
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
@@ -201,7 +208,7 @@ public static class TrainCommand
             state = state with { Preprocessing = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized) };
         }
         using var backend = CommonOptions.CreateBackend(plan.BackendName, plan.Threads);
-        using var model = variant.Build(backend, state.ClassNames.Count, state.Seed);
+        using var model = variant.Build(backend, state.ClassNames.Count, state.Seed, state.Initialization);
         var schedule = new LearningRateSchedule(state.Schedule, state.Optimizer.LearningRate, state.TotalEpochs, state.ScheduleStepEpochs, patience: state.SchedulePatience)
         {
             State = state.ScheduleState,
@@ -213,7 +220,7 @@ public static class TrainCommand
         var validation = new InputPipeline(parts.Validation!, state.Preprocessing, state.BatchSize);
         string relative = Relative(app, plan.Folder);
         app.WriteLine(plan.Resume is null
-            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {state.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {state.Split}, seed {state.Seed})."
+            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {state.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {state.Split}, seed {state.Seed}, init {state.Initialization ?? variant.Initializations[0]})."
             : $"Resuming {relative} at epoch {state.Epoch + 1}, step {state.StepInEpoch} on {backend.Name}, up to epoch {state.TotalEpochs}.");
         app.WriteLine($"{state.Optimizer}, schedule {state.Schedule}, batch {state.BatchSize}, {state.TotalEpochs} epochs; {state.Preprocessing}. Output: {relative}/");
         using var trainer = new Trainer(model, optimizer, schedule, train, validation, state, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
