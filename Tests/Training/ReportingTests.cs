@@ -100,13 +100,29 @@ public sealed class ReportingTests
     {
         var schedule = new LearningRateSchedule("plateau", 0.01, 90, patience: 2);
 
-        Assert.False(schedule.EndEpoch(0.5));
-        Assert.False(schedule.EndEpoch(0.4));
-        Assert.False(schedule.EndEpoch(0.45));
-        Assert.True(schedule.EndEpoch(0.41));
+        Assert.Equal(ScheduleEvent.None, schedule.EndEpoch(0.5));
+        Assert.Equal(ScheduleEvent.None, schedule.EndEpoch(0.4));
+        Assert.Equal(ScheduleEvent.None, schedule.EndEpoch(0.45));
+        Assert.Equal(ScheduleEvent.Reduced, schedule.EndEpoch(0.41));
         Assert.Equal(0.001, schedule.RateFor(4), 12);
-        Assert.False(schedule.EndEpoch(0.3));
+        Assert.Equal(ScheduleEvent.None, schedule.EndEpoch(0.3));
         Assert.Equal(0.001, schedule.RateFor(5), 12);
+    }
+
+    [Fact]
+    public void Plateau_schedule_ends_the_run_when_the_error_stalls_after_three_divisions()
+    {
+        var schedule = new LearningRateSchedule("plateau", 0.01, 90, patience: 1);
+
+        Assert.Equal(ScheduleEvent.None, schedule.EndEpoch(0.5));
+        Assert.Equal(ScheduleEvent.Reduced, schedule.EndEpoch(0.5));
+        Assert.Equal(ScheduleEvent.Reduced, schedule.EndEpoch(0.5));
+        Assert.Equal(ScheduleEvent.Reduced, schedule.EndEpoch(0.5));
+        Assert.Equal(1e-5, schedule.RateFor(4), 15);
+        Assert.Equal(ScheduleEvent.Converged, schedule.EndEpoch(0.5));
+        Assert.True(schedule.State.Converged);
+        Assert.Equal(1e-5, schedule.RateFor(5), 15);
+        Assert.Equal(ScheduleEvent.None, schedule.EndEpoch(0.1));
     }
 
     [Fact]

@@ -53,6 +53,21 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public async Task The_plateau_schedule_ends_a_stalled_run_after_three_divisions_of_the_rate()
+    {
+        using var work = TestFiles.NewFolder();
+
+        // A rate this small leaves the validation error where the first epoch put it: every later epoch stalls.
+        var result = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "20", "--lr", "1e-12", "--schedule", "plateau", "--patience", "1", "--name", "run"));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(5, Metrics(work.Combine("runs", "run")).Length);
+        Assert.Contains("the run has converged and ends at epoch 5", result.Output, StringComparison.Ordinal);
+        var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", work.Combine("runs", "run"), "--epochs", "30");
+        Assert.Contains("converged at epoch 5", resumed.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Any_image_folder_data_set_trains_with_class_names_from_its_folders()
     {
         using var work = TestFiles.NewFolder();

@@ -35,7 +35,7 @@ public static class TrainCommand
         public Option<string> Optimizer { get; } = new Option<string>("--optimizer") { Description = "sgd (momentum SGD with weight decay, the paper) or adam (the Keras tutorial). Default: the model's.", HelpName = "sgd|adam" }.AcceptOnlyFromAmong([.. OptimizerSettings.Names]);
         public Option<double?> Momentum { get; } = new("--momentum") { Description = "SGD momentum (default 0.9).", HelpName = "X" };
         public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = "L2 weight decay on weights and biases (default: 5e-4 for sgd, 0 for adam).", HelpName = "X" };
-        public Option<string> Schedule { get; } = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, step (×0.1 every --step-epochs), plateau (÷10 when validation error stalls for --patience epochs, the paper's rule) or cosine. Default: the model's.", HelpName = "NAME" }.AcceptOnlyFromAmong([.. LearningRateSchedule.Names]);
+        public Option<string> Schedule { get; } = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, step (×0.1 every --step-epochs), plateau (÷10 when validation error stalls for --patience epochs, the paper's rule; after three divisions the next stall ends the run) or cosine. Default: the model's.", HelpName = "NAME" }.AcceptOnlyFromAmong([.. LearningRateSchedule.Names]);
         public Option<int?> StepEpochs { get; } = new Option<int?>("--step-epochs") { Description = "Epochs between steps of the step schedule (default 30).", HelpName = "N" }.AtLeast(1);
         public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = "Epochs without a better validation error before the plateau schedule divides the rate by 10 (default 5).", HelpName = "N" }.AtLeast(1);
         public Option<string> Init { get; } = new Option<string>("--init") { Description = "How the starting weights are drawn. alexnet and caffenet: paper (N(0, 0.01), biases 1; on a few hundred images it answers at chance for hundreds of epochs) or caffe (BVLC's reference: biases 0.1, fc6/fc7 N(0, 0.005); learns from the first epoch). Default: the model's own (paper for alexnet).", HelpName = "NAME" }.AcceptOnlyFromAmong([.. ModelVariants.All.SelectMany(variant => variant.Initializations).Distinct()]);
@@ -195,6 +195,11 @@ public static class TrainCommand
         if (state.Epoch >= state.TotalEpochs && state.StepInEpoch == 0)
         {
             app.WriteLine($"The run in {plan.Folder} has already trained {state.Epoch} epochs; pass a larger --epochs to continue it.");
+            return 0;
+        }
+        if (state.ScheduleState.Converged)
+        {
+            app.WriteLine($"The run in {plan.Folder} converged at epoch {state.Epoch}: its plateau schedule had divided the learning rate {state.ScheduleState.Reductions} times and the validation error stalled again.");
             return 0;
         }
         var parts = SplitLoader.Load(app, plan.Catalog, SplitSpec.Parse(state.Split), state.Seed, variant.ImageSize, state.MaxPixels,

@@ -97,10 +97,10 @@ public sealed class Trainer : IDisposable
 
     private bool StepLimitReached => MaxSteps is long limit && _stepsTaken >= limit;
 
-    /// <summary>Trains until <see cref="TrainingState.TotalEpochs"/>, an interrupt, or a non-finite loss.</summary>
+    /// <summary>Trains until <see cref="TrainingState.TotalEpochs"/>, convergence (the plateau schedule), an interrupt, or a non-finite loss.</summary>
     public TrainingOutcome Run(CancellationToken cancellationToken)
     {
-        while (State.Epoch < State.TotalEpochs)
+        while (State.Epoch < State.TotalEpochs && !State.ScheduleState.Converged)
         {
             int epoch = State.Epoch;
             double rate = _schedule.RateFor(epoch);
@@ -211,7 +211,7 @@ public sealed class Trainer : IDisposable
         var metrics = new EpochMetrics(epoch + 1, rate, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen),
             validation.Loss, validation.Top1, validation.Top5, seconds, partial.Seen / Math.Max(1e-9, partial.Seconds));
         // Without validation images, the plateau rule has nothing to watch and the latest epoch counts as the best.
-        bool reduced = validation.Count > 0 && _schedule.EndEpoch(1 - validation.Top1);
+        var scheduleEvent = validation.Count > 0 ? _schedule.EndEpoch(1 - validation.Top1) : ScheduleEvent.None;
         bool best = State.BestEpoch == 0 || validation.Count == 0 || validation.Top1 > State.BestValidationTop1;
         _order = _train.EpochOrder(State.Seed, epoch + 1);
         State = State with
@@ -232,10 +232,15 @@ public sealed class Trainer : IDisposable
         }
         MetricsCsv.Write(Path.Combine(RunFolder, MetricsFile), State.History);
         TrainingPlots.Write(RunFolder, State.History, State.Model);
-        if (reduced)
+        if (scheduleEvent == ScheduleEvent.Reduced)
         {
             _reporter.Line(string.Create(CultureInfo.InvariantCulture,
                 $"Validation error has not improved for {_schedule.Patience} epochs: learning rate divided by 10, now {_schedule.State.Rate:G3}."));
+        }
+        else if (scheduleEvent == ScheduleEvent.Converged)
+        {
+            _reporter.Line(string.Create(CultureInfo.InvariantCulture,
+                $"Validation error has not improved for {_schedule.Patience} epochs after {_schedule.MaxReductions} divisions of the learning rate: the run has converged and ends at epoch {epoch + 1}, as the paper's did."));
         }
         return metrics;
     }

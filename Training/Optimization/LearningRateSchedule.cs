@@ -8,7 +8,8 @@ namespace AlexNet.Training.Optimization;
 /// <item><c>constant</c> — the base rate throughout;</item>
 /// <item><c>step</c> — multiplied by <see cref="Gamma"/> (0.1) every <see cref="StepEpochs"/> epochs;</item>
 /// <item><c>plateau</c> — the paper's rule (section 5): divided by 10 whenever the validation error has
-/// not improved for <see cref="Patience"/> epochs;</item>
+/// not improved for <see cref="Patience"/> epochs, at most <see cref="MaxReductions"/> times (the paper's
+/// three); when it stalls once more the run has converged and ends, as the paper's did;</item>
 /// <item><c>cosine</c> — from the base rate down to 0 along half a cosine over the run's epochs.</item>
 /// </list>
 /// The state (current rate, best error, epochs without improvement) is saved in checkpoints.
@@ -18,7 +19,7 @@ public sealed class LearningRateSchedule
     /// <summary>The schedule names the command line accepts.</summary>
     public static IReadOnlyList<string> Names { get; } = ["constant", "step", "plateau", "cosine"];
 
-    public LearningRateSchedule(string name, double baseRate, int totalEpochs, int stepEpochs = 30, double gamma = 0.1, int patience = 5)
+    public LearningRateSchedule(string name, double baseRate, int totalEpochs, int stepEpochs = 30, double gamma = 0.1, int patience = 5, int maxReductions = 3)
     {
         if (!Names.Contains(name))
         {
@@ -34,6 +35,7 @@ public sealed class LearningRateSchedule
         StepEpochs = Math.Max(1, stepEpochs);
         Gamma = gamma;
         Patience = Math.Max(1, patience);
+        MaxReductions = Math.Max(0, maxReductions);
         State = new ScheduleState(baseRate, double.PositiveInfinity, 0);
     }
 
@@ -53,6 +55,9 @@ public sealed class LearningRateSchedule
     /// <summary>Epochs without a better validation error before <c>plateau</c> divides the rate.</summary>
     public int Patience { get; }
 
+    /// <summary>How often <c>plateau</c> divides the rate before a further stall ends the run ("reduced three times prior to termination").</summary>
+    public int MaxReductions { get; }
+
     /// <summary>What <c>plateau</c> remembers between epochs; saved in checkpoints.</summary>
     public ScheduleState State { get; set; }
 
@@ -65,28 +70,53 @@ public sealed class LearningRateSchedule
         _ => BaseRate,
     };
 
-    /// <summary>Tells the schedule how an epoch ended; <c>plateau</c> divides the rate after <see cref="Patience"/> epochs without a lower validation error. Returns true when the rate was reduced.</summary>
-    public bool EndEpoch(double validationError)
+    /// <summary>
+    /// Tells the schedule how an epoch ended. <c>plateau</c> divides the rate after <see cref="Patience"/>
+    /// epochs without a lower validation error, or, once it has done so <see cref="MaxReductions"/> times,
+    /// marks the run as converged (<see cref="ScheduleState.Converged"/>).
+    /// </summary>
+    public ScheduleEvent EndEpoch(double validationError)
     {
-        if (Name != "plateau")
+        if (Name != "plateau" || State.Converged)
         {
-            return false;
+            return ScheduleEvent.None;
         }
         if (validationError < State.BestError)
         {
             State = State with { BestError = validationError, EpochsWithoutImprovement = 0 };
-            return false;
+            return ScheduleEvent.None;
         }
         int stale = State.EpochsWithoutImprovement + 1;
-        if (stale >= Patience)
+        if (stale < Patience)
         {
-            State = State with { Rate = State.Rate * Gamma, EpochsWithoutImprovement = 0 };
-            return true;
+            State = State with { EpochsWithoutImprovement = stale };
+            return ScheduleEvent.None;
         }
-        State = State with { EpochsWithoutImprovement = stale };
-        return false;
+        if (State.Reductions >= MaxReductions)
+        {
+            State = State with { EpochsWithoutImprovement = stale, Converged = true };
+            return ScheduleEvent.Converged;
+        }
+        State = State with { Rate = State.Rate * Gamma, EpochsWithoutImprovement = 0, Reductions = State.Reductions + 1 };
+        return ScheduleEvent.Reduced;
     }
 }
 
-/// <summary>The plateau schedule's memory: the current rate, the best validation error so far, and epochs since it improved.</summary>
-public sealed record ScheduleState(double Rate, double BestError, int EpochsWithoutImprovement);
+/// <summary>What happened to the learning rate at the end of an epoch.</summary>
+public enum ScheduleEvent
+{
+    /// <summary>Nothing changed.</summary>
+    None,
+
+    /// <summary>The rate was divided.</summary>
+    Reduced,
+
+    /// <summary>The validation error stalled with no division left: the run is over.</summary>
+    Converged,
+}
+
+/// <summary>
+/// The plateau schedule's memory: the current rate, the best validation error so far, epochs since it
+/// improved, how often the rate was divided, and whether the run has converged.
+/// </summary>
+public sealed record ScheduleState(double Rate, double BestError, int EpochsWithoutImprovement, int Reductions = 0, bool Converged = false);
