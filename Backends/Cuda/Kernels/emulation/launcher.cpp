@@ -196,7 +196,9 @@ public:
         sync_.reset(threads);
         block_end_.reset(threads);
         poison_shared_memory();
-        running_.store(threads, std::memory_order_relaxed);
+        // Every worker answers every launch, the idle ones too: none may still be reading this
+        // launch's fields when the next launch writes them.
+        running_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
         done_.store(0, std::memory_order_relaxed);
         generation_.fetch_add(1, std::memory_order_release);
         generation_.notify_all();
@@ -241,30 +243,35 @@ private:
         for (;;) {
             generation_.wait(seen, std::memory_order_acquire);
             seen = generation_.load(std::memory_order_acquire);
-            if (index >= threads_) {
-                continue;
-            }
-            threadIdx = {index % block_.x, index / block_.x % block_.y, index / (block_.x * block_.y)};
-            blockDim = block_;
-            gridDim = grid_;
-            for (unsigned int z = 0; z < grid_.z; z++) {
-                for (unsigned int y = 0; y < grid_.y; y++) {
-                    for (unsigned int x = 0; x < grid_.x; x++) {
-                        blockIdx = {x, y, z};
-                        entry_->invoke(entry_->kernel, args_);
-                        sync_.leave();
-                        // The block is over when all its threads are; the last one re-arms
-                        // __syncthreads and clears shared memory before anyone starts the next.
-                        block_end_.arrive_and_wait([this] {
-                            sync_.reset(threads_);
-                            poison_shared_memory();
-                        });
-                    }
-                }
+            if (index < threads_) {
+                run_blocks(index);
             }
             if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
                 done_.store(1, std::memory_order_release);
                 done_.notify_one();
+            }
+        }
+    }
+
+    // Plays thread `index` of every block of the current launch.
+    void run_blocks(int index)
+    {
+        threadIdx = {index % block_.x, index / block_.x % block_.y, index / (block_.x * block_.y)};
+        blockDim = block_;
+        gridDim = grid_;
+        for (unsigned int z = 0; z < grid_.z; z++) {
+            for (unsigned int y = 0; y < grid_.y; y++) {
+                for (unsigned int x = 0; x < grid_.x; x++) {
+                    blockIdx = {x, y, z};
+                    entry_->invoke(entry_->kernel, args_);
+                    sync_.leave();
+                    // The block is over when all its threads are; the last one re-arms
+                    // __syncthreads and clears shared memory before anyone starts the next.
+                    block_end_.arrive_and_wait([this] {
+                        sync_.reset(threads_);
+                        poison_shared_memory();
+                    });
+                }
             }
         }
     }
