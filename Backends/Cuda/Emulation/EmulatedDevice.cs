@@ -9,9 +9,11 @@ namespace AlexNet.Backends.Cuda.Emulation;
 /// <see cref="EmulatedBlas"/> (cuBLAS's contract on the CPU backend's GEMM). Everything runs synchronously, in call order.
 /// <para>
 /// It also checks what a GPU would not: every launch's arguments against the kernel's signature
-/// (count and C types), every pointer argument against the live allocations, and, after every
-/// kernel and GEMM, the guard bytes around each allocation, so a write past either end of a buffer
-/// fails naming the kernel instead of corrupting memory silently.
+/// (count and C types), every pointer argument against the live allocations, every GEMM operand's
+/// whole extent, and, after every kernel and GEMM, the guard bytes around each allocation, so a
+/// write past either end of a buffer fails naming the kernel instead of corrupting memory silently.
+/// Guards and fresh allocations hold NaN, so a read past the end or of memory nobody wrote turns
+/// the result into NaN instead of adding a value too small for a tolerance to notice.
 /// </para>
 /// </summary>
 internal sealed unsafe class EmulatedDevice : ICudaDevice
@@ -19,7 +21,8 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
     /// <summary>Guard bytes before and after each allocation; also keeps allocations 256-byte aligned, like cuMemAlloc's.</summary>
     public const int GuardBytes = 256;
 
-    private const byte GuardPattern = 0xA5;
+    /// <summary>0xFFFFFFFF read as a float is a NaN.</summary>
+    private const byte GuardPattern = 0xFF;
 
     private readonly EmulatorLibrary _library;
     private readonly EmulatedBlas _blas = new();
@@ -47,6 +50,8 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
 
     public int AllocationGranularity => sizeof(float);
 
+    public TransferCounter Transfers { get; } = new();
+
     /// <summary>Bytes currently allocated.</summary>
     public long AllocatedBytes
     {
@@ -69,8 +74,7 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
                 return false;
             }
             byte* block = (byte*)NativeMemory.AlignedAlloc((nuint)(bytes + (2 * GuardBytes)), GuardBytes);
-            new Span<byte>(block, GuardBytes).Fill(GuardPattern);
-            new Span<byte>(block + GuardBytes + bytes, GuardBytes).Fill(GuardPattern);
+            NativeMemory.Fill(block, (nuint)(bytes + (2 * GuardBytes)), GuardPattern);
             pointer = new DevicePointer((ulong)(block + GuardBytes));
             _allocations[pointer.Address] = bytes;
             _allocatedBytes += bytes;
@@ -103,12 +107,14 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
     {
         CheckRange(destination, source.Length * (long)sizeof(float), "cuMemcpyHtoDAsync_v2");
         source.CopyTo(new Span<float>((void*)destination.Address, source.Length));
+        Transfers.AddUpload(source.Length);
     }
 
     public void CopyToHost(DevicePointer source, Span<float> destination)
     {
         CheckRange(source, destination.Length * (long)sizeof(float), "cuMemcpyDtoHAsync_v2");
         new ReadOnlySpan<float>((void*)source.Address, destination.Length).CopyTo(destination);
+        Transfers.AddDownload(destination.Length);
     }
 
     public void CopyOnDevice(DevicePointer source, DevicePointer destination, long count)
@@ -146,10 +152,9 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
     public void Gemm(in GemmCall call)
     {
         string name = call.BatchCount == 1 ? "cublasSgemm_v2" : "cublasSgemmStridedBatched";
-        foreach (var pointer in new[] { call.A, call.B, call.C })
-        {
-            CheckRange(pointer, 0, name);
-        }
+        CheckRange(call.A, Extent(call.TransposeA ? call.K : call.M, call.TransposeA ? call.M : call.K, call.Lda, call.StrideA, call.BatchCount), $"{name} (A)");
+        CheckRange(call.B, Extent(call.TransposeB ? call.N : call.K, call.TransposeB ? call.K : call.N, call.Ldb, call.StrideB, call.BatchCount), $"{name} (B)");
+        CheckRange(call.C, Extent(call.M, call.N, call.Ldc, call.StrideC, call.BatchCount), $"{name} (C)");
         _blas.Run(call);
         CheckAllGuards(name);
     }
@@ -198,6 +203,11 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
         ArgumentKind.UInt64 => "unsigned long long",
         _ => $"'{k}'",
     }));
+
+    // Bytes from the first to one past the last element a column-major rows×columns operand touches, over the batch.
+    private static long Extent(int rows, int columns, int ld, long stride, int batch) =>
+        rows == 0 || columns == 0 || batch == 0 ? 0
+            : ((Math.Max(0, batch - 1) * stride) + ((long)(columns - 1) * ld) + rows) * sizeof(float);
 
     // [pointer, pointer + bytes) must lie inside one live allocation (a 0-byte range: the pointer itself must).
     private void CheckRange(DevicePointer pointer, long bytes, string what)
