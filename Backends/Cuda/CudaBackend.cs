@@ -8,7 +8,7 @@ namespace AlexNet.Backends.Cuda;
 /// The CUDA backend: every <see cref="IBackend"/> op as CUDA C kernels (<c>Cuda/Kernels/*.cu</c>,
 /// compiled at run time by NVRTC) and cuBLAS GEMMs, queued in order on one stream of one GPU.
 /// Tensors live in device memory from a caching allocator; values cross to and from the host only
-/// through <see cref="Upload"/> and <see cref="Download"/>, which <see cref="Transfers"/> counts —
+/// through <see cref="Upload"/> and <see cref="Download"/>; <see cref="Transfers"/> counts every copy the device makes —
 /// no op copies anything between host and device, and nothing falls back to the CPU.
 /// <para>
 /// One partial file per op family mirrors the CPU backend's (<c>CudaBackend.Lrn.cs</c> ↔
@@ -57,7 +57,7 @@ public sealed partial class CudaBackend : IBackend
     public string Description => _device is DriverDevice real ? real.Describe() : $"{Name} (the CUDA kernels compiled for the CPU by g++)";
 
     /// <summary>A debug counter of the host↔device copies made (only <see cref="Upload"/> and <see cref="Download"/> make any).</summary>
-    public TransferCounter Transfers { get; } = new();
+    public TransferCounter Transfers => _device.Transfers;
 
     /// <summary>Device memory held by live tensors and scratch space, in bytes.</summary>
     public long BytesInUse => _allocator.BytesInUse;
@@ -83,7 +83,6 @@ public sealed partial class CudaBackend : IBackend
             throw new ArgumentException($"Upload: {source.Length} values do not fit {destination.Describe()} of {destination.Length} elements.", nameof(source));
         }
         _device.CopyToDevice(source, pointer);
-        Transfers.AddUpload(source.Length);
     }
 
     public void Download(Tensor source, Span<float> destination)
@@ -94,7 +93,6 @@ public sealed partial class CudaBackend : IBackend
             throw new ArgumentException($"Download: {source.Describe()} has {source.Length} elements, not {destination.Length}.", nameof(destination));
         }
         _device.CopyToHost(pointer, destination);
-        Transfers.AddDownload(destination.Length);
     }
 
     public void Synchronize() => _device.Synchronize();
@@ -113,8 +111,15 @@ public sealed partial class CudaBackend : IBackend
         }
         finally
         {
-            _allocator.Dispose();
-            _device.Dispose();
+            // The context is released even when freeing fails (after an error that poisoned it).
+            try
+            {
+                _allocator.Dispose();
+            }
+            finally
+            {
+                _device.Dispose();
+            }
         }
     }
 

@@ -105,6 +105,8 @@ internal sealed unsafe class DriverDevice : ICudaDevice
 
     public int AllocationGranularity => 512;
 
+    public TransferCounter Transfers { get; } = new();
+
     /// <summary>Compute capability as major·10 + minor, e.g. 90 for an H100.</summary>
     public int ComputeCapability { get; }
 
@@ -164,6 +166,7 @@ internal sealed unsafe class DriverDevice : ICudaDevice
             // From pageable memory this returns once the values are staged, so the span may be reused.
             Driver.Check(Driver.cuMemcpyHtoDAsync_v2(destination.Address, host, (nuint)(source.Length * sizeof(float)), _stream));
         }
+        Transfers.AddUpload(source.Length);
     }
 
     public void CopyToHost(DevicePointer source, Span<float> destination)
@@ -173,6 +176,7 @@ internal sealed unsafe class DriverDevice : ICudaDevice
         {
             Driver.Check(Driver.cuMemcpyDtoHAsync_v2(host, source.Address, (nuint)(destination.Length * sizeof(float)), _stream));
         }
+        Transfers.AddDownload(destination.Length);
         Synchronize();
     }
 

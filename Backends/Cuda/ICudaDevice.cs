@@ -82,6 +82,12 @@ internal interface ICudaDevice : IDisposable
     /// <summary>Returns memory from <see cref="TryAllocate"/>.</summary>
     void Free(DevicePointer pointer);
 
+    /// <summary>
+    /// Every <see cref="CopyToDevice"/> and <see cref="CopyToHost"/>, counted here, at the seam,
+    /// so a copy that bypasses the backend's Upload and Download is counted too.
+    /// </summary>
+    TransferCounter Transfers { get; }
+
     /// <summary>Copies host values to the device, in stream order; returns once <paramref name="source"/> may be reused.</summary>
     void CopyToDevice(ReadOnlySpan<float> source, DevicePointer destination);
 

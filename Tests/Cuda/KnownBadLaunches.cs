@@ -82,6 +82,8 @@ public class KnownBadLaunches
 
         public int AllocationGranularity => inner.AllocationGranularity;
 
+        public TransferCounter Transfers => inner.Transfers;
+
         public bool TryAllocate(long bytes, out DevicePointer pointer) => inner.TryAllocate(bytes, out pointer);
 
         public CudaOutOfMemoryException OutOfMemory(long bytes) => inner.OutOfMemory(bytes);

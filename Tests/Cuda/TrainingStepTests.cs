@@ -1,9 +1,11 @@
 using AlexNet.Backends;
 using AlexNet.Backends.Cpu;
+using AlexNet.Backends.Cuda;
 using AlexNet.Layers;
 using AlexNet.Layers.Variants;
 using AlexNet.Tensors;
 using AlexNet.Tests.Backends;
+using AlexNet.Tests.Training;
 
 namespace AlexNet.Tests.Cuda;
 
@@ -27,6 +29,34 @@ public class TrainingStepTests
         Assert.Equal(1, backend.Transfers.Downloads);
         Assert.Equal(1, backend.Transfers.DownloadedValues);
         Assert.True(float.IsFinite(first) && float.IsFinite(second), $"losses {first}, {second}");
+    }
+
+    /// <summary>
+    /// The app's own training step (<c>Trainer</c>), counted at the device: the batch goes up
+    /// (images and labels), the loss and each image's top-1 class come down, and nothing else.
+    /// </summary>
+    [Fact]
+    public async Task The_apps_training_step_copies_the_batch_up_and_only_the_loss_and_top1_classes_down()
+    {
+        _ = CudaTools.RequireEmulator();
+        using var work = TestFiles.NewFolder();
+        const int batch = 4;
+        var steps = new List<(long Uploads, long UploadedValues, long Downloads, long DownloadedValues)>();
+        var result = await AppRunner.RunAsync(work.Path, null, (step, backend) =>
+        {
+            var transfers = ((CudaBackend)backend).Transfers;
+            if (step > 1)  // the first step's copies include the model's initial weights
+            {
+                steps.Add((transfers.Uploads, transfers.UploadedValues, transfers.Downloads, transfers.DownloadedValues));
+            }
+            transfers.Reset();
+        }, TestContext.Current.CancellationToken,
+            "train", "--model", "mini", "--synthetic", "--backend", "cuda-emulated", "--batch-size", $"{batch}", "--epochs", "1", "--max-steps", "3");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var input = Mini.Variant.InputShape;
+        var expected = (2L, (long)(batch * input[0] * input[1] * input[2]) + batch, 2L, 1L + batch);
+        Assert.Equal([expected, expected], steps);
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ internal static class AppRunner
     public static Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         RunAsync(workingDirectory, environment, null, TestContext.Current.CancellationToken, args);
 
-    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, Action<long>? afterStep, CancellationToken cancellationToken, params string[] args)
+    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, Action<long, AlexNet.Backends.IBackend>? afterStep, CancellationToken cancellationToken, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();

@@ -109,7 +109,7 @@ public sealed class TrainingTests
 
         // Ctrl+C in the middle of epoch 2 (after step 13 of 30), then resume.
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        var stopped = await AppRunner.RunAsync(work.Path, null, step => { if (step == 13) { interrupt.Cancel(); } }, interrupt.Token,
+        var stopped = await AppRunner.RunAsync(work.Path, null, (step, _) => { if (step == 13) { interrupt.Cancel(); } }, interrupt.Token,
             Args("--epochs", "3", "--name", "parts"));
         Assert.Equal(AppHost.Interrupted, stopped.ExitCode);
         Assert.Contains("Resume with: alexnet train --resume runs/parts --epochs 3", stopped.Output, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using AlexNet.Backends;
 using Spectre.Console;
 
 namespace AlexNet.Training.Cli;
@@ -14,8 +15,8 @@ public sealed record AppContext(IAnsiConsole Console, TextWriter Error, string W
     public static AppContext FromProcess() =>
         new(AnsiConsole.Console, System.Console.Error, Directory.GetCurrentDirectory(), System.Environment.GetEnvironmentVariable);
 
-    /// <summary>Called after every training step with the run's step count; lets tests interrupt a run at an exact step.</summary>
-    public Action<long>? AfterTrainingStep { get; init; }
+    /// <summary>Called after every training step with the run's step count and its backend; lets tests interrupt a run at an exact step or count its copies.</summary>
+    public Action<long, IBackend>? AfterTrainingStep { get; init; }
 
     /// <summary>True when the console shows live, redrawn output (a terminal, not a file or pipe).</summary>
     public bool IsInteractive => Console.Profile.Capabilities.Interactive && Console.Profile.Capabilities.Ansi;

@@ -47,6 +47,7 @@ public sealed class Trainer : IDisposable
     private readonly TrainingReporter _reporter;
     private Tensor? _images;
     private Tensor? _labels;
+    private Tensor? _predictions;
     private int[] _order;
     private long _stepsTaken;
 
@@ -86,8 +87,8 @@ public sealed class Trainer : IDisposable
 
     public string RunFolder { get; }
 
-    /// <summary>Called after every training step with the run's step count (used by tests to interrupt at a chosen step).</summary>
-    public Action<long>? AfterStep { get; set; }
+    /// <summary>Called after every training step with the run's step count and the backend (used by tests to interrupt at a chosen step, or to count copies).</summary>
+    public Action<long, IBackend>? AfterStep { get; set; }
 
     /// <summary>
     /// The most steps <see cref="Run"/> takes before it saves and returns (null: no limit), counted from
@@ -149,7 +150,7 @@ public sealed class Trainer : IDisposable
             State = State with { StepInEpoch = step + 1, GlobalStep = State.GlobalStep + 1, Partial = partial, OptimizerSteps = _optimizer.Steps };
             report(new StepReport(step + 1, partial.LossSum / partial.Seen, (double)partial.Correct / partial.Seen,
                 (partial.Seen - seenBefore) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), "train"));
-            AfterStep?.Invoke(State.GlobalStep);
+            AfterStep?.Invoke(State.GlobalStep, _backend);
             _stepsTaken++;
             // A stop inside an epoch saves here; at an epoch's end the epoch finishes (validation, checkpoints) first.
             if (cancellationToken.IsCancellationRequested && step + 1 < steps)
@@ -167,7 +168,11 @@ public sealed class Trainer : IDisposable
         return TrainingOutcome.Completed;
     }
 
-    /// <summary>One batch: forward, loss, backward, update. Returns the batch's mean loss and correct top-1 count; a non-finite loss skips the update.</summary>
+    /// <summary>
+    /// One batch: forward, loss, backward, update. Returns the batch's mean loss and correct top-1
+    /// count; a non-finite loss skips the update. Besides the batch going up, only the loss and
+    /// the batch's top-1 classes (one value per image) come back from the backend.
+    /// </summary>
     private (double Loss, int Correct) TrainStep(Batch batch, double rate)
     {
         var shape = new Shape(batch.Count, _model.InputShape[0], _model.InputShape[1], _model.InputShape[2]);
@@ -175,8 +180,10 @@ public sealed class Trainer : IDisposable
         {
             _images?.Dispose();
             _labels?.Dispose();
+            _predictions?.Dispose();
             _images = _backend.Allocate(shape, "images");
             _labels = _backend.Allocate(new Shape(batch.Count), "labels");
+            _predictions = _backend.Allocate(new Shape(batch.Count, 1), "predictions");
         }
         _backend.Upload(batch.Inputs, _images);
         _backend.Upload(batch.Labels, _labels!);
@@ -187,19 +194,14 @@ public sealed class Trainer : IDisposable
         {
             return (loss, 0);
         }
+        _backend.TopK(_loss.Probabilities!, 1, _predictions!);
         _model.Backward(_loss.Backward());
         _optimizer.Step(rate);
-        float[] probabilities = _loss.Probabilities!.ToArray();
-        int classes = probabilities.Length / batch.Count, correct = 0;
+        float[] predicted = _predictions!.ToArray();
+        int correct = 0;
         for (int n = 0; n < batch.Count; n++)
         {
-            var row = probabilities.AsSpan(n * classes, classes);
-            int predicted = 0;
-            for (int c = 1; c < classes; c++)
-            {
-                predicted = row[c] > row[predicted] ? c : predicted;
-            }
-            correct += predicted == (int)batch.Labels[n] ? 1 : 0;
+            correct += predicted[n] == batch.Labels[n] ? 1 : 0;
         }
         return (loss, correct);
     }
@@ -269,6 +271,7 @@ public sealed class Trainer : IDisposable
     {
         _images?.Dispose();
         _labels?.Dispose();
+        _predictions?.Dispose();
         _loss.Dispose();
     }
 }
