@@ -84,7 +84,7 @@ public static class Cases
             bias, seed);
 
     public static Gen<PoolingCase> Pooling =>
-        from kernel in Gen.Choose(1, 5)
+        from kernel in Gen.Choose(1, 11)
         from stride in Gen.Choose(1, 4)
         from padding in Gen.Choose(0, Math.Min(2, kernel - 1))
         from extraHeight in Gen.Choose(0, 8)
@@ -120,16 +120,21 @@ public static class Cases
 
     public static Gen<SoftmaxCase> Softmax =>
         from n in Gen.Choose(1, 4)
-        from classes in Gen.Choose(1, 40)
+        from classes in Gen.Frequency((4, Gen.Choose(1, 40)), (1, Gen.Elements(ReductionEdges)))
         from seed in Seed
         select new SoftmaxCase(n, classes, seed);
 
+    /// <summary>Around the 256 threads of a reducing block, and AlexNet's 1000 classes: a loop bounded by the block instead of the data fails here.</summary>
+    private static readonly int[] ReductionEdges = [255, 256, 257, 513, 1000];
+
+    /// <summary>Now and then more than 256 values per channel (the threads of a reducing block): rank 2 with a large batch, rank 4 with large maps.</summary>
     public static Gen<BatchNormCase> BatchNorm =>
         from rank in Gen.Elements(2, 4)
-        from n in Gen.Choose(1, 4)
+        from large in Gen.Frequency((4, Gen.Constant(false)), (1, Gen.Constant(true)))
+        from n in large ? (rank == 2 ? Gen.Choose(257, 600) : Gen.Choose(2, 4)) : Gen.Choose(1, 4)
         from channels in Gen.Choose(1, 16)
-        from height in Gen.Choose(1, 5)
-        from width in Gen.Choose(1, 5)
+        from height in large ? Gen.Choose(12, 17) : Gen.Choose(1, 5)
+        from width in large ? Gen.Choose(12, 17) : Gen.Choose(1, 5)
         from momentum in Gen.Elements(0.1f, 0.01f, 1f)
         from epsilon in Gen.Elements(1e-5f, 1e-3f)
         from seed in Seed

@@ -7,8 +7,9 @@ namespace AlexNet.Tests.Backends;
 /// <summary>
 /// Compares a backend's float output with the double-precision reference, elementwise:
 /// |actual − reference| ≤ atol + rtol·|reference| (llm.c's and NumPy's rule). On failure the
-/// message names the op and output, counts the offending values, and gives the largest difference
-/// with its multi-index, both values and the allowed bound.
+/// message names the op and output, counts the offending values, gives the worst one (furthest over
+/// its bound) with its multi-index, both values and the bound, and the largest difference with its
+/// multi-index.
 /// </summary>
 public static class Compare
 {
@@ -16,13 +17,17 @@ public static class Compare
     public static void Close(string what, Shape shape, ReadOnlySpan<float> actual, ReadOnlySpan<double> reference, double atol, double rtol)
     {
         CheckLengths(what, shape, actual.Length, reference.Length);
-        int worst = -1, failures = 0;
+        int worst = -1, largest = 0, failures = 0;
         double worstExcess = 0, largestDifference = 0;
         for (int i = 0; i < actual.Length; i++)
         {
             double difference = Math.Abs(actual[i] - reference[i]);
             double allowed = atol + (rtol * Math.Abs(reference[i]));
-            largestDifference = Math.Max(largestDifference, double.IsNaN(difference) ? double.PositiveInfinity : difference);
+            double comparable = double.IsNaN(difference) ? double.PositiveInfinity : difference;
+            if (comparable > largestDifference)
+            {
+                (largest, largestDifference) = (i, comparable);
+            }
             if (!(difference <= allowed))
             {
                 failures++;
@@ -39,7 +44,7 @@ public static class Compare
                 $"{what}: {failures} of {actual.Length} values differ from the reference by more than {atol:G3} + {rtol:G3}·|ref|; " +
                 $"the worst is at {MultiIndex(worst, shape)}: got {actual[worst]:G9}, reference {reference[worst]:G9}, " +
                 $"difference {Math.Abs(actual[worst] - reference[worst]):G3}, allowed {atol + (rtol * Math.Abs(reference[worst])):G3} " +
-                $"(largest difference anywhere {largestDifference:G3})."));
+                $"(largest difference anywhere {largestDifference:G3}, at {MultiIndex(largest, shape)})."));
         }
     }
 
