@@ -9,19 +9,21 @@ namespace AlexNet.Tests.Backends;
 /// The backends every property and exact test runs against. Adding a backend is one line in
 /// <see cref="All"/>: its name; why it cannot run on this machine (null when it can); how to create
 /// it; whether tests may use it from several threads at once (otherwise they take turns); and
-/// whether CI must have it. A backend that cannot run makes its tests skip with that reason — or
-/// fail, when it is required in CI and <c>ALEXNET_CI=1</c> says this is CI — never pass silently.
+/// whether this run must have it. A backend that cannot run makes its tests skip with that reason —
+/// or fail, when it is required (in CI, <c>ALEXNET_CI=1</c>; for the real GPU,
+/// <c>ALEXNET_REQUIRE_GPU=1</c>) — never pass silently.
 /// </summary>
 public static class TestBackends
 {
     private static readonly TestBackend[] All =
     [
-        new("cpu", unavailableReason: static () => null, create: static () => new CpuBackend(), threadSafe: true, requiredInCi: true),
+        new("cpu", unavailableReason: static () => null, create: static () => new CpuBackend(), threadSafe: true, required: static () => true),
         // The CUDA backend's code and kernels on the CPU (g++-built emulator); CI installs g++, so there it must run.
         new("cuda-emulated", unavailableReason: CudaTools.EmulatorUnavailableReason, create: static () => CudaBackend.CreateEmulated(),
-            threadSafe: true, requiredInCi: true),
+            threadSafe: true, required: static () => CudaTools.InCi),
         // A real GPU, where there is one (never in CI); serialized, so no two tests share its stream at once.
-        new("cuda", unavailableReason: CudaTools.GpuUnavailableReason, create: static () => CudaBackend.Create(), threadSafe: false, requiredInCi: false),
+        new("cuda", unavailableReason: CudaTools.GpuUnavailableReason, create: static () => CudaBackend.Create(), threadSafe: false,
+            required: static () => CudaTools.GpuRequired),
     ];
 
     /// <summary>
@@ -29,7 +31,7 @@ public static class TestBackends
     /// known-bad tests run single properties on them by name and expect those properties to fail.
     /// </summary>
     private static readonly TestBackend[] Broken = [.. KnownBadLaunches.All.Select(fault =>
-        new TestBackend(fault.Name, CudaTools.EmulatorUnavailableReason, fault.Create, threadSafe: true, requiredInCi: true))];
+        new TestBackend(fault.Name, CudaTools.EmulatorUnavailableReason, fault.Create, threadSafe: true, required: static () => CudaTools.InCi))];
 
     /// <summary>Every backend name, as theory data: <c>[Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]</c>.</summary>
     public static TheoryData<string> Names => [.. All.Select(b => b.Name)];
@@ -43,9 +45,9 @@ public static class TestBackends
     {
         var backend = All.Concat(Broken).SingleOrDefault(b => b.Name == name) ?? throw new ArgumentException($"No test backend is called '{name}'.", nameof(name));
         string? reason = backend.UnavailableReason();
-        if (reason is not null && backend.RequiredInCi && Environment.GetEnvironmentVariable("ALEXNET_CI") == "1")
+        if (reason is not null && backend.Required())
         {
-            Assert.Fail($"backend {name} must run in CI (ALEXNET_CI=1), but {reason}");
+            Assert.Fail($"backend {name} must run here ({(name == "cuda" ? "ALEXNET_REQUIRE_GPU=1" : "ALEXNET_CI=1")}), but {reason}");
         }
         Assert.SkipWhen(reason is not null, $"backend {name}: {reason}");
         if (backend.ThreadSafe)
@@ -61,7 +63,7 @@ public static class TestBackends
         }
     }
 
-    private sealed class TestBackend(string name, Func<string?> unavailableReason, Func<IBackend> create, bool threadSafe, bool requiredInCi)
+    private sealed class TestBackend(string name, Func<string?> unavailableReason, Func<IBackend> create, bool threadSafe, Func<bool> required)
     {
         private readonly Lazy<IBackend> _instance = new(create, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -69,7 +71,7 @@ public static class TestBackends
 
         public bool ThreadSafe => threadSafe;
 
-        public bool RequiredInCi => requiredInCi;
+        public Func<bool> Required => required;
 
         public IBackend Instance => _instance.Value;
 

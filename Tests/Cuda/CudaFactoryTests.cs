@@ -30,7 +30,7 @@ public class CudaFactoryTests
     [Fact]
     public void Cuda_on_a_GPU_names_the_device()
     {
-        Assert.SkipUnless(CudaTools.GpuUnavailableReason() is null, $"No usable GPU: {CudaTools.GpuUnavailableReason()}");
+        CudaTools.RequireGpu();
 
         using var backend = BackendFactory.Create("cuda");
 

@@ -13,6 +13,25 @@ internal static class CudaTools
 {
     public static bool InCi => Environment.GetEnvironmentVariable("ALEXNET_CI") == "1";
 
+    /// <summary>
+    /// <c>ALEXNET_REQUIRE_GPU=1</c> (set by <c>Backends/Cuda/gpu-check.sh</c> on a GPU machine): the
+    /// real CUDA backend must run, so its tests fail instead of skipping when it cannot.
+    /// </summary>
+    public static bool GpuRequired => Environment.GetEnvironmentVariable("ALEXNET_REQUIRE_GPU") == "1";
+
+    /// <summary>Fails (<see cref="GpuRequired"/>) or skips (elsewhere) unless a usable GPU is present.</summary>
+    public static void RequireGpu()
+    {
+        if (GpuUnavailableReason() is { } reason)
+        {
+            if (GpuRequired)
+            {
+                Assert.Fail($"ALEXNET_REQUIRE_GPU=1, but no usable GPU: {reason}");
+            }
+            Assert.Skip($"No usable GPU: {reason}");
+        }
+    }
+
     /// <summary>Fails (CI) or skips (elsewhere) unless NVRTC loads.</summary>
     public static void RequireNvrtc()
     {
