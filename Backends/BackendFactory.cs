@@ -25,7 +25,7 @@ public static class BackendFactory
         options ??= new BackendOptions();
         return name.Trim().ToLowerInvariant() switch
         {
-            "cpu" => new CpuBackend(new CpuBackendOptions { Threads = options.Threads }),
+            "cpu" => new CpuBackend(new CpuBackendOptions { Threads = options.Threads, Convolution = options.Convolution }),
             "cuda" => CudaBackend.Create(),
             // The CUDA backend's own code and kernels, run on the CPU: slow, for tests and for stepping through kernels.
             "cuda-emulated" => CudaBackend.CreateEmulated(),
@@ -39,4 +39,7 @@ public sealed record BackendOptions
 {
     /// <summary>CPU worker threads; 0 (the default) means one per logical processor.</summary>
     public int Threads { get; init; }
+
+    /// <summary>How the CPU backend turns convolutions into GEMMs.</summary>
+    public ConvolutionAlgorithm Convolution { get; init; } = ConvolutionAlgorithm.ImplicitGemm;
 }

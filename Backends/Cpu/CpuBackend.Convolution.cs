@@ -8,13 +8,15 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace AlexNet.Backends.Cpu;
 
-// Convolution as im2col + GEMM (Caffe's way, also Chellapilla et al. 2006):
+// Convolution as im2col + GEMM (Caffe's way, also Chellapilla et al. 2006). This file is the fast
+// path (ConvolutionAlgorithm.ImplicitGemm); CpuBackend.Im2Col.cs writes the same products out the
+// textbook way (ConvolutionAlgorithm.Im2Col), for reading and stepping through.
 //   forward         y[n, group] = weight[group] · columns[group] (+ bias),  columns = im2col(x[n]) [C·KH·KW, OH·OW]
 //   backward-data   dx[n, group] = flipped weight[group] · im2col(dy[n] padded by K−1−P)[group]   (stride 1)
 //                   dColumns[group] = weight[group]ᵀ · dy[n, group];  dx[n] = col2im(dColumns)  (any stride)
 //   backward-filter dWeight[group] += dy[n, group] · columns[group]ᵀ, summed over n
 // The column matrices are never stored whole: GEMM's packing reads each cache-sized sliver of them
-// straight from the image (ImageWindows, ConvolutionOperands.cs), and the weights, shared by every
+// straight from the image (ImageColumns, ConvolutionOperands.cs), and the weights, shared by every
 // image, are packed once per call. With groups, a group's input channels are a contiguous band of
 // the columns' rows, and its filters a contiguous band of the weights' rows, so each group is one
 // GEMM on sub-matrices. Images are spread over threads (each running its own GEMMs); a batch
@@ -270,6 +272,11 @@ public sealed partial class CpuBackend
         ExpectShape(y, nameof(y), g.YShape);
         ExpectDistinct(y, nameof(y), x, nameof(x));
         ExpectDistinct(y, nameof(y), weight, nameof(weight));
+        if (Convolution == ConvolutionAlgorithm.Im2Col)
+        {
+            ForwardThroughIm2Col(px, pWeight, pBias, g, py);
+            return;
+        }
 
         // Every image multiplies the same weights: pack each group's [O/g, C/g·KH·KW] block once.
         long packedLength = _gemm.PackedLength(g.FiltersPerGroup, g.GroupColumnRows);
@@ -341,6 +348,11 @@ public sealed partial class CpuBackend
         ExpectShape(dy, nameof(dy), g.YShape);
         ExpectDistinct(dx, nameof(dx), dy, nameof(dy));
         ExpectDistinct(dx, nameof(dx), weight, nameof(weight));
+        if (Convolution == ConvolutionAlgorithm.Im2Col)
+        {
+            BackwardDataThroughCol2Im(pdy, pWeight, g, pdx);
+            return;
+        }
         // As a convolution of dy, every input pixel's window covers padding where the forward's
         // windows did not reach (for a 27×27 map and an unpadded 11×11 kernel, 60% of the work is
         // multiplying zeros); then the columns path, which does only the forward's work, is faster.
@@ -484,6 +496,11 @@ public sealed partial class CpuBackend
         ExpectShape(dy, nameof(dy), g.YShape);
         ExpectDistinct(dWeight, nameof(dWeight), x, nameof(x));
         ExpectDistinct(dWeight, nameof(dWeight), dy, nameof(dy));
+        if (Convolution == ConvolutionAlgorithm.Im2Col)
+        {
+            BackwardFilterThroughIm2Col(px, pdy, g, pdWeight);
+            return;
+        }
 
         long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
         int weightLength = dWeight.Length;

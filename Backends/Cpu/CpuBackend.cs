@@ -39,13 +39,17 @@ public sealed partial class CpuBackend : IBackend
         Threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
         _gemm = new Sgemm(options.GemmKernel, _workspace, _parallel);
+        Convolution = options.Convolution;
     }
 
-    /// <summary>Always <c>cpu</c>.</summary>
-    public string Name => "cpu";
+    /// <summary><c>cpu</c>, or <c>cpu (im2col)</c> with the textbook convolution.</summary>
+    public string Name => Convolution == ConvolutionAlgorithm.Im2Col ? "cpu (im2col)" : "cpu";
 
     /// <summary>The most threads any op uses.</summary>
     public int Threads { get; }
+
+    /// <summary>How convolutions become matrix products.</summary>
+    public ConvolutionAlgorithm Convolution { get; }
 
     /// <summary>The GEMM micro-kernel in use (never <see cref="GemmKernel.Auto"/>).</summary>
     public GemmKernel GemmKernel => _gemm.Kernel;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AlexNet.Backends;
+using AlexNet.Backends.Cpu;
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Data;
 
@@ -39,6 +40,20 @@ public static class CommonOptions
         HelpName = "N",
     };
 
+    /// <summary><c>--convolution implicit-gemm|im2col</c> for the CPU backend.</summary>
+    public static Option<string> Convolution() => new Option<string>("--convolution")
+    {
+        Description = "How the cpu backend convolves: implicit-gemm (fast: the column matrix is read straight from the image) or im2col (the textbook im2col + GEMM + col2im, one image at a time: slower, for reading and stepping through in a debugger).",
+        DefaultValueFactory = _ => ConvolutionNames[0],
+        HelpName = "implicit-gemm|im2col",
+    }.AcceptOnlyFromAmong(ConvolutionNames);
+
+    private static readonly string[] ConvolutionNames = ["implicit-gemm", "im2col"];
+
+    /// <summary>The algorithm named by a <see cref="Convolution"/> option's value.</summary>
+    public static ConvolutionAlgorithm ParseConvolution(string name) =>
+        name == "im2col" ? ConvolutionAlgorithm.Im2Col : ConvolutionAlgorithm.ImplicitGemm;
+
     /// <summary><c>--model NAME</c>.</summary>
     public static Option<string> Model(string defaultModel) => new Option<string>("--model")
     {
@@ -58,11 +73,11 @@ public static class CommonOptions
     public static Option<bool> TenCrop(string description) => new("--tta") { Description = description };
 
     /// <summary>Creates the backend named by <paramref name="name"/>, turning "not available" into a clear app error.</summary>
-    public static IBackend CreateBackend(string name, int threads)
+    public static IBackend CreateBackend(string name, int threads, ConvolutionAlgorithm convolution = ConvolutionAlgorithm.ImplicitGemm)
     {
         try
         {
-            return BackendFactory.Create(name, new BackendOptions { Threads = threads });
+            return BackendFactory.Create(name, new BackendOptions { Threads = threads, Convolution = convolution });
         }
         catch (Exception e) when (e is not ArgumentException)
         {
