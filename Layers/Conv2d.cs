@@ -98,6 +98,8 @@ public sealed class Conv2d : Layer
         return OutputSizeRule.Format(input.H, input.W, KernelSize, Convolution.Padding, Convolution.Stride, output.H, output.W);
     }
 
+    public override SlidingWindow? Window => new(KernelSize, Convolution.Stride);
+
     // y = conv(x, weight) + bias
     public override Tensor Forward(Tensor input)
     {

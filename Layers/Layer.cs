@@ -78,6 +78,12 @@ public abstract class Layer : IDisposable
     /// <param name="input">the input shape, batch included</param>
     public virtual string? SizeArithmetic(Shape input) => null;
 
+    /// <summary>
+    /// The square window this layer slides over its input (convolution and pooling), for the
+    /// receptive-field arithmetic; null for layers that look at one position at a time.
+    /// </summary>
+    public virtual SlidingWindow? Window => null;
+
     /// <summary>Runs the layer on <paramref name="input"/> and returns its output (owned by the layer).</summary>
     public abstract Tensor Forward(Tensor input);
 

@@ -51,6 +51,8 @@ public sealed class MaxPool2d : Layer
         return OutputSizeRule.Format(input.H, input.W, Pooling.Kernel, Pooling.Padding, Pooling.Stride, output.H, output.W);
     }
 
+    public override SlidingWindow? Window => new(Pooling.Kernel, Pooling.Stride);
+
     // y = the largest x of each window
     public override Tensor Forward(Tensor input)
     {

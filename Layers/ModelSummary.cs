@@ -12,8 +12,11 @@ namespace AlexNet.Layers;
 /// <param name="TrainableParameters">scalars trained by gradients</param>
 /// <param name="NonTrainableParameters">scalars of state (batch norm's running statistics)</param>
 /// <param name="MultiplyAccumulates">per image (convolutions and dense layers)</param>
+/// <param name="ReceptiveField">input pixels (along one axis) that one output value sees, for layers with a window; else null</param>
+/// <param name="ReceptiveFieldArithmetic">the r + (F − 1)·J rule with the layer's numbers, or null</param>
 public sealed record LayerSummary(string Name, string Description, Shape OutputShape, string? SizeArithmetic,
-    long TrainableParameters, long NonTrainableParameters, long MultiplyAccumulates)
+    long TrainableParameters, long NonTrainableParameters, long MultiplyAccumulates,
+    int? ReceptiveField, string? ReceptiveFieldArithmetic)
 {
     /// <summary>All parameters, as Keras' "Param #" counts them (trainable and non-trainable).</summary>
     public long Parameters => TrainableParameters + NonTrainableParameters;
@@ -21,8 +24,9 @@ public sealed record LayerSummary(string Name, string Description, Shape OutputS
 
 /// <summary>
 /// A Keras-style table of a model — each layer's output shape, parameters and multiply-accumulates,
-/// and the output-size arithmetic behind each shape — computed from the layers' shapes alone, without
-/// running them. Parameters are counted as Keras counts them: batch norm's running mean and variance
+/// the output-size arithmetic behind each shape, and how far each convolution and pooling layer sees
+/// into the image (its <see cref="Layers.ReceptiveField"/>) — computed from the layers' shapes alone,
+/// without running them. Parameters are counted as Keras counts them: batch norm's running mean and variance
 /// are "non-trainable parameters". Multiply-accumulates (MACs) are those of the convolutions and dense
 /// layers for one image (bias additions, ReLU, pooling, LRN and batch norm are not counted; one MAC
 /// is two floating-point operations).
@@ -74,8 +78,12 @@ public sealed class ModelSummary
         var shape = new Shape(1, model.InputShape[0], model.InputShape[1], model.InputShape[2]);
         var rows = new List<LayerSummary>();
         long convolution = 0, dense = 0;
+        var field = ReceptiveField.Pixel;
         foreach (var layer in model.Layers)
         {
+            var window = layer.Window;
+            string? fieldArithmetic = window is { } w ? field.Arithmetic(w) : null;
+            field = window is { } slid ? field.Through(slid) : field;
             var output = layer.OutputShape(shape);
             long macs = layer.MultiplyAccumulates(shape);
             if (layer is Conv2d)
@@ -89,7 +97,7 @@ public sealed class ModelSummary
             rows.Add(new LayerSummary(layer.Name, layer.Description, output, layer.SizeArithmetic(shape),
                 layer.Parameters.Sum(parameter => (long)parameter.Length),
                 layer.Buffers.Sum(buffer => (long)buffer.Value.Length),
-                macs));
+                macs, window is null ? null : field.Size, fieldArithmetic));
             shape = output;
         }
         return new ModelSummary(model.Name, model.InputShape, shape.ItemLength, rows)
@@ -102,7 +110,7 @@ public sealed class ModelSummary
     /// <summary>The table as plain text (ASCII, so every terminal shows it), ending with the totals.</summary>
     public string ToText()
     {
-        string[] header = ["Layer", "Type", "Output shape", "Params", "MACs", "Output size: (W - F + 2P)/S + 1"];
+        string[] header = ["Layer", "Type", "Output shape", "Params", "MACs", "Output size: (W - F + 2P)/S + 1", "Receptive field: r + (F - 1)*J"];
         var cells = Layers.Select(layer => new[]
         {
             layer.Name,
@@ -111,9 +119,10 @@ public sealed class ModelSummary
             Number(layer.Parameters),
             layer.MultiplyAccumulates > 0 ? Number(layer.MultiplyAccumulates) : "-",
             layer.SizeArithmetic ?? "",
+            layer.ReceptiveFieldArithmetic ?? "",
         }).ToList();
         var widths = header.Select((title, column) => Math.Max(title.Length, cells.Max(row => row[column].Length))).ToArray();
-        bool[] rightAligned = [false, false, false, true, true, false];
+        bool[] rightAligned = [false, false, false, true, true, false, false];
 
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
@@ -129,6 +138,10 @@ public sealed class ModelSummary
             $"Total params: {Number(TotalParameters)} (trainable {Number(TrainableParameters)}, non-trainable {Number(NonTrainableParameters)})\n");
         text.Append(CultureInfo.InvariantCulture,
             $"Multiply-accumulates per image: {Number(MultiplyAccumulates)} (convolutions {Number(ConvolutionMultiplyAccumulates)}, dense {Number(DenseMultiplyAccumulates)})\n");
+        if (Layers.Any(layer => layer.ReceptiveField is not null))
+        {
+            text.Append("Receptive field: input pixels along one axis that one output value sees; F the window, J the product of the strides before it\n");
+        }
         return text.ToString();
     }
 

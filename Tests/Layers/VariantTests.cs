@@ -166,4 +166,21 @@ public class VariantTests
         var keras = VariantSummaries.Get("keras-blog", 17).Layers;
         Assert.Equal("(224 - 11 + 2*0)/4 + 1 = floor(53.25) + 1 = 54", keras.Single(layer => layer.Name == "conv1").SizeArithmetic);
     }
+
+    /// <summary>
+    /// The receptive fields of the paper's network as Araujo et al. (Distill, 2019) tabulate them:
+    /// a value after pool5 sees 195×195 of the 227×227 input.
+    /// </summary>
+    [Fact]
+    public void Summaries_give_each_window_layers_receptive_field()
+    {
+        var alexnet = VariantSummaries.Get("alexnet", 1000).Layers;
+        var fields = alexnet.Where(layer => layer.ReceptiveField is not null).Select(layer => (layer.Name, layer.ReceptiveField!.Value));
+        Assert.Equal([("conv1", 11), ("pool1", 19), ("conv2", 51), ("pool2", 67), ("conv3", 99), ("conv4", 131), ("conv5", 163), ("pool5", 195)], fields);
+        Assert.Equal("19 + (5-1)*8 = 51", alexnet.Single(layer => layer.Name == "conv2").ReceptiveFieldArithmetic);
+        Assert.Null(alexnet.Single(layer => layer.Name == "norm1").ReceptiveFieldArithmetic);
+        // Keras' 2×2 pools and 11×11 conv2: 4 + 1·4 … then 15 + 10·8.
+        var keras = VariantSummaries.Get("keras-blog", 17).Layers;
+        Assert.Equal("15 + (11-1)*8 = 95", keras.Single(layer => layer.Name == "conv2").ReceptiveFieldArithmetic);
+    }
 }

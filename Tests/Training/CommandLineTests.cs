@@ -116,10 +116,12 @@ public sealed class CommandLineTests
     [Fact]
     public async Task Summary_prints_the_published_parameter_count()
     {
-        var result = await Run("summary", "--model", "mini", "--classes", "17");
+        var result = await Run("summary", "--model", "alexnet", "--classes", "1000");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("Total params:", result.Output, StringComparison.Ordinal);
-        Assert.Contains("fc8", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Total params: 60,965,224 (trainable 60,965,224, non-trainable 0)", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Multiply-accumulates per image: 724,406,816", result.Output, StringComparison.Ordinal);
+        Assert.Contains("(227 - 11 + 2*0)/4 + 1 = 55", result.Output, StringComparison.Ordinal);
+        Assert.Contains("163 + (3-1)*16 = 195", result.Output, StringComparison.Ordinal);
     }
 }
