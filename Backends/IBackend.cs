@@ -9,7 +9,8 @@ namespace AlexNet.Backends;
 /// <para>
 /// Conventions, stated once for every method:
 /// <list type="bullet">
-/// <item>Parameters come in the order inputs → scalar arguments → outputs.</item>
+/// <item>Parameters come in the order inputs → scalar arguments → outputs; only the elementwise
+/// helpers keep BLAS's order (<c>Axpy(alpha, x, y)</c> as <c>saxpy</c>), which readers know.</item>
 /// <item>Shapes are written <c>[N, C, H, W]</c> (images), <c>[N, F]</c> (dense activations),
 /// <c>[O, C/groups, KH, KW]</c> (convolution weights, OIHW), <c>[O, I]</c> (dense weights).</item>
 /// <item><b>Gradients of parameters accumulate</b>: <c>dWeight</c>, <c>dBias</c>, <c>dGamma</c>,
@@ -31,15 +32,24 @@ public interface IBackend : IDevice, IDisposable
     // ----- Elementwise helpers -------------------------------------------------------------
 
     /// <summary>Sets every element of <paramref name="y"/> to <paramref name="value"/>.</summary>
+    /// <param name="value">the value</param>
+    /// <param name="y">any shape, overwritten</param>
     void Fill(float value, Tensor y);
 
     /// <summary>y = x. Shapes may differ; lengths must match.</summary>
+    /// <param name="x">any shape</param>
+    /// <param name="y">any shape of the same length, overwritten</param>
     void Copy(Tensor x, Tensor y);
 
     /// <summary>y = alpha · y.</summary>
+    /// <param name="alpha">the factor</param>
+    /// <param name="y">any shape, scaled in place</param>
     void Scale(float alpha, Tensor y);
 
     /// <summary>y = y + alpha · x. Lengths must match.</summary>
+    /// <param name="alpha">the factor</param>
+    /// <param name="x">any shape</param>
+    /// <param name="y">any shape of the same length, updated in place</param>
     void Axpy(float alpha, Tensor x, Tensor y);
 
     // ----- Matrix multiply -----------------------------------------------------------------
@@ -153,12 +163,17 @@ public interface IBackend : IDevice, IDisposable
     // ----- ReLU ----------------------------------------------------------------------------
 
     /// <summary>y = max(0, x), elementwise. <paramref name="y"/> may be <paramref name="x"/> (in place).</summary>
+    /// <param name="x">any shape</param>
+    /// <param name="y">same shape as x, overwritten</param>
     void ReluForward(Tensor x, Tensor y);
 
     /// <summary>
     /// dx = dy where y &gt; 0, else 0 (the gradient at exactly 0 is taken as 0). Uses the forward
     /// output, so an in-place forward still works. <paramref name="dx"/> may be <paramref name="dy"/>.
     /// </summary>
+    /// <param name="y">any shape, the forward output</param>
+    /// <param name="dy">same shape as y</param>
+    /// <param name="dx">same shape as y, overwritten</param>
     void ReluBackward(Tensor y, Tensor dy, Tensor dx);
 
     // ----- Dropout -------------------------------------------------------------------------
@@ -178,6 +193,11 @@ public interface IBackend : IDevice, IDisposable
     void DropoutForward(Tensor x, float p, ulong seed, ulong offset, Tensor y);
 
     /// <summary>dx = dy / (1 − p) where the forward kept the element (same seed and offset), 0 elsewhere. dx may be dy.</summary>
+    /// <param name="dy">the forward output's shape</param>
+    /// <param name="p">the forward's p</param>
+    /// <param name="seed">the forward's seed</param>
+    /// <param name="offset">the forward's offset</param>
+    /// <param name="dx">same length as dy, overwritten</param>
     void DropoutBackward(Tensor dy, float p, ulong seed, ulong offset, Tensor dx);
 
     // ----- Dense ---------------------------------------------------------------------------
@@ -266,7 +286,7 @@ public interface IBackend : IDevice, IDisposable
     /// Backward of training-mode batch normalization, with x̂ = (x − μ)·invStd and M values per channel:
     /// dx = gamma·invStd·(dy − mean(dy) − x̂·mean(dy·x̂)); dGamma += Σ dy·x̂; dBeta += Σ dy.
     /// </summary>
-    /// <param name="x">the forward input</param>
+    /// <param name="x">[N, C, H, W] or [N, C], the forward input</param>
     /// <param name="dy">same shape as x</param>
     /// <param name="gamma">[C]</param>
     /// <param name="savedMean">[C], from the forward</param>
@@ -282,12 +302,12 @@ public interface IBackend : IDevice, IDisposable
     /// <summary>
     /// The paper's update (section 5): v = momentum·v − weightDecay·lr·w − lr·g; w = w + v.
     /// </summary>
-    /// <param name="gradient">g, same length as the parameter</param>
+    /// <param name="gradient">g, the parameter's shape</param>
     /// <param name="learningRate">lr (ε in the paper)</param>
     /// <param name="momentum">0.9 in the paper</param>
     /// <param name="weightDecay">5e-4 in the paper</param>
-    /// <param name="velocity">v, updated in place</param>
-    /// <param name="parameter">w, updated in place</param>
+    /// <param name="velocity">v, the parameter's shape, updated in place</param>
+    /// <param name="parameter">w, any shape, updated in place</param>
     void SgdMomentumUpdate(Tensor gradient, float learningRate, float momentum, float weightDecay, Tensor velocity, Tensor parameter);
 
     /// <summary>
@@ -296,14 +316,14 @@ public interface IBackend : IDevice, IDisposable
     /// puts ε beside the uncorrected √v (its ε equals our ε·√(1−β2^t)); the two differ only while v
     /// is as small as ε².
     /// </summary>
-    /// <param name="gradient">g</param>
+    /// <param name="gradient">g, the parameter's shape</param>
     /// <param name="learningRate">lr (Keras default 0.001)</param>
     /// <param name="beta1">0.9</param>
     /// <param name="beta2">0.999</param>
     /// <param name="epsilon">1e-7 in Keras</param>
     /// <param name="step">t, counted from 1</param>
-    /// <param name="m">first moment, updated in place</param>
-    /// <param name="v">second moment, updated in place</param>
-    /// <param name="parameter">w, updated in place</param>
+    /// <param name="m">first moment, the parameter's shape, updated in place</param>
+    /// <param name="v">second moment, the parameter's shape, updated in place</param>
+    /// <param name="parameter">w, any shape, updated in place</param>
     void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, int step, Tensor m, Tensor v, Tensor parameter);
 }

@@ -6,17 +6,15 @@ namespace AlexNet.Backends;
 /// j = c − Size/2 … c + (Size − 1)/2 that exist (integer division; for odd sizes a symmetric window).
 /// <para>
 /// Conversion: Caffe and PyTorch divide their alpha by the window size (<c>alpha/n · Σ a²</c>).
-/// The paper's α = 1e-4 is therefore PyTorch's <c>alpha = 5e-4</c> with size 5; and torchvision's or
-/// Caffe's <c>alpha = 1e-4</c> is our <c>Alpha = 2e-5</c>. Always pass the paper's α here.
+/// The paper's α = 1e-4 is therefore PyTorch's <c>nn.LocalResponseNorm(5, alpha=5e-4)</c>; and
+/// Caffe's <c>alpha: 0.0001</c> (CaffeNet's, and PyTorch's default) is our <c>Alpha = 2e-5</c>.
+/// Always pass the paper's α here.
 /// </para>
 /// </summary>
 public readonly record struct LocalResponseNorm(int Size, float Alpha, float Beta, float K)
 {
     /// <summary>The paper's constants: n = 5, α = 1e-4, β = 0.75, k = 2.</summary>
     public static LocalResponseNorm Paper => new(5, 1e-4f, 0.75f, 2f);
-
-    /// <summary>First channel of the window around <paramref name="channel"/> (clamped at 0).</summary>
-    public int WindowStart(int channel) => Math.Max(0, channel - (Size / 2));
 
     /// <summary>Last channel (inclusive) of the window around <paramref name="channel"/> (clamped to the last channel).</summary>
     public int WindowEnd(int channel, int channels) => Math.Min(channels - 1, channel + ((Size - 1) / 2));

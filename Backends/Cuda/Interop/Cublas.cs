@@ -33,7 +33,7 @@ internal enum CublasOperation
 /// </summary>
 internal static unsafe partial class Cublas
 {
-    /// <summary><c>CUBLAS_DEFAULT_MATH</c>: full FP32 arithmetic, no TF32 tensor cores (unless NVIDIA_TF32_OVERRIDE=1).</summary>
+    /// <summary><c>CUBLAS_DEFAULT_MATH</c>: full FP32 arithmetic, no TF32 tensor cores (NVIDIA_TF32_OVERRIDE=0 also forbids them process-wide; nothing forces them on).</summary>
     public const int DefaultMath = 0;
 
     static Cublas() => NativeLibraries.EnsureResolver();
