@@ -57,13 +57,22 @@ internal sealed unsafe class DriverDevice : ICudaDevice
         DriverVersion = driverVersion;
         Name = $"cuda:{ordinal} ({new string((sbyte*)name)})";
 
-        if (!NativeLibraries.TryLoad(NativeLibraries.RtcSpec, out _, out string? rtcError))
+        // Toolkit libraries newer than the driver's CUDA cannot run on it: look for ones it supports.
+        int driverMajor = driverVersion / 1000;
+        if (!NativeLibraries.TryLoad(NativeLibraries.RtcSpec, out _, out string? rtcError, driverMajor))
         {
-            throw CudaAvailability.Unavailable($"NVRTC (the CUDA runtime compiler, from a CUDA toolkit) is not installed: {rtcError} Set ALEXNET_CUDA_LIBRARY_PATH to its folder");
+            throw CudaAvailability.Unavailable($"NVRTC (the CUDA runtime compiler, from a CUDA toolkit) for CUDA {driverMajor} or older is not installed: {rtcError} Set ALEXNET_CUDA_LIBRARY_PATH to its folder");
         }
-        if (!NativeLibraries.TryLoad(NativeLibraries.BlasSpec, out _, out string? blasError))
+        if (!NativeLibraries.TryLoad(NativeLibraries.BlasSpec, out var blas, out string? blasError, driverMajor))
         {
-            throw CudaAvailability.Unavailable($"cuBLAS (from a CUDA toolkit) is not installed: {blasError} Set ALEXNET_CUDA_LIBRARY_PATH to its folder");
+            throw CudaAvailability.Unavailable($"cuBLAS (from a CUDA toolkit) for CUDA {driverMajor} or older is not installed: {blasError} Set ALEXNET_CUDA_LIBRARY_PATH to its folder");
+        }
+        if (blas!.Major > driverMajor)
+        {
+            // Loaded earlier in this process, before the driver's version was known.
+            throw CudaAvailability.Unavailable(
+                $"the NVIDIA driver supports CUDA {CudaAvailability.VersionText(driverVersion)}, older than the cuBLAS {blas.Major} already loaded from {blas.Path}; " +
+                "update the driver or point ALEXNET_CUDA_LIBRARY_PATH at an older CUDA toolkit");
         }
         Nvrtc = KernelCompiler.Info();
         int nvrtcVersion = (Nvrtc.Version.Major * 1000) + (Nvrtc.Version.Minor * 10);

@@ -37,6 +37,17 @@ public class InteropTests
     }
 
     [Fact]
+    public void Libraries_newer_than_the_drivers_CUDA_are_passed_over()
+    {
+        string[] present = ["/usr/local/cuda/lib64/libcublas.so.13", "/usr/lib/x86_64-linux-gnu/libcublas.so.12", "/opt/old/libcublas.so.11"];
+
+        var candidates = NativeLibraries.Candidates(NativeLibraries.BlasSpec, ["/usr/local/cuda/lib64", "/usr/lib/x86_64-linux-gnu", "/opt/old"], present.Contains, maxMajor: 12).ToList();
+
+        Assert.Equal(["/usr/lib/x86_64-linux-gnu/libcublas.so.12", "/opt/old/libcublas.so.11", "libcublas.so.12", "libcublas.so.11"], candidates);
+        Assert.Equal((11, 13, 0), (NativeLibraries.MajorOf("/x/libnvrtc.so.11.2"), NativeLibraries.MajorOf("libcublas.so.13"), NativeLibraries.MajorOf("/usr/lib/libcuda.so.1")));
+    }
+
+    [Fact]
     public void NVRTC_loads_after_its_builtins_from_the_same_folder()
     {
         CudaTools.RequireNvrtc();

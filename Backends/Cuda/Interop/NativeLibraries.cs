@@ -12,7 +12,9 @@ namespace AlexNet.Backends.Cuda.Interop;
 /// Search order, first hit wins: the folders in <c>ALEXNET_CUDA_LIBRARY_PATH</c>,
 /// <c>CUDA_PATH/lib64</c>, <c>CUDA_HOME/lib64</c> and <c>LD_LIBRARY_PATH</c>; then the usual CUDA
 /// and system folders; then the bare file name, which asks the system loader (ld.so.cache). In each
-/// folder the newest major version is tried first. NVRTC opens its builtins library
+/// folder the newest major version is tried first — but, once the driver is known, none newer than
+/// the CUDA version it supports (a CUDA 13 cuBLAS or NVRTC does not run on a CUDA 12 driver, while
+/// an older toolkit elsewhere on the machine would). NVRTC opens its builtins library
 /// (<c>libnvrtc-builtins.so.X.Y</c>) by bare name, and cuBLAS needs cuBLASLt; both are loaded first
 /// from the same folder, so a toolkit outside the loader's path still works.
 /// </para>
@@ -32,7 +34,11 @@ internal static class NativeLibraries
     public sealed record Spec(string LogicalName, string Description, string[] FileNames, Func<string, string?> CompanionPattern);
 
     /// <summary>A library that was loaded: where from, and the companion loaded with it.</summary>
-    public sealed record Loaded(string LogicalName, nint Handle, string Path, string? CompanionPath);
+    public sealed record Loaded(string LogicalName, nint Handle, string Path, string? CompanionPath)
+    {
+        /// <summary>The CUDA major version in the file name (12 for <c>libcublas.so.12</c>), or 0 for unversioned names.</summary>
+        public int Major => MajorOf(Path);
+    }
 
     public static readonly Spec DriverSpec = new(Driver, "the NVIDIA driver's CUDA library",
         ["libcuda.so.1", "libcuda.so"], _ => null);
@@ -74,8 +80,11 @@ internal static class NativeLibraries
         }
     }
 
-    /// <summary>Loads <paramref name="spec"/>'s library (once per process) or throws <see cref="DllNotFoundException"/> listing every place tried.</summary>
-    public static Loaded Load(Spec spec)
+    /// <summary>
+    /// Loads <paramref name="spec"/>'s library (once per process) or throws <see cref="DllNotFoundException"/>
+    /// listing every place tried; with <paramref name="maxMajor"/>, skips files of a newer CUDA major version.
+    /// </summary>
+    public static Loaded Load(Spec spec, int? maxMajor = null)
     {
         lock (Gate)
         {
@@ -88,7 +97,7 @@ internal static class NativeLibraries
                 throw new DllNotFoundException($"{spec.Description}: the CUDA backend loads its libraries on Linux only.");
             }
             var tried = new List<string>();
-            foreach (var candidate in Candidates(spec, SearchFolders(Environment.GetEnvironmentVariable), File.Exists))
+            foreach (var candidate in Candidates(spec, SearchFolders(Environment.GetEnvironmentVariable), File.Exists, maxMajor))
             {
                 string? companion = candidate.Contains('/') ? FindCompanion(spec, candidate) : null;
                 if (companion is not null && !NativeLibrary.TryLoad(companion, out _))
@@ -109,11 +118,11 @@ internal static class NativeLibraries
     }
 
     /// <summary>True when the library loads; never throws.</summary>
-    public static bool TryLoad(Spec spec, out Loaded? loaded, out string? error)
+    public static bool TryLoad(Spec spec, out Loaded? loaded, out string? error, int? maxMajor = null)
     {
         try
         {
-            loaded = Load(spec);
+            loaded = Load(spec, maxMajor);
             error = null;
             return true;
         }
@@ -151,13 +160,15 @@ internal static class NativeLibraries
 
     /// <summary>
     /// Every path to try for <paramref name="spec"/>: each existing file in each folder (newest name
-    /// first within a folder), then the bare names for the system loader.
+    /// first within a folder), then the bare names for the system loader; none of a CUDA major
+    /// version above <paramref name="maxMajor"/> when it is given.
     /// </summary>
-    public static IEnumerable<string> Candidates(Spec spec, IReadOnlyList<string> folders, Func<string, bool> fileExists)
+    public static IEnumerable<string> Candidates(Spec spec, IReadOnlyList<string> folders, Func<string, bool> fileExists, int? maxMajor = null)
     {
+        var names = spec.FileNames.Where(name => maxMajor is not int limit || MajorOf(name) <= limit).ToArray();
         foreach (var folder in folders)
         {
-            foreach (var name in spec.FileNames)
+            foreach (var name in names)
             {
                 string path = Path.Combine(folder, name);
                 if (fileExists(path))
@@ -166,11 +177,15 @@ internal static class NativeLibraries
                 }
             }
         }
-        foreach (var name in spec.FileNames)
+        foreach (var name in names)
         {
             yield return name;
         }
     }
+
+    /// <summary>The CUDA major version a toolkit library's file name carries (<c>libnvrtc.so.11.2</c>: 11), 0 for the driver's.</summary>
+    public static int MajorOf(string path) =>
+        Path.GetFileName(path) is var name && !name.StartsWith("libcuda.", StringComparison.Ordinal) ? VersionOf(name).Major : 0;
 
     /// <summary>The library to load before <paramref name="path"/>, from its folder, or null when it needs none or none is there.</summary>
     public static string? FindCompanion(Spec spec, string path)
