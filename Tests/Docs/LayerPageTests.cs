@@ -28,7 +28,7 @@ public sealed class LayerPageTests
 
     /// <summary>Pages whose prose arithmetic is checked: the layer pages and the other learning pages.</summary>
     public static TheoryData<string> ArithmeticPages =>
-        [.. LayerPages.Keys, "Docs/README.md", "Docs/debugging.md", "README.md"];
+        [.. LayerPages.Keys, "Docs/README.md", "Docs/architecture.md", "Docs/alexnet.md", "Docs/debugging.md", "README.md"];
 
     public static TheoryData<string, string> BackendsAndPages =>
         [.. TestBackends.Names.Select(row => row.Data).SelectMany(backend => LayerPages.Keys.Select(page => (backend, page)))];
