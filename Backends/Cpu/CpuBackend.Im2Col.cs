@@ -23,19 +23,19 @@ public sealed partial class CpuBackend
         long imageLength = (long)g.C * g.H * g.W, outputLength = (long)g.O * g.OutputPixels;
         for (int n = 0; n < g.N; n++)
         {
-            Im2ColChannels(x + (n * imageLength), 0, g.C, g, columns.Pointer);
-            float* image = y + (n * outputLength);
+            float* image = x + (n * imageLength), output = y + (n * outputLength);
+            Im2ColChannels(image, 0, g.C, g, columns.Pointer);
             for (int group = 0; group < g.Groups; group++)
             {
                 // [O/g, OH·OW] = [O/g, C/g·KH·KW] · [C/g·KH·KW, OH·OW]
                 _gemm.Multiply(false, false, g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f,
                     weight + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows,
                     columns.Pointer + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels,
-                    0f, image + ((long)group * g.FiltersPerGroup * g.OutputPixels), g.OutputPixels, parallel: true);
+                    0f, output + ((long)group * g.FiltersPerGroup * g.OutputPixels), g.OutputPixels, parallel: true);
             }
             for (int o = 0; bias != null && o < g.O; o++)
             {
-                var plane = new Span<float>(image + ((long)o * g.OutputPixels), g.OutputPixels);
+                var plane = new Span<float>(output + ((long)o * g.OutputPixels), g.OutputPixels);
                 TensorPrimitives.Add(plane, bias[o], plane);
             }
         }

@@ -80,7 +80,7 @@ public sealed class DebuggingPageTests
         var root = AppHost.BuildRoot(new AlexNet.Training.Cli.AppContext(AnsiConsole.Create(new AnsiConsoleSettings()), TextWriter.Null, Repository.Root, _ => null));
         var page = MarkdownPage.Read(Page).Text;
         var configurations = launch.RootElement.GetProperty("configurations").EnumerateArray().ToList();
-        Assert.Equal(4, configurations.Count);
+        Assert.Equal(5, configurations.Count);
         foreach (var configuration in configurations)
         {
             string name = configuration.GetProperty("name").GetString()!;
