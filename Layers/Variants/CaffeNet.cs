@@ -18,7 +18,7 @@ public static class CaffeNet
     public static ModelVariant Variant { get; } = new(
         "caffenet",
         "BVLC reference CaffeNet: alexnet with max pooling before LRN, 227x227 input",
-        new Shape(3, 227, 227), 256, InputScale.CentredPixels, TrainingDefaults.Paper,
+        new Shape(3, 227, 227), 256, InputScale.CentredPixels, TrainingDefaults.PaperOnSmallData,
         AlexNetInitialization.Names, Layers);
 
     private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)

@@ -39,8 +39,8 @@ public static class TrainCommand
         public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = "L2 weight decay on weights and biases (default: 5e-4 for sgd, 0 for adam).", HelpName = "X" };
         public Option<string> Schedule { get; } = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, step (×0.1 every --step-epochs), plateau (÷10 when validation error stalls for --patience epochs, the paper's rule; after three divisions the next stall ends the run) or cosine. Default: the model's.", HelpName = "NAME" }.AcceptOnlyFromAmong([.. LearningRateSchedule.Names]);
         public Option<int?> StepEpochs { get; } = new Option<int?>("--step-epochs") { Description = "Epochs between steps of the step schedule (default 30).", HelpName = "N" }.AtLeast(1);
-        public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = "Epochs without a better validation error before the plateau schedule divides the rate by 10 (default 5).", HelpName = "N" }.AtLeast(1);
-        public Option<string> Init { get; } = new Option<string>("--init") { Description = "How the starting weights are drawn. alexnet and caffenet: paper (N(0, 0.01), biases 1; on a few hundred images it answers at chance for hundreds of epochs) or caffe (BVLC's reference: biases 0.1, fc6/fc7 N(0, 0.005); learns from the first epoch). Default: the model's own (paper for alexnet).", HelpName = "NAME" }.AcceptOnlyFromAmong([.. ModelVariants.All.SelectMany(variant => variant.Initializations).Distinct()]);
+        public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = "Epochs without a better validation error before the plateau schedule divides the rate by 10 (default: the model's; 10 for alexnet and caffenet, else 5).", HelpName = "N" }.AtLeast(1);
+        public Option<string> Init { get; } = new Option<string>("--init") { Description = "How the starting weights are drawn. alexnet and caffenet: paper (N(0, 0.01), biases 1; on a few hundred images it answers at chance for hundreds of epochs) or caffe (BVLC's reference: biases 0.1, fc6/fc7 N(0, 0.005); learns from the first epoch). Default: the model's (caffe for alexnet and caffenet; --init paper with --batch-size 128 --patience 5 --epochs 90 is the paper's ImageNet recipe).", HelpName = "NAME" }.AcceptOnlyFromAmong([.. ModelVariants.All.SelectMany(variant => variant.Initializations).Distinct()]);
         public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of everything random (initialization, split, order, augmentation, dropout): the same command gives the same run.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
         public Option<string> Name { get; } = new("--name") { Description = "The run's folder name under runs/ (default: MODEL-DATA, numbered if it exists).", HelpName = "NAME" };
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
@@ -105,7 +105,7 @@ public static class TrainCommand
                 throw new AppException($"--classes {classes} does not match the data: {catalog.Location} has {catalog.ClassNames.Count} classes ({string.Join(", ", catalog.ClassNames.Take(5))}…). Leave --classes out to use the data's.");
             }
         }
-        string initialization = parse.GetValue(o.Init) ?? variant.Initializations[0];
+        string initialization = parse.GetValue(o.Init) ?? defaults.Initialization ?? variant.Initializations[0];
         if (!variant.Initializations.Contains(initialization))
         {
             throw new AppException($"--init {initialization} does not apply to {variant.Name}, which starts from {string.Join(" or ", variant.Initializations)}.");
@@ -119,7 +119,7 @@ public static class TrainCommand
             parse.GetValue(o.WeightDecay) ?? (ownOptimizer ? defaults.WeightDecay : optimizerName == "adam" ? 0 : 5e-4)).Validated();
         int epochs = parse.GetValue(o.Epochs) ?? defaults.Epochs;
         var schedule = new LearningRateSchedule(parse.GetValue(o.Schedule) ?? defaults.Schedule, optimizer.LearningRate, epochs,
-            parse.GetValue(o.StepEpochs) ?? 30, patience: parse.GetValue(o.Patience) ?? 5);
+            parse.GetValue(o.StepEpochs) ?? 30, patience: parse.GetValue(o.Patience) ?? defaults.Patience);
         var split = parse.GetValue(o.Split) is { } text ? SplitSpec.Parse(text) : SplitSpec.Default;
         string folderName = parse.GetValue(o.Name) ?? UniqueName(app, $"{variant.Name}-{DataName(catalog)}");
         string runFolder = Path.Combine(app.WorkingDirectory, "runs", folderName);
