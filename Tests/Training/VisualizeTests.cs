@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using AlexNet.Training.Checkpoints;
+using AlexNet.Tensors;
 using AlexNet.Training.Cli;
+using AlexNet.Training.Visualization;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -112,5 +114,31 @@ public sealed class VisualizeTests
         Assert.Equal(AppHost.Failure, broken.ExitCode);
         Assert.StartsWith("alexnet: error: Cannot draw the activations of", broken.Error, StringComparison.Ordinal);
         Assert.Contains("broken.jpg", broken.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The drawing itself, pinned: fixed numbers give these pixels on every machine (no checkpoint,
+    /// no training, whose rounding differs between processors). A change to how kernels or feature
+    /// maps are drawn changes these hashes on purpose; update them with it.
+    /// </summary>
+    [Fact]
+    public void Fixed_weights_and_feature_maps_are_drawn_as_pinned()
+    {
+        var kernels = new Shape(4, 3, 5, 5);
+        float[] weights = [.. Enumerable.Range(0, kernels.Length).Select(i => (((i * 37) % 101) / 101f) - 0.5f)];
+        var maps = new Shape(1, 6, 9, 9);
+        float[] activations = [.. Enumerable.Range(0, maps.Length).Select(i => Math.Max(0, ((i * 53) % 97) - 30) / 67f)];
+
+        using var filters = FilterGrid.Draw(weights, kernels);
+        using var grid = ActivationGrid.Draw(activations, maps);
+
+        Assert.Equal(("170x44 8CD2E7E397AF7817", "116x78 A5736A9A658A395A"), (PixelHash(filters), PixelHash(grid)));
+    }
+
+    private static string PixelHash(Image<Rgb24> image)
+    {
+        var pixels = new byte[image.Width * image.Height * 3];
+        image.CopyPixelDataTo(pixels);
+        return $"{image.Width}x{image.Height} {Convert.ToHexString(SHA256.HashData(pixels))[..16]}";
     }
 }

@@ -30,7 +30,10 @@ public static class PredictionChart
         barPlot.Horizontal = true;
         Tick[] ticks = [.. Enumerable.Range(0, k).Select(i => new Tick(k - 1 - i, classes[i]))];
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
+        // Room right of a bar at 1 for its label, but no probability ticks past 1.
         plot.Axes.SetLimitsX(0, 1.12);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            [.. Enumerable.Range(0, 6).Select(i => new Tick(i / 5.0, (i / 5.0).ToString("0.0", CultureInfo.InvariantCulture)))]);
         plot.Title(title);
         plot.XLabel("probability");
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
