@@ -10,14 +10,17 @@ public class LayerGradientTests
     private static IBackend Backend => LayerTestData.Cpu;
 
     [Theory]
-    [InlineData(1, 0, 1)]   // stride, padding, groups
-    [InlineData(2, 1, 2)]
-    [InlineData(3, 2, 1)]
-    public void Conv2d_backward_matches_finite_differences(int stride, int padding, int groups)
+    [InlineData(3, 1, 0, 1)]   // kernel, stride, padding, groups
+    [InlineData(3, 2, 1, 2)]
+    [InlineData(3, 3, 2, 1)]
+    [InlineData(5, 1, 2, 2)]   // conv2 of the paper: "same" padding, two groups
+    [InlineData(11, 4, 0, 1)]  // conv1 of the paper
+    [InlineData(1, 1, 0, 2)]
+    public void Conv2d_backward_matches_finite_differences(int kernel, int stride, int padding, int groups)
     {
-        using var layer = new Conv2d(Backend, "conv", 4, 6, 3, new Convolution(stride, padding, groups), Initializer.Uniform(0.5f), Initializer.Uniform(0.5f));
+        using var layer = new Conv2d(Backend, "conv", 4, 6, kernel, new Convolution(stride, padding, groups), Initializer.Uniform(0.5f), Initializer.Uniform(0.5f));
         layer.Initialize(seed: 1);
-        using var x = LayerTestData.Uniform(Backend, new Shape(2, 4, 7, 6), seed: 2);
+        using var x = LayerTestData.Uniform(Backend, new Shape(2, 4, kernel + 4, kernel + 3), seed: 2);
         GradientCheck.Check(layer, x, seed: 3);
     }
 
