@@ -100,21 +100,23 @@ public sealed class TrainingTests
         AssertBitIdentical(work.Combine("runs", "a", "last.safetensors"), work.Combine("runs", "b", "last.safetensors"));
     }
 
-    [Fact]
-    public async Task Interrupted_and_resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one()
+    [Theory]
+    [InlineData(13)] // in the middle of epoch 2
+    [InlineData(10)] // in the last step of epoch 1: the epoch still validates and is saved
+    public async Task Interrupted_and_resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one(int stopAfterStep)
     {
         using var work = TestFiles.NewFolder();
         var whole = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "3", "--name", "whole"));
         Assert.Equal(0, whole.ExitCode);
 
-        // Ctrl+C in the middle of epoch 2 (after step 13 of 30), then resume.
+        // Ctrl+C after step stopAfterStep of 30, then resume.
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        var stopped = await AppRunner.RunAsync(work.Path, null, (step, _) => { if (step == 13) { interrupt.Cancel(); } }, interrupt.Token,
+        var stopped = await AppRunner.RunAsync(work.Path, null, (step, _) => { if (step == stopAfterStep) { interrupt.Cancel(); } }, interrupt.Token,
             Args("--epochs", "3", "--name", "parts"));
-        Assert.Equal(AppHost.Interrupted, stopped.ExitCode);
+        Assert.True(stopped.ExitCode == AppHost.Interrupted, stopped.Error);
         Assert.Contains("Resume with: alexnet train --resume runs/parts --epochs 3", stopped.Output, StringComparison.Ordinal);
         var saved = Checkpoint.Read(work.Combine("runs", "parts", "last.safetensors")).State;
-        Assert.Equal((1, 3, 13L), (saved.Epoch, saved.StepInEpoch, saved.GlobalStep));
+        Assert.Equal((stopAfterStep / 10, stopAfterStep % 10, (long)stopAfterStep), (saved.Epoch, saved.StepInEpoch, saved.GlobalStep));
 
         var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", "runs/parts", "--epochs", "3");
 
@@ -124,6 +126,22 @@ public sealed class TrainingTests
         var expected = Metrics(work.Combine("runs", "whole"));
         var actual = Metrics(work.Combine("runs", "parts"));
         Assert.Equal(expected.Select(row => row[..7]), actual.Select(row => row[..7])); // all but the timings
+    }
+
+    [Fact]
+    public async Task Ctrl_C_in_the_last_step_of_the_run_saves_the_epoch_and_skips_only_the_test()
+    {
+        using var work = TestFiles.NewFolder();
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var stopped = await AppRunner.RunAsync(work.Path, null, (step, _) => { if (step == 10) { interrupt.Cancel(); } }, interrupt.Token,
+            Args("--epochs", "1", "--name", "r"));
+
+        Assert.True(stopped.ExitCode == AppHost.Interrupted, stopped.Error);
+        Assert.Contains("Interrupted after the last epoch (1) finished; saved runs/r/last.safetensors. The test was skipped; score it with: alexnet evaluate --checkpoint runs/r/best.safetensors",
+            stopped.Output, StringComparison.Ordinal);
+        Assert.Equal(1, Checkpoint.Read(work.Combine("runs", "r", "last.safetensors")).State.Epoch);
+        Assert.Equal(1, Checkpoint.Read(work.Combine("runs", "r", "best.safetensors")).State.BestEpoch);
     }
 
     [Fact]

@@ -255,6 +255,12 @@ public static class TrainCommand
             case TrainingOutcome.Diverged:
                 return AppHost.Failure;
         }
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C in the last epoch: that epoch finished and was saved; only the test is left to do.
+            app.WriteLine($"Interrupted after the last epoch ({trainer.State.Epoch}) finished; saved {relative}/{Trainer.LastFile}. The test was skipped; score it with: alexnet evaluate --checkpoint {relative}/{Trainer.BestFile}");
+            return AppHost.Interrupted;
+        }
         TestBest(app, plan, trainer.State, model, parts, tta, cancellationToken);
         return 0;
     }

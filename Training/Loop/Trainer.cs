@@ -113,7 +113,7 @@ public sealed class Trainer : IDisposable
             {
                 return outcome;
             }
-            var metrics = FinishEpoch(epoch, rate, secondsBefore + clock.Elapsed.TotalSeconds, cancellationToken);
+            var metrics = FinishEpoch(epoch, rate, secondsBefore + clock.Elapsed.TotalSeconds);
             _reporter.Line(TrainingReporter.EpochLine(metrics, State.TotalEpochs));
             if (cancellationToken.IsCancellationRequested && State.Epoch < State.TotalEpochs)
             {
@@ -206,10 +206,14 @@ public sealed class Trainer : IDisposable
         return (loss, correct);
     }
 
-    private EpochMetrics FinishEpoch(int epoch, double rate, double seconds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Validates the epoch whose steps are done and saves it. It takes no cancellation token: after
+    /// Ctrl+C in an epoch's last step the epoch still finishes and is saved, and <see cref="Run"/> stops after it.
+    /// </summary>
+    private EpochMetrics FinishEpoch(int epoch, double rate, double seconds)
     {
         var partial = State.Partial;
-        var validation = Evaluator.Run(_model, _validation, [Augmentation.Centre(_validation.MaxOffset)], State.ClassNames, cancellationToken);
+        var validation = Evaluator.Run(_model, _validation, [Augmentation.Centre(_validation.MaxOffset)], State.ClassNames, CancellationToken.None);
         var metrics = new EpochMetrics(epoch + 1, rate, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen),
             validation.Loss, validation.Top1, validation.Top5, seconds, partial.Seen / Math.Max(1e-9, partial.Seconds));
         // Without validation images, the plateau rule has nothing to watch and the latest epoch counts as the best.
