@@ -126,4 +126,23 @@ public sealed class CheckpointFormatTests
         Assert.Equal(["last.safetensors"], Directory.EnumerateFiles(folder.Path).Select(Path.GetFileName));
         SafeTensors.Read(File.OpenRead(path)).Tensors.ToList().ForEach(t => Assert.NotNull(t.Data));
     }
+
+    [Fact]
+    public void A_checkpoint_with_non_finite_weights_is_refused_and_the_previous_file_kept()
+    {
+        using var folder = TestFiles.NewFolder();
+        string path = folder.Combine("last.safetensors");
+        byte[] good = Written();
+        File.WriteAllBytes(path, good);
+        using var backend = AlexNet.Training.Cli.CommonOptions.CreateBackend("cpu", 1);
+        using var model = AlexNet.Layers.Variants.ModelVariants.Get("mini").Build(backend, classes: 4, seed: 1);
+        using var optimizer = new AlexNet.Training.Optimization.Optimizer(TestStates.Mini().Optimizer, model.Parameters, backend);
+        var weight = model.Parameters[^1];
+        backend.Upload(Enumerable.Repeat(float.NaN, weight.Value.Length).ToArray(), weight.Value);
+
+        var error = Assert.Throws<AlexNet.Training.AppException>(() => Checkpoint.Save(path, TestStates.Mini(), model, optimizer, []));
+
+        Assert.Contains($"{weight.Name} holds NaN or infinite values", error.Message, StringComparison.Ordinal);
+        Assert.Equal(good, File.ReadAllBytes(path));
+    }
 }

@@ -42,6 +42,7 @@ public sealed class Checkpoint
     public int[] DataOrder => Tensors.TryGetValue(DataOrderName, out var order) ? order.ToInts() : [];
 
     /// <summary>Writes a checkpoint atomically: the previous file at <paramref name="path"/> survives any failure.</summary>
+    /// <exception cref="AppException">A tensor holds NaN or infinite values; nothing is written.</exception>
     public static void Save(string path, TrainingState state, Sequential model, Optimizer optimizer, ReadOnlySpan<int> dataOrder)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -59,6 +60,11 @@ public sealed class Checkpoint
         foreach (var (name, tensor) in optimizer.State)
         {
             tensors.Add(Download(name, tensor));
+        }
+        // A diverged run must never replace the last good checkpoint with NaN or infinite weights.
+        if (tensors.Find(t => !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(t.AsFloats())) is { } broken)
+        {
+            throw new AppException($"'{System.IO.Path.GetFullPath(path)}' was not written: {broken.Name} holds NaN or infinite values (the training diverged), so the file on disk is untouched. Try a smaller --lr.");
         }
         tensors.Add(SafeTensor.I32(DataOrderName, [dataOrder.Length], dataOrder));
         var metadata = new Dictionary<string, string>

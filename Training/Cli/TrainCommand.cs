@@ -253,7 +253,7 @@ public static class TrainCommand
                 app.WriteLine($"Stopped after {maxSteps} step(s) (--max-steps) at epoch {trainer.State.Epoch + (trainer.State.StepInEpoch > 0 ? 1 : 0)}, step {trainer.State.StepInEpoch}; saved {relative}/{Trainer.LastFile}. Continue with: {resumeCommand}");
                 return 0;
             case TrainingOutcome.Diverged:
-                return AppHost.Failure;
+                throw new AppException(trainer.Divergence!);
         }
         if (cancellationToken.IsCancellationRequested)
         {
