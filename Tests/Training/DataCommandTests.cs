@@ -52,11 +52,14 @@ public sealed class DataCommandTests
         TestFiles.WriteImage(work.Combine("data", "cats", "a.png"), 9, 9, 1);
         TestFiles.WriteImage(work.Combine("data", "dogs", "b.png"), 9, 9, 2);
         File.WriteAllText(work.Combine("data", "dogs", "broken.jpg"), "this is not a JPEG");
+        TestFiles.WriteImage(work.Combine("data", "dogs", "cut.jpg"), 40, 30, 3);
+        File.WriteAllBytes(work.Combine("data", "dogs", "cut.jpg"), TestFiles.CutInScanData(File.ReadAllBytes(work.Combine("data", "dogs", "cut.jpg"))));
 
         var result = await AppRunner.RunAsync(work.Path, null, "data", "--data", work.Combine("data"));
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("broken.jpg", result.Error, StringComparison.Ordinal);
-        Assert.Contains("1 file(s) could not be read", result.Output, StringComparison.Ordinal);
+        Assert.Contains($"warning: skipped {work.Combine("data", "dogs", "cut.jpg")}: truncated: ", result.Error, StringComparison.Ordinal);
+        Assert.Contains("2 file(s) could not be read", result.Output, StringComparison.Ordinal);
     }
 }

@@ -28,6 +28,24 @@ public static class TestFiles
         image.Save(path);
     }
 
+    /// <summary>
+    /// <paramref name="jpeg"/> with a comment segment after its start-of-image marker that carries an
+    /// embedded thumbnail's markers (FF D8 … FF DA … FF D9), as an EXIF thumbnail does.
+    /// </summary>
+    public static byte[] JpegWithThumbnailMarkers(byte[] jpeg)
+    {
+        byte[] thumbnail = [0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x12, 0x34, 0xFF, 0xD9];
+        byte[] comment = [0xFF, 0xFE, 0, (byte)(thumbnail.Length + 2), .. thumbnail];
+        return [.. jpeg[..2], .. comment, .. jpeg[2..]];
+    }
+
+    /// <summary><paramref name="jpeg"/> cut halfway between its (last) start-of-scan marker and its end.</summary>
+    public static byte[] CutInScanData(byte[] jpeg)
+    {
+        int scan = jpeg.AsSpan().LastIndexOf([(byte)0xFF, (byte)0xDA]);
+        return jpeg[..(scan + ((jpeg.Length - scan) / 2))];
+    }
+
     /// <summary>A PNG header (signature + IHDR with a correct CRC) claiming <paramref name="width"/>×<paramref name="height"/>, and no pixel data.</summary>
     public static byte[] PngHeaderOnly(int width, int height)
     {
