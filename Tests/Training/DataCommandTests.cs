@@ -62,4 +62,18 @@ public sealed class DataCommandTests
         Assert.Contains($"warning: skipped {work.Combine("data", "dogs", "cut.jpg")}: truncated: ", result.Error, StringComparison.Ordinal);
         Assert.Contains("2 file(s) could not be read", result.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Data_command_warns_about_a_class_without_one_readable_image()
+    {
+        using var work = TestFiles.NewFolder();
+        TestFiles.WriteImage(work.Combine("data", "cats", "a.png"), 9, 9, 1);
+        Directory.CreateDirectory(work.Combine("data", "junk"));
+        File.WriteAllText(work.Combine("data", "junk", "b.jpg"), "not a JPEG");
+
+        var result = await AppRunner.RunAsync(work.Path, null, "data", "--data", work.Combine("data"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("warning: class 'junk' has no readable image: training on this data will stop until it has some.", result.Error, StringComparison.Ordinal);
+    }
 }

@@ -88,6 +88,48 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public async Task A_class_without_one_readable_image_stops_the_run_before_training()
+    {
+        using var work = TestFiles.NewFolder();
+        Directory.CreateDirectory(work.Combine("pets", "junk"));
+        for (int i = 0; i < 8; i++)
+        {
+            TestFiles.WriteImage(work.Combine("pets", "cats", $"{i}.png"), 40, 30, i);
+            TestFiles.WriteImage(work.Combine("pets", "dogs", $"{i}.png"), 30, 40, 50 + i);
+            File.WriteAllText(work.Combine("pets", "junk", $"{i}.jpg"), "not a jpeg");
+        }
+
+        var result = await AppRunner.RunAsync(work.Path, null, "train", "--model", "mini", "--data", work.Combine("pets"), "--split", "4/2/2", "--batch-size", "4", "--epochs", "1");
+
+        Assert.Equal(AppHost.Failure, result.ExitCode);
+        Assert.Equal("alexnet: error: No training image of class 'junk' (4 train file(s), none readable) could be read, so the network could never learn it; replace the files (see the warnings above) or remove the class.",
+            result.Error.TrimEnd().Split('\n')[^1]);
+        Assert.False(Directory.Exists(work.Combine("runs")));
+    }
+
+    [Fact]
+    public async Task A_class_without_readable_validation_images_is_a_warning()
+    {
+        using var work = TestFiles.NewFolder();
+        for (int i = 0; i < 6; i++)
+        {
+            TestFiles.WriteImage(work.Combine("pets", "cats", $"{i}.png"), 40, 30, i);
+            TestFiles.WriteImage(work.Combine("pets", "dogs", $"{i}.png"), 30, 40, 50 + i);
+        }
+        var catalog = AlexNet.Training.Data.DataCatalog.FromFolder(work.Combine("pets"));
+        var split = AlexNet.Training.Data.DataSplit.Create(catalog.Items, catalog.ClassNames, AlexNet.Training.Data.SplitSpec.Parse("4/2/0"), seed: 1);
+        foreach (var item in split.Validation.Where(item => item.Label == 1))
+        {
+            File.WriteAllText(item.Source, "damaged");
+        }
+
+        var result = await AppRunner.RunAsync(work.Path, null, "train", "--model", "mini", "--data", work.Combine("pets"), "--split", "4/2/0", "--batch-size", "4", "--epochs", "1");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("warning: class 'dogs' (2 validation file(s), none readable) has no validation images: the validation scores say nothing about it.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Same_command_gives_the_same_run_bit_for_bit()
     {
         using var work = TestFiles.NewFolder();
