@@ -61,6 +61,23 @@ public sealed class CommandLineTests
         Assert.Contains("--help'", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_run_name_that_is_not_one_folder_name_is_refused_before_anything_is_written()
+    {
+        using var work = TestFiles.NewFolder();
+        Directory.CreateDirectory(work.Combine("cwd"));
+
+        foreach (string name in new[] { "../escaped", work.Combine("elsewhere"), "", " ", ".", "..", "a/b", "a\\b" })
+        {
+            var result = await AppRunner.RunAsync(work.Combine("cwd"), null, "train", "--synthetic", "--model", "mini", "--epochs", "1", "--name", name);
+
+            AssertOneLineError(result, AppHost.UsageError, $"--name '{name}' ");
+            Assert.Contains("expected a plain folder name", result.Error, StringComparison.Ordinal);
+        }
+        Assert.Equal([work.Combine("cwd")], Directory.EnumerateFileSystemEntries(work.Path));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(work.Combine("cwd")));
+    }
+
     [Theory]
     [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--split", "1/2" }, "--split '1/2' has 2 part(s)")]
     [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--lr", "-1" }, "--lr -1 is out of range")]

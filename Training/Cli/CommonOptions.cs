@@ -101,6 +101,30 @@ public static class CommonOptions
         return option;
     }
 
+    /// <summary>Adds a check that the option's value is one folder name (so it cannot point outside the folder it is created in).</summary>
+    public static Option<string> FolderName(this Option<string> option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0)
+            {
+                return;
+            }
+            string value = result.Tokens[^1].Value;
+            string? problem = string.IsNullOrWhiteSpace(value) ? "is empty"
+                : value is "." or ".." ? "names a folder above or at runs/, not a folder in it"
+                : value.IndexOfAny(['/', '\\']) >= 0 ? "is a path"
+                : value.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 ? "holds a character a folder name cannot have"
+                : null;
+            if (problem is not null)
+            {
+                result.AddError($"{option.Name} '{value}' {problem}; expected a plain folder name such as my-run, without '/' or '\\', and not '.' or '..'.");
+            }
+        });
+        return option;
+    }
+
     /// <summary>An absolute http(s) address, or null when <paramref name="text"/> is null.</summary>
     public static Uri? ParseUrl(string? text)
     {
