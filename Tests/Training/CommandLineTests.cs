@@ -53,6 +53,10 @@ public sealed class CommandLineTests
     [InlineData(new[] { "frobnicate" }, "frobnicate")]
     [InlineData(new[] { "predict", "--checkpoint", "x.safetensors" }, "Required argument missing")]
     [InlineData(new[] { "evaluate" }, "--checkpoint")]
+    [InlineData(new[] { "train", "--synthetic", "--threads", "-5" }, "--threads must be at least 0, not -5.")]
+    [InlineData(new[] { "evaluate", "--checkpoint", "x.safetensors", "--threads", "-1" }, "--threads must be at least 0, not -1.")]
+    [InlineData(new[] { "predict", "--checkpoint", "x.safetensors", "--max-pixels", "0", "a.jpg" }, "--max-pixels must be at least 1, not 0.")]
+    [InlineData(new[] { "data", "--max-pixels", "-3" }, "--max-pixels must be at least 1, not -3.")]
     public async Task Parse_errors_are_one_line_with_a_pointer_to_help(string[] args, string expected)
     {
         var result = await Run(args);

@@ -96,15 +96,18 @@ public sealed class ImageDecoder
 public sealed class ImageRejectedException : Exception
 {
     public ImageRejectedException(string path, string reason, Exception? inner = null)
-        : base($"{path}: {reason}", inner)
+        : base($"{path}: {Clause(reason)}", inner)
     {
         Path = path;
-        Reason = reason;
+        Reason = Clause(reason);
     }
 
     /// <summary>The skipped file.</summary>
     public string Path { get; }
 
-    /// <summary>Why it was skipped.</summary>
+    /// <summary>Why it was skipped, as a clause without a final full stop (callers end the sentence).</summary>
     public string Reason { get; }
+
+    // Messages from .NET (e.g. "Could not find file '…'.") end with a full stop; ours are clauses.
+    private static string Clause(string reason) => reason.TrimEnd().TrimEnd('.');
 }
