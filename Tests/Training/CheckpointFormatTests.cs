@@ -70,6 +70,9 @@ public sealed class CheckpointFormatTests
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", 8, "0 ≤ begin ≤ end")]
     [InlineData("{\"a\":{\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "needs \"dtype\"")]
     [InlineData("{\"__metadata__\":{\"epoch\":3}}", 0, "must be strings")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, "The header names 'a' twice")]
+    [InlineData("{\"__metadata__\":{\"model\":\"mini\",\"model\":\"alexnet\"}}", 0, "__metadata__ has the key 'model' twice")]
+    [InlineData("{\"__metadata__\":{},\"__metadata__\":{}}", 0, "The header names '__metadata__' twice")]
     [InlineData("[1, 2]", 0, "expected an object")]
     [InlineData("{\"a\": ", 0, "not valid JSON")]
     public void Damaged_headers_say_precisely_what_is_wrong(string header, int dataBytes, string expected)
