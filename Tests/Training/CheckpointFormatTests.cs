@@ -112,6 +112,33 @@ public sealed class CheckpointFormatTests
     }
 
     [Fact]
+    public void Atomic_copy_replaces_the_destination_with_the_source_bytes()
+    {
+        using var folder = TestFiles.NewFolder();
+        byte[] checkpoint = Written();
+        File.WriteAllBytes(folder.Combine("last.safetensors"), checkpoint);
+        File.WriteAllText(folder.Combine("best.safetensors"), "an older best");
+
+        AtomicFile.Copy(folder.Combine("last.safetensors"), folder.Combine("best.safetensors"));
+
+        Assert.Equal(checkpoint, File.ReadAllBytes(folder.Combine("best.safetensors")));
+        Assert.Equal(["best.safetensors", "last.safetensors"], Directory.EnumerateFiles(folder.Path).Select(Path.GetFileName).Order());
+        Assert.Throws<FileNotFoundException>(() => AtomicFile.Copy(folder.Combine("missing"), folder.Combine("best.safetensors")));
+        Assert.Equal(checkpoint, File.ReadAllBytes(folder.Combine("best.safetensors")));
+    }
+
+    [Fact]
+    public void A_folder_is_flushed_after_a_rename_and_a_missing_one_is_named()
+    {
+        using var folder = TestFiles.NewFolder();
+
+        AtomicFile.FlushFolder(folder.Path);
+        var error = Assert.Throws<IOException>(() => AtomicFile.FlushFolder(folder.Combine("gone")));
+
+        Assert.Contains($"'{folder.Combine("gone")}' could not be opened", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Crash_in_the_middle_of_a_write_keeps_the_previous_file()
     {
         using var folder = TestFiles.NewFolder();

@@ -251,8 +251,7 @@ public sealed class Trainer : IDisposable
         SaveLast();
         if (best)
         {
-            File.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, "." + BestFile + ".copy"), overwrite: true);
-            File.Move(Path.Combine(RunFolder, "." + BestFile + ".copy"), Path.Combine(RunFolder, BestFile), overwrite: true);
+            AtomicFile.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, BestFile));
         }
         MetricsCsv.Write(Path.Combine(RunFolder, MetricsFile), State.History);
         TrainingPlots.Write(RunFolder, State.History, State.Model);
