@@ -281,6 +281,30 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public async Task Predict_skips_an_unreadable_image_with_a_warning_and_fails_at_the_end()
+    {
+        using var work = TestFiles.NewFolder();
+        var trained = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "r", "--synthetic-images", "8"));
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        TestFiles.WriteImage(work.Combine("good.png"), 90, 70, 3);
+        TestFiles.WriteImage(work.Combine("cut.jpg"), 90, 70, 4);
+        File.WriteAllBytes(work.Combine("cut.jpg"), TestFiles.CutInScanData(File.ReadAllBytes(work.Combine("cut.jpg"))));
+
+        var predicted = await AppRunner.RunAsync(work.Path, null, "predict", "--checkpoint", work.Combine("runs", "r", "best.safetensors"),
+            work.Combine("cut.jpg"), work.Combine("good.png"), work.Combine("missing.png"));
+
+        Assert.Equal(AppHost.Failure, predicted.ExitCode);
+        string[] lines = predicted.Output.TrimEnd().Split('\n');
+        Assert.Equal(5, lines.Length); // the name and the top 4 of the 4 classes
+        Assert.Equal("good.png:", lines[0]);
+        string[] errors = predicted.Error.TrimEnd().Split('\n');
+        Assert.Equal(3, errors.Length);
+        Assert.StartsWith($"warning: cannot classify {work.Combine("cut.jpg")}: truncated: ", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith($"warning: cannot classify {work.Combine("missing.png")}: ", errors[1], StringComparison.Ordinal);
+        Assert.Equal("alexnet: error: 2 of 3 images could not be classified (see the warnings above); the results above are for the other 1.", errors[2]);
+    }
+
+    [Fact]
     public async Task A_checkpoint_that_does_not_fit_the_model_says_what_differs()
     {
         using var work = TestFiles.NewFolder();
