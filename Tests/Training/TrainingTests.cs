@@ -62,7 +62,7 @@ public sealed class TrainingTests
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(5, Metrics(work.Combine("runs", "run")).Length);
-        Assert.Contains("the run has converged and ends at epoch 5", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Validation error has not improved for 1 epoch after 3 divisions of the learning rate: the run has converged and ends at epoch 5", result.Output, StringComparison.Ordinal);
         var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", work.Combine("runs", "run"), "--epochs", "30");
         Assert.Contains("converged at epoch 5", resumed.Output, StringComparison.Ordinal);
     }
@@ -143,9 +143,9 @@ public sealed class TrainingTests
     }
 
     [Theory]
-    [InlineData(13)] // in the middle of epoch 2
-    [InlineData(10)] // in the last step of epoch 1: the epoch still validates and is saved
-    public async Task Interrupted_and_resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one(int stopAfterStep)
+    [InlineData(13, "Interrupted at epoch 2, step 3; saved runs/parts/last.safetensors.")] // in the middle of epoch 2
+    [InlineData(10, "Interrupted after epoch 1 finished; saved runs/parts/last.safetensors.")] // in the last step of epoch 1: the epoch still validates and is saved
+    public async Task Interrupted_and_resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one(int stopAfterStep, string stopLine)
     {
         using var work = TestFiles.NewFolder();
         var whole = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "3", "--name", "whole"));
@@ -156,7 +156,7 @@ public sealed class TrainingTests
         var stopped = await AppRunner.RunAsync(work.Path, null, (step, _) => { if (step == stopAfterStep) { interrupt.Cancel(); } }, interrupt.Token,
             Args("--epochs", "3", "--name", "parts"));
         Assert.True(stopped.ExitCode == AppHost.Interrupted, stopped.Error);
-        Assert.Contains("Resume with: alexnet train --resume runs/parts --epochs 3", stopped.Output, StringComparison.Ordinal);
+        Assert.Contains(stopLine + " Resume with: alexnet train --resume runs/parts --epochs 3", stopped.Output, StringComparison.Ordinal);
         var saved = Checkpoint.Read(work.Combine("runs", "parts", "last.safetensors")).State;
         Assert.Equal((stopAfterStep / 10, stopAfterStep % 10, (long)stopAfterStep), (saved.Epoch, saved.StepInEpoch, saved.GlobalStep));
 

@@ -203,7 +203,7 @@ public static class TrainCommand
         var variant = ModelVariants.Get(state.Model);
         if (state.Epoch >= state.TotalEpochs && state.StepInEpoch == 0)
         {
-            app.WriteLine($"The run in {plan.Folder} has already trained {state.Epoch} epochs; pass a larger --epochs to continue it.");
+            app.WriteLine($"The run in {plan.Folder} has already trained {Plural.Of(state.Epoch, "epoch")}; pass a larger --epochs to continue it.");
             return 0;
         }
         if (state.ScheduleState.Converged)
@@ -236,7 +236,7 @@ public static class TrainCommand
         app.WriteLine(plan.Resume is null
             ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {state.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {state.Split}, seed {state.Seed}, init {state.Initialization ?? variant.Initializations[0]})."
             : $"Resuming {relative} at epoch {state.Epoch + 1}, step {state.StepInEpoch} on {backend.Name}, up to epoch {state.TotalEpochs}.");
-        app.WriteLine($"{state.Optimizer}, schedule {state.Schedule}, batch {state.BatchSize}, {state.TotalEpochs} epochs; {state.Preprocessing}. Output: {relative}/");
+        app.WriteLine($"{state.Optimizer}, schedule {state.Schedule}, batch {state.BatchSize}, {Plural.Of(state.TotalEpochs, "epoch")}; {state.Preprocessing}. Output: {relative}/");
         using var trainer = new Trainer(model, optimizer, schedule, train, validation, state, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
         {
             AfterStep = app.AfterTrainingStep,
@@ -247,10 +247,10 @@ public static class TrainCommand
         switch (outcome)
         {
             case TrainingOutcome.Interrupted:
-                app.WriteLine($"Interrupted at epoch {trainer.State.Epoch + (trainer.State.StepInEpoch > 0 ? 1 : 0)}, step {trainer.State.StepInEpoch}; saved {relative}/{Trainer.LastFile}. Resume with: {resumeCommand}");
+                app.WriteLine($"Interrupted {Where(trainer.State, "after")}; saved {relative}/{Trainer.LastFile}. Resume with: {resumeCommand}");
                 return AppHost.Interrupted;
             case TrainingOutcome.StepLimitReached:
-                app.WriteLine($"Stopped after {maxSteps} step(s) (--max-steps) at epoch {trainer.State.Epoch + (trainer.State.StepInEpoch > 0 ? 1 : 0)}, step {trainer.State.StepInEpoch}; saved {relative}/{Trainer.LastFile}. Continue with: {resumeCommand}");
+                app.WriteLine($"Stopped after {maxSteps} step(s) (--max-steps) {Where(trainer.State, "when")}; saved {relative}/{Trainer.LastFile}. Continue with: {resumeCommand}");
                 return 0;
             case TrainingOutcome.Diverged:
                 throw new AppException(trainer.Divergence!);
@@ -287,6 +287,11 @@ public static class TrainCommand
             $"Test ({test.Count} images, {(tta ? "10 crops" : "centre crop")}, best epoch {state.BestEpoch}): loss {result.Loss:0.0000}  top-1 {100 * result.Top1:0.0}%  top-5 {100 * result.Top5:0.0}%"));
         app.WriteLine($"Done. Run folder: {relative}/ (metrics.csv, loss.png, accuracy.png, confusion_matrix.png, {Trainer.LastFile}, {Trainer.BestFile})");
     }
+
+    /// <summary>Where a stopped run stands: inside an epoch (its step), or just after one finished, validated and saved.</summary>
+    private static string Where(TrainingState state, string boundary) => state.StepInEpoch > 0
+        ? $"at epoch {state.Epoch + 1}, step {state.StepInEpoch}"
+        : $"{boundary} epoch {state.Epoch} finished";
 
     private static string DataName(DataCatalog catalog) => catalog.IsSynthetic ? "synthetic"
         : catalog.Kind == "Oxford 17 Flowers" ? "oxflower17"

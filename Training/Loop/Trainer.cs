@@ -258,12 +258,12 @@ public sealed class Trainer : IDisposable
         if (scheduleEvent == ScheduleEvent.Reduced)
         {
             _reporter.Line(string.Create(CultureInfo.InvariantCulture,
-                $"Validation error has not improved for {_schedule.Patience} epochs: learning rate divided by 10, now {_schedule.State.Rate:G3}."));
+                $"Validation error has not improved for {Plural.Of(_schedule.Patience, "epoch")}: learning rate divided by 10, now {_schedule.State.Rate:G3}."));
         }
         else if (scheduleEvent == ScheduleEvent.Converged)
         {
             _reporter.Line(string.Create(CultureInfo.InvariantCulture,
-                $"Validation error has not improved for {_schedule.Patience} epochs after {_schedule.MaxReductions} divisions of the learning rate: the run has converged and ends at epoch {epoch + 1}, as the paper's did."));
+                $"Validation error has not improved for {Plural.Of(_schedule.Patience, "epoch")} after {Plural.Of(_schedule.MaxReductions, "division")} of the learning rate: the run has converged and ends at epoch {epoch + 1}, as the paper's did."));
         }
         return TrainingOutcome.Completed;
     }
