@@ -305,6 +305,28 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public async Task A_damaged_last_checkpoint_on_resume_points_to_the_best_one()
+    {
+        using var work = TestFiles.NewFolder();
+        var trained = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "r", "--synthetic-images", "8"));
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        string last = work.Combine("runs", "r", "last.safetensors"), best = work.Combine("runs", "r", "best.safetensors");
+        byte[] bytes = File.ReadAllBytes(last);
+        File.WriteAllBytes(last, bytes[..(bytes.Length / 2)]);
+
+        var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", "runs/r", "--epochs", "2");
+        File.WriteAllBytes(best, bytes[..100]);
+        var bothDamaged = await AppRunner.RunAsync(work.Path, null, "train", "--resume", "runs/r", "--epochs", "2");
+
+        Assert.Equal(AppHost.Failure, resumed.ExitCode);
+        Assert.Single(resumed.Error.TrimEnd().Split('\n'));
+        Assert.StartsWith($"alexnet: error: The checkpoint '{last}' is damaged: ", resumed.Error, StringComparison.Ordinal);
+        Assert.EndsWith($" The run's best.safetensors is readable (end of epoch 1): to resume from it, move the damaged last.safetensors aside and copy {best} to {last}.",
+            resumed.Error.TrimEnd(), StringComparison.Ordinal);
+        Assert.EndsWith(" The run's best.safetensors cannot be read either.", bothDamaged.Error.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_checkpoint_that_does_not_fit_the_model_says_what_differs()
     {
         using var work = TestFiles.NewFolder();

@@ -172,7 +172,15 @@ public static class TrainCommand
         {
             throw new AppException($"There is no run to resume at {path}: expected a run folder with {Trainer.LastFile} (e.g. runs/alexnet-oxflower17).");
         }
-        var checkpoint = Checkpoint.Read(file);
+        Checkpoint checkpoint;
+        try
+        {
+            checkpoint = Checkpoint.Read(file);
+        }
+        catch (AppException e) when (BestInstead(file) is { } hint)
+        {
+            throw new AppException($"{e.Message} {hint}", e);
+        }
         var state = checkpoint.State;
         if (parse.GetValue(o.Epochs) is int epochs)
         {
@@ -185,6 +193,25 @@ public static class TrainCommand
         }
         string backend = parse.GetResult(o.Backend) is { Implicit: false } ? parse.GetValue(o.Backend)! : state.Backend;
         return new RunPlan(Path.GetDirectoryName(file)!, state with { Backend = backend }, catalog, backend, BackendSettings.From(parse, o), checkpoint);
+    }
+
+    /// <summary>When a run's last checkpoint cannot be read, says whether its best checkpoint can, and how to resume from it.</summary>
+    private static string? BestInstead(string last)
+    {
+        string best = Path.Combine(Path.GetDirectoryName(last)!, Trainer.BestFile);
+        if (Path.GetFileName(last) != Trainer.LastFile || !File.Exists(best))
+        {
+            return null;
+        }
+        try
+        {
+            var state = Checkpoint.Read(best).State;
+            return $"The run's {Trainer.BestFile} is readable ({state.Position()}): to resume from it, move the damaged {Trainer.LastFile} aside and copy {best} to {last}.";
+        }
+        catch (AppException)
+        {
+            return $"The run's {Trainer.BestFile} cannot be read either.";
+        }
     }
 
     /// <summary>Opens the data a checkpoint recorded, explaining how to point at it if it moved.</summary>
