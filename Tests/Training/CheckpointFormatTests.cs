@@ -70,6 +70,9 @@ public sealed class CheckpointFormatTests
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", 8, "0 ≤ begin ≤ end")]
     [InlineData("{\"a\":{\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "needs \"dtype\"")]
     [InlineData("{\"__metadata__\":{\"epoch\":3}}", 0, "must be strings")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, "The header names 'a' twice")]
+    [InlineData("{\"__metadata__\":{\"model\":\"mini\",\"model\":\"alexnet\"}}", 0, "__metadata__ has the key 'model' twice")]
+    [InlineData("{\"__metadata__\":{},\"__metadata__\":{}}", 0, "The header names '__metadata__' twice")]
     [InlineData("[1, 2]", 0, "expected an object")]
     [InlineData("{\"a\": ", 0, "not valid JSON")]
     public void Damaged_headers_say_precisely_what_is_wrong(string header, int dataBytes, string expected)
@@ -109,6 +112,33 @@ public sealed class CheckpointFormatTests
     }
 
     [Fact]
+    public void Atomic_copy_replaces_the_destination_with_the_source_bytes()
+    {
+        using var folder = TestFiles.NewFolder();
+        byte[] checkpoint = Written();
+        File.WriteAllBytes(folder.Combine("last.safetensors"), checkpoint);
+        File.WriteAllText(folder.Combine("best.safetensors"), "an older best");
+
+        AtomicFile.Copy(folder.Combine("last.safetensors"), folder.Combine("best.safetensors"));
+
+        Assert.Equal(checkpoint, File.ReadAllBytes(folder.Combine("best.safetensors")));
+        Assert.Equal(["best.safetensors", "last.safetensors"], Directory.EnumerateFiles(folder.Path).Select(Path.GetFileName).Order());
+        Assert.Throws<FileNotFoundException>(() => AtomicFile.Copy(folder.Combine("missing"), folder.Combine("best.safetensors")));
+        Assert.Equal(checkpoint, File.ReadAllBytes(folder.Combine("best.safetensors")));
+    }
+
+    [Fact]
+    public void A_folder_is_flushed_after_a_rename_and_a_missing_one_is_named()
+    {
+        using var folder = TestFiles.NewFolder();
+
+        AtomicFile.FlushFolder(folder.Path);
+        var error = Assert.Throws<IOException>(() => AtomicFile.FlushFolder(folder.Combine("gone")));
+
+        Assert.Contains($"'{folder.Combine("gone")}' could not be opened", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Crash_in_the_middle_of_a_write_keeps_the_previous_file()
     {
         using var folder = TestFiles.NewFolder();
@@ -125,5 +155,24 @@ public sealed class CheckpointFormatTests
         Assert.Equal(good, File.ReadAllBytes(path));
         Assert.Equal(["last.safetensors"], Directory.EnumerateFiles(folder.Path).Select(Path.GetFileName));
         SafeTensors.Read(File.OpenRead(path)).Tensors.ToList().ForEach(t => Assert.NotNull(t.Data));
+    }
+
+    [Fact]
+    public void A_checkpoint_with_non_finite_weights_is_refused_and_the_previous_file_kept()
+    {
+        using var folder = TestFiles.NewFolder();
+        string path = folder.Combine("last.safetensors");
+        byte[] good = Written();
+        File.WriteAllBytes(path, good);
+        using var backend = AlexNet.Training.Cli.CommonOptions.CreateBackend("cpu", 1);
+        using var model = AlexNet.Layers.Variants.ModelVariants.Get("mini").Build(backend, classes: 4, seed: 1);
+        using var optimizer = new AlexNet.Training.Optimization.Optimizer(TestStates.Mini().Optimizer, model.Parameters, backend);
+        var weight = model.Parameters[^1];
+        backend.Upload(Enumerable.Repeat(float.NaN, weight.Value.Length).ToArray(), weight.Value);
+
+        var error = Assert.Throws<AlexNet.Training.AppException>(() => Checkpoint.Save(path, TestStates.Mini(), model, optimizer, []));
+
+        Assert.Contains($"{weight.Name} holds NaN or infinite values", error.Message, StringComparison.Ordinal);
+        Assert.Equal(good, File.ReadAllBytes(path));
     }
 }

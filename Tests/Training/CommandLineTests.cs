@@ -53,12 +53,33 @@ public sealed class CommandLineTests
     [InlineData(new[] { "frobnicate" }, "frobnicate")]
     [InlineData(new[] { "predict", "--checkpoint", "x.safetensors" }, "Required argument missing")]
     [InlineData(new[] { "evaluate" }, "--checkpoint")]
+    [InlineData(new[] { "train", "--synthetic", "--threads", "-5" }, "--threads must be at least 0, not -5.")]
+    [InlineData(new[] { "evaluate", "--checkpoint", "x.safetensors", "--threads", "-1" }, "--threads must be at least 0, not -1.")]
+    [InlineData(new[] { "predict", "--checkpoint", "x.safetensors", "--max-pixels", "0", "a.jpg" }, "--max-pixels must be at least 1, not 0.")]
+    [InlineData(new[] { "data", "--max-pixels", "-3" }, "--max-pixels must be at least 1, not -3.")]
     public async Task Parse_errors_are_one_line_with_a_pointer_to_help(string[] args, string expected)
     {
         var result = await Run(args);
 
         AssertOneLineError(result, AppHost.UsageError, expected);
         Assert.Contains("--help'", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_name_that_is_not_one_folder_name_is_refused_before_anything_is_written()
+    {
+        using var work = TestFiles.NewFolder();
+        Directory.CreateDirectory(work.Combine("cwd"));
+
+        foreach (string name in new[] { "../escaped", work.Combine("elsewhere"), "", " ", ".", "..", "a/b", "a\\b" })
+        {
+            var result = await AppRunner.RunAsync(work.Combine("cwd"), null, "train", "--synthetic", "--model", "mini", "--epochs", "1", "--name", name);
+
+            AssertOneLineError(result, AppHost.UsageError, $"--name '{name}' ");
+            Assert.Contains("expected a plain folder name", result.Error, StringComparison.Ordinal);
+        }
+        Assert.Equal([work.Combine("cwd")], Directory.EnumerateFileSystemEntries(work.Path));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(work.Combine("cwd")));
     }
 
     [Theory]

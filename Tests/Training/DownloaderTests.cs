@@ -9,8 +9,8 @@ public sealed class DownloaderTests
 {
     private static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
-    private static Task<string> Download(Uri url, string sha, string cache) =>
-        new DatasetDownloader(new HttpClient()).DownloadAsync(url, sha, cache, "oxflower17", f => Oxford17.FindImageFolder(f) is not null, null, TestContext.Current.CancellationToken);
+    private static Task<string> Download(Uri url, string sha, string cache, HttpClient? http = null) =>
+        new DatasetDownloader(http ?? new HttpClient()).DownloadAsync(url, sha, cache, "oxflower17", f => Oxford17.FindImageFolder(f) is not null, null, TestContext.Current.CancellationToken);
 
     /// <summary>After a failure nothing may be left: no data-set folder and no temporary download or unpacking folder.</summary>
     private static void AssertNothingLeft(string cache) =>
@@ -55,6 +55,20 @@ public sealed class DownloaderTests
         var error = await Assert.ThrowsAsync<AppException>(() => Download(server.Url, Sha256(archive), cache.Path));
 
         Assert.Contains("try again", error.Message, StringComparison.Ordinal);
+        AssertNothingLeft(cache.Path);
+    }
+
+    [Fact]
+    public async Task A_server_that_does_not_answer_in_time_is_reported_as_a_timeout()
+    {
+        byte[] archive = TestFiles.FlowerArchive(perClass: 1);
+        using var server = new LocalHttpServer(archive, delay: TimeSpan.FromSeconds(30));
+        using var cache = TestFiles.NewFolder();
+        using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(300) };
+
+        var error = await Assert.ThrowsAsync<AppException>(() => Download(server.Url, Sha256(archive), cache.Path, http));
+
+        Assert.Contains($"Downloading {server.Url} timed out: the server did not answer within 0.3 seconds. Nothing was kept", error.Message, StringComparison.Ordinal);
         AssertNothingLeft(cache.Path);
     }
 

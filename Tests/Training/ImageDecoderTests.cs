@@ -87,6 +87,79 @@ public sealed class ImageDecoderTests
         Assert.Equal(path, error.Path);
     }
 
+    private static byte[] Encoded(string name, int width, int height)
+    {
+        using var folder = TestFiles.NewFolder();
+        TestFiles.WriteImage(folder.Combine(name), width, height, 5);
+        return File.ReadAllBytes(folder.Combine(name));
+    }
+
+    private static string Rejection(string name, byte[] content)
+    {
+        using var folder = TestFiles.NewFolder();
+        string path = folder.Combine(name);
+        File.WriteAllBytes(path, content);
+        var error = Assert.Throws<ImageRejectedException>(() => new ImageDecoder().Load(path, 16));
+        Assert.Equal(path, error.Path);
+        return error.Reason;
+    }
+
+    private static void AssertAccepted(string name, byte[] content)
+    {
+        using var folder = TestFiles.NewFolder();
+        File.WriteAllBytes(folder.Combine(name), content);
+        Assert.Equal(16 * 16 * 3, new ImageDecoder().Load(folder.Combine(name), 16).Length);
+    }
+
+    [Fact]
+    public void Jpeg_cut_in_its_scan_data_is_rejected_as_truncated()
+    {
+        byte[] jpeg = Encoded("photo.jpg", 64, 48);
+
+        AssertAccepted("photo.jpg", jpeg);
+        Assert.StartsWith("truncated:", Rejection("cut.jpg", TestFiles.CutInScanData(jpeg)), StringComparison.Ordinal);
+        Assert.StartsWith("truncated:", Rejection("cut.jpg", jpeg[..^2]), StringComparison.Ordinal); // only the end-of-image marker missing
+    }
+
+    [Fact]
+    public void A_thumbnails_end_marker_does_not_make_a_cut_jpeg_look_complete()
+    {
+        byte[] jpeg = TestFiles.JpegWithThumbnailMarkers(Encoded("photo.jpg", 64, 48));
+
+        AssertAccepted("thumbnail.jpg", jpeg);
+        Assert.StartsWith("truncated:", Rejection("cut.jpg", TestFiles.CutInScanData(jpeg)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Png_cut_between_chunks_or_without_its_end_chunk_is_rejected_as_truncated()
+    {
+        // Noise does not compress: several IDAT chunks, so a cut can fall between two of them (the decoder would fill the rest in black).
+        using var noise = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(256, 256);
+        var random = new Random(1);
+        for (int y = 0; y < 256; y++)
+        {
+            for (int x = 0; x < 256; x++)
+            {
+                noise[x, y] = new((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+            }
+        }
+        using var memory = new MemoryStream();
+        SixLabors.ImageSharp.ImageExtensions.SaveAsPng(noise, memory);
+        byte[] png = memory.ToArray();
+        var chunkStarts = new List<int>();
+        for (int position = 8; position < png.Length; position += 12 + System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(position)))
+        {
+            chunkStarts.Add(position);
+        }
+        int secondIdat = chunkStarts.Where(c => png.AsSpan(c + 4, 4).SequenceEqual("IDAT"u8)).Skip(1).First();
+
+        AssertAccepted("noise.png", png);
+        Assert.Equal("truncated: the PNG ends without its IEND chunk", Rejection("cut.png", png[..secondIdat]));
+        Assert.Equal("truncated: the PNG ends without its IEND chunk", Rejection("no-end.png", png[..^12]));
+        Assert.StartsWith("truncated: the PNG's IEND chunk", Rejection("half-end.png", png[..^1]), StringComparison.Ordinal);
+        Assert.StartsWith("truncated: the PNG's IDAT chunk", Rejection("mid-chunk.png", png[..(secondIdat + 100)]), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Corrupt_files_are_skipped_and_counted_when_decoding_a_data_set()
     {

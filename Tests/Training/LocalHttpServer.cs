@@ -7,7 +7,8 @@ namespace AlexNet.Tests.Training;
 /// <summary>
 /// A minimal HTTP/1.1 server on 127.0.0.1 (a port the system picks) that answers every GET with one
 /// body. With <c>truncateAfter</c> it announces the full length but closes the connection early,
-/// as a broken download does. It serves a bounded number of requests and stops when disposed.
+/// as a broken download does; with <c>delay</c> it waits that long before answering, as a stalled
+/// server does. It serves a bounded number of requests and stops when disposed.
 /// </summary>
 internal sealed class LocalHttpServer : IDisposable
 {
@@ -15,7 +16,7 @@ internal sealed class LocalHttpServer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public LocalHttpServer(byte[] body, int? truncateAfter = null, int status = 200)
+    public LocalHttpServer(byte[] body, int? truncateAfter = null, int status = 200, TimeSpan? delay = null)
     {
         _listener.Start();
         Url = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/17flowers.tgz");
@@ -26,6 +27,10 @@ internal sealed class LocalHttpServer : IDisposable
                 using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
                 using var stream = client.GetStream();
                 await ReadRequestAsync(stream);
+                if (delay is { } wait)
+                {
+                    await Task.Delay(wait, _stop.Token);
+                }
                 string reason = status == 200 ? "OK" : "Not Found";
                 var header = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Length: {body.Length}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n");
                 await stream.WriteAsync(header, _stop.Token);

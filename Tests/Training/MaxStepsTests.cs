@@ -21,6 +21,19 @@ public sealed class MaxStepsTests
         Assert.Contains("Stopped after 1 step(s) (--max-steps) at epoch 1, step 1; saved runs/one/last.safetensors. Continue with: alexnet train --resume runs/one --epochs 1",
             result.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(work.Combine("runs", "one", "best.safetensors")), "no epoch finished, so there is no best checkpoint yet");
+        Assert.Contains("batch 8, 1 epoch; ", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_limit_reached_with_the_last_step_of_an_epoch_says_that_the_epoch_finished()
+    {
+        using var work = TestFiles.NewFolder();
+
+        var result = await AppRunner.RunAsync(work.Path, null, [.. Mini, "--epochs", "2", "--max-steps", "10", "--name", "e"]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("Stopped after 10 step(s) (--max-steps) when epoch 1 finished; saved runs/e/last.safetensors. Continue with: alexnet train --resume runs/e --epochs 2",
+            result.Output, StringComparison.Ordinal);
     }
 
     [Fact]

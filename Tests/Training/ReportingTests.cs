@@ -42,6 +42,26 @@ public sealed class ReportingTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Plots_mark_whole_epochs_only(int epochs)
+    {
+        var history = History[..epochs];
+
+        foreach (var plot in new[] { TrainingPlots.Loss(history, "mini"), TrainingPlots.Accuracy(history, "mini") })
+        {
+            using (plot)
+            {
+                plot.GetImageBytes(TrainingPlots.Width, TrainingPlots.Height, ScottPlot.ImageFormat.Png); // ticks are placed when the plot is drawn
+                double[] ticks = [.. plot.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor).Select(t => t.Position)];
+                Assert.NotEmpty(ticks);
+                Assert.All(ticks, tick => Assert.Equal(Math.Round(tick), tick));
+            }
+        }
+    }
+
     [Fact]
     public void Confusion_matrix_counts_and_prints_recall_per_class()
     {

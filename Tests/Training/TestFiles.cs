@@ -28,6 +28,24 @@ public static class TestFiles
         image.Save(path);
     }
 
+    /// <summary>
+    /// <paramref name="jpeg"/> with a comment segment after its start-of-image marker that carries an
+    /// embedded thumbnail's markers (FF D8 … FF DA … FF D9), as an EXIF thumbnail does.
+    /// </summary>
+    public static byte[] JpegWithThumbnailMarkers(byte[] jpeg)
+    {
+        byte[] thumbnail = [0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x12, 0x34, 0xFF, 0xD9];
+        byte[] comment = [0xFF, 0xFE, 0, (byte)(thumbnail.Length + 2), .. thumbnail];
+        return [.. jpeg[..2], .. comment, .. jpeg[2..]];
+    }
+
+    /// <summary><paramref name="jpeg"/> cut halfway between its (last) start-of-scan marker and its end.</summary>
+    public static byte[] CutInScanData(byte[] jpeg)
+    {
+        int scan = jpeg.AsSpan().LastIndexOf([(byte)0xFF, (byte)0xDA]);
+        return jpeg[..(scan + ((jpeg.Length - scan) / 2))];
+    }
+
     /// <summary>A PNG header (signature + IHDR with a correct CRC) claiming <paramref name="width"/>×<paramref name="height"/>, and no pixel data.</summary>
     public static byte[] PngHeaderOnly(int width, int height)
     {
@@ -87,19 +105,23 @@ public static class TestFiles
         return memory.ToArray();
     }
 
-    /// <summary>A small Oxford-17-shaped archive: jpg/image_NNNN.jpg for the first <paramref name="perClass"/> images of each class.</summary>
+    /// <summary>
+    /// A small Oxford-17-shaped archive: jpg/image_NNNN.jpg for the first <paramref name="perClass"/>
+    /// images of each class (80: the whole data set), tiny and alike within a class, so it builds fast.
+    /// </summary>
     public static byte[] FlowerArchive(int perClass)
     {
         using var folder = NewFolder();
         var entries = new List<Entry> { new("jpg/", Type: TarEntryType.Directory) };
         for (int label = 0; label < 17; label++)
         {
+            string path = Path.Combine(folder.Path, $"{label}.jpg");
+            WriteImage(path, 12, 10, label);
+            byte[] image = File.ReadAllBytes(path);
             for (int i = 0; i < perClass; i++)
             {
                 int number = (label * 80) + i + 1;
-                string path = Path.Combine(folder.Path, $"{number}.jpg");
-                WriteImage(path, 12, 10, number);
-                entries.Add(new Entry($"jpg/image_{number:D4}.jpg", File.ReadAllBytes(path)));
+                entries.Add(new Entry($"jpg/image_{number:D4}.jpg", image));
             }
         }
         entries.Add(new Entry("jpg/files.txt", Encoding.ASCII.GetBytes("image_0001.jpg\n")));

@@ -62,7 +62,7 @@ public sealed class TrainingTests
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(5, Metrics(work.Combine("runs", "run")).Length);
-        Assert.Contains("the run has converged and ends at epoch 5", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Validation error has not improved for 1 epoch after 3 divisions of the learning rate: the run has converged and ends at epoch 5", result.Output, StringComparison.Ordinal);
         var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", work.Combine("runs", "run"), "--epochs", "30");
         Assert.Contains("converged at epoch 5", resumed.Output, StringComparison.Ordinal);
     }
@@ -88,6 +88,48 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public async Task A_class_without_one_readable_image_stops_the_run_before_training()
+    {
+        using var work = TestFiles.NewFolder();
+        Directory.CreateDirectory(work.Combine("pets", "junk"));
+        for (int i = 0; i < 8; i++)
+        {
+            TestFiles.WriteImage(work.Combine("pets", "cats", $"{i}.png"), 40, 30, i);
+            TestFiles.WriteImage(work.Combine("pets", "dogs", $"{i}.png"), 30, 40, 50 + i);
+            File.WriteAllText(work.Combine("pets", "junk", $"{i}.jpg"), "not a jpeg");
+        }
+
+        var result = await AppRunner.RunAsync(work.Path, null, "train", "--model", "mini", "--data", work.Combine("pets"), "--split", "4/2/2", "--batch-size", "4", "--epochs", "1");
+
+        Assert.Equal(AppHost.Failure, result.ExitCode);
+        Assert.Equal("alexnet: error: No training image of class 'junk' (4 train file(s), none readable) could be read, so the network could never learn it; replace the files (see the warnings above) or remove the class.",
+            result.Error.TrimEnd().Split('\n')[^1]);
+        Assert.False(Directory.Exists(work.Combine("runs")));
+    }
+
+    [Fact]
+    public async Task A_class_without_readable_validation_images_is_a_warning()
+    {
+        using var work = TestFiles.NewFolder();
+        for (int i = 0; i < 6; i++)
+        {
+            TestFiles.WriteImage(work.Combine("pets", "cats", $"{i}.png"), 40, 30, i);
+            TestFiles.WriteImage(work.Combine("pets", "dogs", $"{i}.png"), 30, 40, 50 + i);
+        }
+        var catalog = AlexNet.Training.Data.DataCatalog.FromFolder(work.Combine("pets"));
+        var split = AlexNet.Training.Data.DataSplit.Create(catalog.Items, catalog.ClassNames, AlexNet.Training.Data.SplitSpec.Parse("4/2/0"), seed: 1);
+        foreach (var item in split.Validation.Where(item => item.Label == 1))
+        {
+            File.WriteAllText(item.Source, "damaged");
+        }
+
+        var result = await AppRunner.RunAsync(work.Path, null, "train", "--model", "mini", "--data", work.Combine("pets"), "--split", "4/2/0", "--batch-size", "4", "--epochs", "1");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("warning: class 'dogs' (2 validation file(s), none readable) has no validation images: the validation scores say nothing about it.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Same_command_gives_the_same_run_bit_for_bit()
     {
         using var work = TestFiles.NewFolder();
@@ -100,21 +142,23 @@ public sealed class TrainingTests
         AssertBitIdentical(work.Combine("runs", "a", "last.safetensors"), work.Combine("runs", "b", "last.safetensors"));
     }
 
-    [Fact]
-    public async Task Interrupted_and_resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one()
+    [Theory]
+    [InlineData(13, "Interrupted at epoch 2, step 3; saved runs/parts/last.safetensors.")] // in the middle of epoch 2
+    [InlineData(10, "Interrupted after epoch 1 finished; saved runs/parts/last.safetensors.")] // in the last step of epoch 1: the epoch still validates and is saved
+    public async Task Interrupted_and_resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one(int stopAfterStep, string stopLine)
     {
         using var work = TestFiles.NewFolder();
         var whole = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "3", "--name", "whole"));
         Assert.Equal(0, whole.ExitCode);
 
-        // Ctrl+C in the middle of epoch 2 (after step 13 of 30), then resume.
+        // Ctrl+C after step stopAfterStep of 30, then resume.
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        var stopped = await AppRunner.RunAsync(work.Path, null, (step, _) => { if (step == 13) { interrupt.Cancel(); } }, interrupt.Token,
+        var stopped = await AppRunner.RunAsync(work.Path, null, (step, _) => { if (step == stopAfterStep) { interrupt.Cancel(); } }, interrupt.Token,
             Args("--epochs", "3", "--name", "parts"));
-        Assert.Equal(AppHost.Interrupted, stopped.ExitCode);
-        Assert.Contains("Resume with: alexnet train --resume runs/parts --epochs 3", stopped.Output, StringComparison.Ordinal);
+        Assert.True(stopped.ExitCode == AppHost.Interrupted, stopped.Error);
+        Assert.Contains(stopLine + " Resume with: alexnet train --resume runs/parts --epochs 3", stopped.Output, StringComparison.Ordinal);
         var saved = Checkpoint.Read(work.Combine("runs", "parts", "last.safetensors")).State;
-        Assert.Equal((1, 3, 13L), (saved.Epoch, saved.StepInEpoch, saved.GlobalStep));
+        Assert.Equal((stopAfterStep / 10, stopAfterStep % 10, (long)stopAfterStep), (saved.Epoch, saved.StepInEpoch, saved.GlobalStep));
 
         var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", "runs/parts", "--epochs", "3");
 
@@ -124,6 +168,22 @@ public sealed class TrainingTests
         var expected = Metrics(work.Combine("runs", "whole"));
         var actual = Metrics(work.Combine("runs", "parts"));
         Assert.Equal(expected.Select(row => row[..7]), actual.Select(row => row[..7])); // all but the timings
+    }
+
+    [Fact]
+    public async Task Ctrl_C_in_the_last_step_of_the_run_saves_the_epoch_and_skips_only_the_test()
+    {
+        using var work = TestFiles.NewFolder();
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var stopped = await AppRunner.RunAsync(work.Path, null, (step, _) => { if (step == 10) { interrupt.Cancel(); } }, interrupt.Token,
+            Args("--epochs", "1", "--name", "r"));
+
+        Assert.True(stopped.ExitCode == AppHost.Interrupted, stopped.Error);
+        Assert.Contains("Interrupted after the last epoch (1) finished; saved runs/r/last.safetensors. The test was skipped; score it with: alexnet evaluate --checkpoint runs/r/best.safetensors",
+            stopped.Output, StringComparison.Ordinal);
+        Assert.Equal(1, Checkpoint.Read(work.Combine("runs", "r", "last.safetensors")).State.Epoch);
+        Assert.Equal(1, Checkpoint.Read(work.Combine("runs", "r", "best.safetensors")).State.BestEpoch);
     }
 
     [Fact]
@@ -140,20 +200,56 @@ public sealed class TrainingTests
         AssertBitIdentical(work.Combine("runs", "whole", "last.safetensors"), work.Combine("runs", "part", "last.safetensors"));
     }
 
+    /// <summary>Raises the learning rate a checkpoint's run continues with, as if the run had been started with it.</summary>
+    private static void SetLearningRate(string checkpoint, double rate)
+    {
+        IReadOnlyList<SafeTensor> tensors;
+        Dictionary<string, string> metadata;
+        using (var stream = File.OpenRead(checkpoint))
+        {
+            var read = SafeTensors.Read(stream);
+            (tensors, metadata) = (read.Tensors, read.Metadata.ToDictionary());
+        }
+        var state = TrainingState.FromJson(metadata["state"]);
+        metadata["state"] = (state with { Optimizer = state.Optimizer with { LearningRate = rate } }).ToJson();
+        using var output = File.Create(checkpoint);
+        SafeTensors.Write(output, tensors, metadata);
+    }
+
     [Fact]
-    public async Task Exploding_loss_stops_the_run_without_saving_bad_weights()
+    public async Task A_divergence_after_a_good_epoch_leaves_its_checkpoints_untouched_and_says_so_on_stderr()
+    {
+        using var work = TestFiles.NewFolder();
+        // Batch 32: 2 steps an epoch. At rates from 10 to 1e4 both steps' losses are finite, yet the weights they leave give NaN: only validation sees it.
+        var good = await AppRunner.RunAsync(work.Path, null, "train", "--model", "mini", "--synthetic", "--epochs", "1", "--name", "boom");
+        Assert.True(good.ExitCode == 0, good.Error);
+        string last = work.Combine("runs", "boom", "last.safetensors"), best = work.Combine("runs", "boom", "best.safetensors");
+        SetLearningRate(last, 100);
+        byte[] lastBefore = File.ReadAllBytes(last), bestBefore = File.ReadAllBytes(best);
+
+        var result = await AppRunner.RunAsync(work.Path, null, "train", "--resume", "runs/boom", "--epochs", "3");
+
+        Assert.Equal(AppHost.Failure, result.ExitCode);
+        Assert.Single(result.Error.TrimEnd().Split('\n'));
+        Assert.StartsWith("alexnet: error: The validation loss of epoch 2 is NaN: the weights diverged, so they were not saved. " +
+            $"The last good checkpoint, {last} (end of epoch 1), is untouched. Try a smaller --lr.", result.Error, StringComparison.Ordinal);
+        Assert.Equal(lastBefore, File.ReadAllBytes(last));
+        Assert.Equal(bestBefore, File.ReadAllBytes(best));
+        Assert.Single(Checkpoint.Read(last).State.History);
+    }
+
+    [Fact]
+    public async Task A_run_that_diverges_in_its_first_epoch_writes_no_checkpoint_and_says_so()
     {
         using var work = TestFiles.NewFolder();
 
         var result = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "3", "--name", "boom", "--lr", "1e30"));
 
         Assert.Equal(AppHost.Failure, result.ExitCode);
-        Assert.Matches("The training loss became (NaN|∞|-∞|Infinity) at epoch", result.Output);
-        string last = work.Combine("runs", "boom", "last.safetensors");
-        if (File.Exists(last))
-        {
-            Assert.All(Tensors(last).Values.Where(t => t.DType == "F32"), t => Assert.All(t.ToFloats(), v => Assert.True(float.IsFinite(v))));
-        }
+        Assert.Single(result.Error.TrimEnd().Split('\n'));
+        Assert.Matches("^alexnet: error: The (training|validation) loss (became|of epoch 1 is) (NaN|Infinity|-Infinity).* No checkpoint was written yet. Try a smaller --lr.", result.Error);
+        Assert.False(File.Exists(work.Combine("runs", "boom", "last.safetensors")));
+        Assert.False(File.Exists(work.Combine("runs", "boom", "best.safetensors")));
     }
 
     [Fact]
@@ -182,6 +278,52 @@ public sealed class TrainingTests
         Assert.Equal(probabilities.OrderDescending(), probabilities);
         Assert.InRange(probabilities.Sum(), 0.5, 1.0001);
         Assert.All(lines.Skip(1).Take(5), l => Assert.Matches(@"^  pattern-\d\s+0\.\d{4}$", l));
+    }
+
+    [Fact]
+    public async Task Predict_skips_an_unreadable_image_with_a_warning_and_fails_at_the_end()
+    {
+        using var work = TestFiles.NewFolder();
+        var trained = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "r", "--synthetic-images", "8"));
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        TestFiles.WriteImage(work.Combine("good.png"), 90, 70, 3);
+        TestFiles.WriteImage(work.Combine("cut.jpg"), 90, 70, 4);
+        File.WriteAllBytes(work.Combine("cut.jpg"), TestFiles.CutInScanData(File.ReadAllBytes(work.Combine("cut.jpg"))));
+
+        var predicted = await AppRunner.RunAsync(work.Path, null, "predict", "--checkpoint", work.Combine("runs", "r", "best.safetensors"),
+            work.Combine("cut.jpg"), work.Combine("good.png"), work.Combine("missing.png"));
+
+        Assert.Equal(AppHost.Failure, predicted.ExitCode);
+        string[] lines = predicted.Output.TrimEnd().Split('\n');
+        Assert.Equal(5, lines.Length); // the name and the top 4 of the 4 classes
+        Assert.Equal("good.png:", lines[0]);
+        string[] errors = predicted.Error.TrimEnd().Split('\n');
+        Assert.Equal(3, errors.Length);
+        Assert.StartsWith($"warning: cannot classify {work.Combine("cut.jpg")}: truncated: ", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith($"warning: cannot classify {work.Combine("missing.png")}: ", errors[1], StringComparison.Ordinal);
+        Assert.Equal("alexnet: error: 2 of 3 images could not be classified (see the warnings above); the results above are for the other 1.", errors[2]);
+    }
+
+    [Fact]
+    public async Task A_damaged_last_checkpoint_on_resume_points_to_the_best_one()
+    {
+        using var work = TestFiles.NewFolder();
+        var trained = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "r", "--synthetic-images", "8"));
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        string last = work.Combine("runs", "r", "last.safetensors"), best = work.Combine("runs", "r", "best.safetensors");
+        byte[] bytes = File.ReadAllBytes(last);
+        File.WriteAllBytes(last, bytes[..(bytes.Length / 2)]);
+
+        var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", "runs/r", "--epochs", "2");
+        File.WriteAllBytes(best, bytes[..100]);
+        var bothDamaged = await AppRunner.RunAsync(work.Path, null, "train", "--resume", "runs/r", "--epochs", "2");
+
+        Assert.Equal(AppHost.Failure, resumed.ExitCode);
+        Assert.Single(resumed.Error.TrimEnd().Split('\n'));
+        Assert.StartsWith($"alexnet: error: The checkpoint '{last}' is damaged: ", resumed.Error, StringComparison.Ordinal);
+        Assert.EndsWith($" The run's best.safetensors is readable (end of epoch 1): to resume from it, move the damaged last.safetensors aside and copy {best} to {last}.",
+            resumed.Error.TrimEnd(), StringComparison.Ordinal);
+        Assert.EndsWith(" The run's best.safetensors cannot be read either.", bothDamaged.Error.TrimEnd(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -42,6 +42,7 @@ public sealed class Checkpoint
     public int[] DataOrder => Tensors.TryGetValue(DataOrderName, out var order) ? order.ToInts() : [];
 
     /// <summary>Writes a checkpoint atomically: the previous file at <paramref name="path"/> survives any failure.</summary>
+    /// <exception cref="AppException">A tensor holds NaN or infinite values; nothing is written.</exception>
     public static void Save(string path, TrainingState state, Sequential model, Optimizer optimizer, ReadOnlySpan<int> dataOrder)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -60,6 +61,11 @@ public sealed class Checkpoint
         {
             tensors.Add(Download(name, tensor));
         }
+        // A diverged run must never replace the last good checkpoint with NaN or infinite weights.
+        if (tensors.Find(t => !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(t.AsFloats())) is { } broken)
+        {
+            throw new AppException($"'{System.IO.Path.GetFullPath(path)}' was not written: {broken.Name} holds NaN or infinite values (the training diverged), so the file on disk is untouched. Try a smaller --lr.");
+        }
         tensors.Add(SafeTensor.I32(DataOrderName, [dataOrder.Length], dataOrder));
         var metadata = new Dictionary<string, string>
         {
@@ -74,7 +80,7 @@ public sealed class Checkpoint
     }
 
     /// <summary>Reads and validates a checkpoint file (format, header, state); does not touch a model.</summary>
-    /// <exception cref="AppException">The file is missing, not a safetensors file, damaged, or not one of our checkpoints; the message says which.</exception>
+    /// <exception cref="AppException">The file is missing, not a safetensors file, damaged, not one of our checkpoints, or its state is unusable; the message says which.</exception>
     public static Checkpoint Read(string path)
     {
         string full = System.IO.Path.GetFullPath(path);
@@ -92,7 +98,21 @@ public sealed class Checkpoint
             {
                 throw new AppException($"'{full}' is a safetensors file but not an alexnet checkpoint (its metadata has no '{FormatKey}: {FormatValue}' and 'state').");
             }
-            return new Checkpoint(full, TrainingState.FromJson(json), tensors.ToDictionary(t => t.Name, StringComparer.Ordinal));
+            var state = TrainingState.FromJson(json);
+            var problems = TrainingStateValidation.Problems(state).ToList();
+            if (metadata.TryGetValue("model", out string? model) && model != state.Model)
+            {
+                problems.Add($"the metadata says model '{model}', the training state '{state.Model}'");
+            }
+            if (metadata.TryGetValue("classes", out string? classes) && state.ClassNames is not null && classes != state.ClassNames.Count.ToString(CultureInfo.InvariantCulture))
+            {
+                problems.Add($"the metadata says {classes} classes, the training state names {state.ClassNames.Count}");
+            }
+            if (problems.Count > 0)
+            {
+                throw new AppException($"The checkpoint '{full}' has an unusable training state: {string.Join("; ", problems)}.");
+            }
+            return new Checkpoint(full, state, tensors.ToDictionary(t => t.Name, StringComparer.Ordinal));
         }
         catch (InvalidDataException e)
         {

@@ -192,8 +192,14 @@ public static class SafeTensors
                 throw new InvalidDataException($"The header is a JSON {document.RootElement.ValueKind}; expected an object of tensors.");
             }
             var entries = new List<Entry>();
+            // JSON allows a key twice, but then one of two tensors (or values) would silently win.
+            var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
             {
+                if (!names.Add(property.Name))
+                {
+                    throw new InvalidDataException($"The header names '{property.Name}' twice; every tensor name (and __metadata__) must appear once.");
+                }
                 if (property.Name == "__metadata__")
                 {
                     if (property.Value.ValueKind != JsonValueKind.Object)
@@ -202,9 +208,13 @@ public static class SafeTensors
                     }
                     foreach (var item in property.Value.EnumerateObject())
                     {
-                        metadata[item.Name] = item.Value.ValueKind == JsonValueKind.String
+                        string value = item.Value.ValueKind == JsonValueKind.String
                             ? item.Value.GetString()!
                             : throw new InvalidDataException($"__metadata__ value '{item.Name}' is a JSON {item.Value.ValueKind}; metadata values must be strings.");
+                        if (!metadata.TryAdd(item.Name, value))
+                        {
+                            throw new InvalidDataException($"__metadata__ has the key '{item.Name}' twice; every key must appear once.");
+                        }
                     }
                     continue;
                 }

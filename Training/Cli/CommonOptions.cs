@@ -17,12 +17,12 @@ public static class CommonOptions
     };
 
     /// <summary><c>--max-pixels N</c>: larger images are rejected from their header.</summary>
-    public static Option<long> MaxPixels() => new("--max-pixels")
+    public static Option<long> MaxPixels() => new Option<long>("--max-pixels")
     {
         Description = "Skip (with a warning) any image with more pixels than this, before decoding it.",
         DefaultValueFactory = _ => ImageDecoder.DefaultMaxPixels,
         HelpName = "N",
-    };
+    }.AtLeast(1);
 
     /// <summary><c>--backend cpu|cuda|cuda-emulated</c>.</summary>
     public static Option<string> Backend() => new Option<string>("--backend")
@@ -33,12 +33,12 @@ public static class CommonOptions
     }.AcceptOnlyFromAmong([.. BackendFactory.Names]);
 
     /// <summary><c>--threads N</c> for the CPU backend.</summary>
-    public static Option<int> Threads() => new("--threads")
+    public static Option<int> Threads() => new Option<int>("--threads")
     {
         Description = "CPU threads for the cpu backend (0 = one per logical processor).",
         DefaultValueFactory = _ => 0,
         HelpName = "N",
-    };
+    }.AtLeast(0);
 
     /// <summary><c>--convolution implicit-gemm|im2col</c> for the CPU backend.</summary>
     public static Option<string> Convolution() => new Option<string>("--convolution")
@@ -87,15 +87,48 @@ public static class CommonOptions
     }
 
     /// <summary>Adds a check that the option's value, when given, is at least <paramref name="minimum"/>.</summary>
-    public static Option<int?> AtLeast(this Option<int?> option, int minimum)
+    public static Option<int?> AtLeast(this Option<int?> option, int minimum) => AddMinimum(option, minimum);
+
+    /// <summary>Adds a check that the option's value, when given, is at least <paramref name="minimum"/>.</summary>
+    public static Option<int> AtLeast(this Option<int> option, int minimum) => AddMinimum(option, minimum);
+
+    /// <summary>Adds a check that the option's value, when given, is at least <paramref name="minimum"/>.</summary>
+    public static Option<long> AtLeast(this Option<long> option, long minimum) => AddMinimum(option, minimum);
+
+    private static T AddMinimum<T>(T option, long minimum)
+        where T : Option
     {
         ArgumentNullException.ThrowIfNull(option);
         option.Validators.Add(result =>
         {
             // Only a token that parsed as a number is checked here; the parser already reports the rest.
-            if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out int value) && value < minimum)
+            if (result.Tokens.Count > 0 && long.TryParse(result.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out long value) && value < minimum)
             {
                 result.AddError($"{option.Name} must be at least {minimum}, not {value}.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Adds a check that the option's value is one folder name (so it cannot point outside the folder it is created in).</summary>
+    public static Option<string> FolderName(this Option<string> option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0)
+            {
+                return;
+            }
+            string value = result.Tokens[^1].Value;
+            string? problem = string.IsNullOrWhiteSpace(value) ? "is empty"
+                : value is "." or ".." ? "names a folder above or at runs/, not a folder in it"
+                : value.IndexOfAny(['/', '\\']) >= 0 ? "is a path"
+                : value.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 ? "holds a character a folder name cannot have"
+                : null;
+            if (problem is not null)
+            {
+                result.AddError($"{option.Name} '{value}' {problem}; expected a plain folder name such as my-run, without '/' or '\\', and not '.' or '..'.");
             }
         });
         return option;

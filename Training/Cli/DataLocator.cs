@@ -20,6 +20,7 @@ public static class DataLocator
     public static async Task<string> ResolveAsync(AppContext app, string? dataDirectory, Uri? url, string? sha256, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(app);
+        CheckSha256(sha256, "--sha256");
         if (dataDirectory is not null)
         {
             return Path.GetFullPath(dataDirectory, app.WorkingDirectory);
@@ -28,13 +29,18 @@ public static class DataLocator
         string cached = Path.Combine(cacheRoot, Oxford17.CacheFolderName);
         if (Directory.Exists(cached))
         {
+            CheckCached(cached);
             return cached;
         }
         if (url is null && app.Environment(UrlVariable) is { Length: > 0 } configured)
         {
             url = CommonOptions.ParseUrl(configured);
         }
-        sha256 ??= app.Environment(Sha256Variable);
+        if (sha256 is null && app.Environment(Sha256Variable) is { } fromEnvironment)
+        {
+            CheckSha256(fromEnvironment, Sha256Variable);
+            sha256 = fromEnvironment;
+        }
         if (url is not null && string.IsNullOrWhiteSpace(sha256))
         {
             throw new AppException($"A download address other than the official one needs its SHA-256 too (--sha256 or {Sha256Variable}).");
@@ -71,5 +77,30 @@ public static class DataLocator
         return result;
     }
 
-    private static bool IsOxford17(string folder) => Oxford17.FindImageFolder(folder) is not null;
+    /// <summary>Only a complete unpacked archive is moved into the cache.</summary>
+    private static bool IsOxford17(string folder) => Oxford17.FindImageFolder(folder) is { } images && Oxford17.MissingFiles(images).Count == 0;
+
+    /// <summary>The cache holds what the downloader unpacked; anything less was changed by hand or by another tool, and would train on a different data set.</summary>
+    private static void CheckCached(string cached)
+    {
+        const string remedy = "delete the folder to download the data set again, or pass --data DIR to use another copy";
+        if (Oxford17.FindImageFolder(cached) is not { } images)
+        {
+            throw new AppException($"The cache folder {cached} does not hold Oxford 17 Flowers (no jpg/image_NNNN.jpg files); {remedy}.");
+        }
+        var missing = Oxford17.MissingFiles(images);
+        if (missing.Count > 0)
+        {
+            throw new AppException($"The cached Oxford 17 Flowers in {cached} is incomplete: {missing.Count} of {Oxford17.ClassNames.Count * Oxford17.ImagesPerClass} images are missing ({string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", …" : "")}); {remedy}.");
+        }
+    }
+
+    /// <summary>A SHA-256 is 64 hexadecimal digits; anything else can never match, so it is refused before a download starts.</summary>
+    private static void CheckSha256(string? sha256, string source)
+    {
+        if (sha256 is not null && (sha256.Trim() is not { Length: 64 } digits || !digits.All(char.IsAsciiHexDigit)))
+        {
+            throw new AppException($"{source} '{sha256}' is not a SHA-256: expected 64 hexadecimal digits (0-9, a-f), as sha256sum prints them.");
+        }
+    }
 }

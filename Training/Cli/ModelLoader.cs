@@ -12,16 +12,8 @@ public static class ModelLoader
     public static Sequential Load(Checkpoint checkpoint, IBackend backend)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        ModelVariant variant;
-        try
-        {
-            variant = ModelVariants.Get(checkpoint.State.Model);
-        }
-        catch (ArgumentException e)
-        {
-            throw new AppException($"The checkpoint '{checkpoint.Path}' is for model '{checkpoint.State.Model}', which this version does not know: {e.Message}", e);
-        }
-        var model = variant.Build(backend, checkpoint.State.ClassNames.Count, checkpoint.State.Seed);
+        // Checkpoint.Read has checked that the model is one this version knows.
+        var model = ModelVariants.Get(checkpoint.State.Model).Build(backend, checkpoint.State.ClassNames.Count, checkpoint.State.Seed);
         try
         {
             checkpoint.Restore(model, optimizer: null);

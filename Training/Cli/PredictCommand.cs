@@ -16,7 +16,7 @@ public static class PredictCommand
         var backendOption = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
         var maxPixels = CommonOptions.MaxPixels();
-        var command = new Command("predict", "Classify images with a trained checkpoint: for each image, five lines of class name and probability, most likely first.")
+        var command = new Command("predict", "Classify images with a trained checkpoint: for each image, five lines of class name and probability, most likely first. An unreadable image is skipped with a warning (the exit code is then 1).")
         {
             checkpointOption, imagesArgument, tta, backendOption, threads, maxPixels,
         };
@@ -24,26 +24,42 @@ public static class PredictCommand
         {
             var checkpoint = Checkpoint.Read(parse.GetValue(checkpointOption)!.FullName);
             var state = checkpoint.State;
-            var files = parse.GetValue(imagesArgument)!;
+            var given = parse.GetValue(imagesArgument)!;
             var decoder = new ImageDecoder(parse.GetValue(maxPixels));
+            var files = new List<FileInfo>();
             var pixels = new List<byte[]>();
-            foreach (var file in files)
+            var rejected = new List<ImageRejectedException>();
+            foreach (var file in given)
             {
                 try
                 {
                     pixels.Add(decoder.Load(file.FullName, state.Preprocessing.StoredSize));
+                    files.Add(file);
                 }
                 catch (ImageRejectedException e)
                 {
-                    throw new AppException($"Cannot classify {e.Message}.", e);
+                    rejected.Add(e);
                 }
+            }
+            if (given.Length == 1 && rejected.Count == 1)
+            {
+                throw new AppException($"Cannot classify {rejected[0].Message}.", rejected[0]);
+            }
+            // One bad file among many does not stop the others; the exit code still says that something failed.
+            foreach (var e in rejected)
+            {
+                app.Warn($"cannot classify {e.Message}; going on with the other images.");
+            }
+            if (files.Count == 0)
+            {
+                throw new AppException($"None of the {given.Length} images could be read (see the warnings above).");
             }
             var images = new ImageSet(state.Preprocessing.StoredSize, pixels, [.. files.Select(_ => 0)], [.. files.Select(f => f.FullName)]);
             using var backend = CommonOptions.CreateBackend(parse.GetValue(backendOption)!, parse.GetValue(threads));
             using var model = ModelLoader.Load(checkpoint, backend);
             int maxOffset = state.Preprocessing.StoredSize - state.Preprocessing.CropSize;
             var crops = parse.GetValue(tta) ? Augmentation.TenCrops(maxOffset) : [Augmentation.Centre(maxOffset)];
-            var pipeline = new InputPipeline(images, state.Preprocessing, batchSize: Math.Min(files.Length, 16));
+            var pipeline = new InputPipeline(images, state.Preprocessing, batchSize: Math.Min(files.Count, 16));
             int classes = state.ClassNames.Count;
             var sum = new double[images.Count * classes];
             using var scorer = new Loop.Evaluator.Scorer(backend, model.InputShape);
@@ -72,6 +88,10 @@ public static class PredictCommand
                 {
                     app.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {state.ClassNames[c],-20} {row[c]:0.0000}"));
                 }
+            }
+            if (rejected.Count > 0)
+            {
+                throw new AppException($"{rejected.Count} of {given.Length} images could not be classified (see the warnings above); the results above are for the other {files.Count}.");
             }
             return Task.FromResult(0);
         });

@@ -69,6 +69,35 @@ public static class SplitLoader
         {
             app.WriteLine($"{skipped.Count} unreadable file(s) skipped (listed above on stderr).");
         }
+        foreach (var (name, items) in wanted)
+        {
+            CheckEveryClassIsLeft(app, catalog.ClassNames, name, items, sets[name]);
+        }
         return new Parts(catalog, split, sets.GetValueOrDefault("train"), sets.GetValueOrDefault("validation"), sets.GetValueOrDefault("test"), skipped.Count);
+    }
+
+    /// <summary>
+    /// A class whose files in a part were all skipped: without training images the network never sees
+    /// it, so that stops the command; without validation or test images only its scores are missing, so that is a warning.
+    /// </summary>
+    private static void CheckEveryClassIsLeft(AppContext app, IReadOnlyList<string> classNames, string part, IReadOnlyList<DataItem> items, ImageSet decoded)
+    {
+        if (items.Count == 0)
+        {
+            return; // the split asked for no images here
+        }
+        int[] counts = decoded.CountPerClass(classNames.Count);
+        var empty = Enumerable.Range(0, classNames.Count).Where(label => counts[label] == 0)
+            .Select(label => $"'{classNames[label]}' ({items.Count(item => item.Label == label)} {part} file(s), none readable)")
+            .ToList();
+        if (empty.Count == 0)
+        {
+            return;
+        }
+        if (part == "train")
+        {
+            throw new AppException($"No training image of class {string.Join(", ", empty)} could be read, so the network could never learn it; replace the files (see the warnings above) or remove the class.");
+        }
+        app.Warn($"class {string.Join(", ", empty)} has no {part} images: the {part} scores say nothing about it.");
     }
 }

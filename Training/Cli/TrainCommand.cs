@@ -42,7 +42,7 @@ public static class TrainCommand
         public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = "Epochs without a better validation error before the plateau schedule divides the rate by 10 (default: the model's; 10 for alexnet and caffenet, else 5).", HelpName = "N" }.AtLeast(1);
         public Option<string> Init { get; } = new Option<string>("--init") { Description = "How the starting weights are drawn. alexnet and caffenet: paper (N(0, 0.01), biases 1; on a few hundred images it answers at chance for hundreds of epochs) or caffe (BVLC's reference: biases 0.1, fc6/fc7 N(0, 0.005); learns from the first epoch). Default: the model's (caffe for alexnet and caffenet; --init paper with --batch-size 128 --patience 5 --epochs 90 is the paper's ImageNet recipe).", HelpName = "NAME" }.AcceptOnlyFromAmong([.. ModelVariants.All.SelectMany(variant => variant.Initializations).Distinct()]);
         public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of everything random (initialization, split, order, augmentation, dropout): the same command gives the same run.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
-        public Option<string> Name { get; } = new("--name") { Description = "The run's folder name under runs/ (default: MODEL-DATA, numbered if it exists).", HelpName = "NAME" };
+        public Option<string> Name { get; } = new Option<string>("--name") { Description = "The run's folder name under runs/ (default: MODEL-DATA, numbered if it exists).", HelpName = "NAME" }.FolderName();
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
         public Option<bool> Tta { get; } = CommonOptions.TenCrop("Score the final test with the paper's 10 crops (corners and centre, mirrored) instead of the centre crop.");
         public Option<long> MaxPixels { get; } = CommonOptions.MaxPixels();
@@ -172,7 +172,15 @@ public static class TrainCommand
         {
             throw new AppException($"There is no run to resume at {path}: expected a run folder with {Trainer.LastFile} (e.g. runs/alexnet-oxflower17).");
         }
-        var checkpoint = Checkpoint.Read(file);
+        Checkpoint checkpoint;
+        try
+        {
+            checkpoint = Checkpoint.Read(file);
+        }
+        catch (AppException e) when (BestInstead(file) is { } hint)
+        {
+            throw new AppException($"{e.Message} {hint}", e);
+        }
         var state = checkpoint.State;
         if (parse.GetValue(o.Epochs) is int epochs)
         {
@@ -185,6 +193,25 @@ public static class TrainCommand
         }
         string backend = parse.GetResult(o.Backend) is { Implicit: false } ? parse.GetValue(o.Backend)! : state.Backend;
         return new RunPlan(Path.GetDirectoryName(file)!, state with { Backend = backend }, catalog, backend, BackendSettings.From(parse, o), checkpoint);
+    }
+
+    /// <summary>When a run's last checkpoint cannot be read, says whether its best checkpoint can, and how to resume from it.</summary>
+    private static string? BestInstead(string last)
+    {
+        string best = Path.Combine(Path.GetDirectoryName(last)!, Trainer.BestFile);
+        if (Path.GetFileName(last) != Trainer.LastFile || !File.Exists(best))
+        {
+            return null;
+        }
+        try
+        {
+            var state = Checkpoint.Read(best).State;
+            return $"The run's {Trainer.BestFile} is readable ({state.Position()}): to resume from it, move the damaged {Trainer.LastFile} aside and copy {best} to {last}.";
+        }
+        catch (AppException)
+        {
+            return $"The run's {Trainer.BestFile} cannot be read either.";
+        }
     }
 
     /// <summary>Opens the data a checkpoint recorded, explaining how to point at it if it moved.</summary>
@@ -203,7 +230,7 @@ public static class TrainCommand
         var variant = ModelVariants.Get(state.Model);
         if (state.Epoch >= state.TotalEpochs && state.StepInEpoch == 0)
         {
-            app.WriteLine($"The run in {plan.Folder} has already trained {state.Epoch} epochs; pass a larger --epochs to continue it.");
+            app.WriteLine($"The run in {plan.Folder} has already trained {Plural.Of(state.Epoch, "epoch")}; pass a larger --epochs to continue it.");
             return 0;
         }
         if (state.ScheduleState.Converged)
@@ -236,7 +263,7 @@ public static class TrainCommand
         app.WriteLine(plan.Resume is null
             ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {state.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {state.Split}, seed {state.Seed}, init {state.Initialization ?? variant.Initializations[0]})."
             : $"Resuming {relative} at epoch {state.Epoch + 1}, step {state.StepInEpoch} on {backend.Name}, up to epoch {state.TotalEpochs}.");
-        app.WriteLine($"{state.Optimizer}, schedule {state.Schedule}, batch {state.BatchSize}, {state.TotalEpochs} epochs; {state.Preprocessing}. Output: {relative}/");
+        app.WriteLine($"{state.Optimizer}, schedule {state.Schedule}, batch {state.BatchSize}, {Plural.Of(state.TotalEpochs, "epoch")}; {state.Preprocessing}. Output: {relative}/");
         using var trainer = new Trainer(model, optimizer, schedule, train, validation, state, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
         {
             AfterStep = app.AfterTrainingStep,
@@ -247,13 +274,19 @@ public static class TrainCommand
         switch (outcome)
         {
             case TrainingOutcome.Interrupted:
-                app.WriteLine($"Interrupted at epoch {trainer.State.Epoch + (trainer.State.StepInEpoch > 0 ? 1 : 0)}, step {trainer.State.StepInEpoch}; saved {relative}/{Trainer.LastFile}. Resume with: {resumeCommand}");
+                app.WriteLine($"Interrupted {Where(trainer.State, "after")}; saved {relative}/{Trainer.LastFile}. Resume with: {resumeCommand}");
                 return AppHost.Interrupted;
             case TrainingOutcome.StepLimitReached:
-                app.WriteLine($"Stopped after {maxSteps} step(s) (--max-steps) at epoch {trainer.State.Epoch + (trainer.State.StepInEpoch > 0 ? 1 : 0)}, step {trainer.State.StepInEpoch}; saved {relative}/{Trainer.LastFile}. Continue with: {resumeCommand}");
+                app.WriteLine($"Stopped after {maxSteps} step(s) (--max-steps) {Where(trainer.State, "when")}; saved {relative}/{Trainer.LastFile}. Continue with: {resumeCommand}");
                 return 0;
             case TrainingOutcome.Diverged:
-                return AppHost.Failure;
+                throw new AppException(trainer.Divergence!);
+        }
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C in the last epoch: that epoch finished and was saved; only the test is left to do.
+            app.WriteLine($"Interrupted after the last epoch ({trainer.State.Epoch}) finished; saved {relative}/{Trainer.LastFile}. The test was skipped; score it with: alexnet evaluate --checkpoint {relative}/{Trainer.BestFile}");
+            return AppHost.Interrupted;
         }
         TestBest(app, plan, trainer.State, model, parts, tta, cancellationToken);
         return 0;
@@ -281,6 +314,11 @@ public static class TrainCommand
             $"Test ({test.Count} images, {(tta ? "10 crops" : "centre crop")}, best epoch {state.BestEpoch}): loss {result.Loss:0.0000}  top-1 {100 * result.Top1:0.0}%  top-5 {100 * result.Top5:0.0}%"));
         app.WriteLine($"Done. Run folder: {relative}/ (metrics.csv, loss.png, accuracy.png, confusion_matrix.png, {Trainer.LastFile}, {Trainer.BestFile})");
     }
+
+    /// <summary>Where a stopped run stands: inside an epoch (its step), or just after one finished, validated and saved.</summary>
+    private static string Where(TrainingState state, string boundary) => state.StepInEpoch > 0
+        ? $"at epoch {state.Epoch + 1}, step {state.StepInEpoch}"
+        : $"{boundary} epoch {state.Epoch} finished";
 
     private static string DataName(DataCatalog catalog) => catalog.IsSynthetic ? "synthetic"
         : catalog.Kind == "Oxford 17 Flowers" ? "oxflower17"

@@ -55,7 +55,7 @@ public sealed class DatasetDownloader
             }
             if (!isComplete(extractPath))
             {
-                throw new AppException($"The archive from {url} does not unpack to the expected layout (for Oxford 17 Flowers: jpg/image_0001.jpg …).");
+                throw new AppException($"The archive from {url} does not unpack to the expected layout (for Oxford 17 Flowers: jpg/image_0001.jpg … jpg/image_1360.jpg, every one of them).");
             }
             if (Directory.Exists(final))
             {
@@ -110,11 +110,19 @@ public sealed class DatasetDownloader
         {
             throw new AppException($"Downloading {url} failed: {e.Message}", e);
         }
+        catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
+        {
+            throw new AppException($"Downloading {url} timed out: the server did not answer within {Duration(_http.Timeout)}. Nothing was kept; try again later, or download from a mirror with --url and --sha256.", e);
+        }
         catch (IOException e) when (e is not FileNotFoundException)
         {
             throw new AppException($"Downloading {url} failed (the connection broke off: {e.Message}). Nothing was kept; try again.", e);
         }
     }
+
+    private static string Duration(TimeSpan span) => span.TotalMinutes >= 1
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{span.TotalMinutes:0.#} minutes")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.#} seconds");
 
     private static void TryDelete(string file, string folder)
     {

@@ -1,4 +1,6 @@
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
@@ -8,7 +10,8 @@ namespace AlexNet.Training.Data;
 /// Turns an image file into the paper's stored form (section 2): the shorter side resized to
 /// <c>size</c>, then the central <c>size</c>×<c>size</c> square cropped out, kept as 8-bit RGB
 /// (row-major, channels interleaved: HWC). The header is read first, so an image with more than
-/// <see cref="MaxPixels"/> pixels is rejected before a byte of it is decoded.
+/// <see cref="MaxPixels"/> pixels is rejected before a byte of it is decoded, and so is a JPEG or PNG
+/// that was cut short (<see cref="ImageCompleteness"/>), which the decoder would otherwise fill in.
 /// </summary>
 public sealed class ImageDecoder
 {
@@ -28,18 +31,28 @@ public sealed class ImageDecoder
     public long MaxPixels { get; }
 
     /// <summary>Decodes <paramref name="path"/> into <paramref name="size"/>×<paramref name="size"/>×3 bytes.</summary>
-    /// <exception cref="ImageRejectedException">The file is unreadable, not an image, corrupt, or too large.</exception>
+    /// <exception cref="ImageRejectedException">The file is unreadable, not an image, corrupt, truncated, or too large.</exception>
     public byte[] Load(string path, int size)
     {
         try
         {
             using var stream = File.OpenRead(path);
-            var info = Image.Identify(SingleThreaded, stream)
+            var info = Image.Identify(SingleThreaded, stream, out var format)
                 ?? throw new ImageRejectedException(path, "not an image in a format the decoder knows (JPEG, PNG, BMP, GIF, TGA, TIFF, WebP, PBM)");
             long pixels = (long)info.Width * info.Height;
             if (pixels > MaxPixels)
             {
                 throw new ImageRejectedException(path, $"{info.Width}×{info.Height} = {pixels:N0} pixels is more than the limit of {MaxPixels:N0}");
+            }
+            string? truncated = format switch
+            {
+                JpegFormat => ImageCompleteness.JpegProblem(stream),
+                PngFormat => ImageCompleteness.PngProblem(stream),
+                _ => null,
+            };
+            if (truncated is not null)
+            {
+                throw new ImageRejectedException(path, truncated);
             }
             stream.Position = 0;
             using var image = Image.Load<Rgb24>(SingleThreaded, stream);
@@ -79,19 +92,22 @@ public sealed class ImageDecoder
     }
 }
 
-/// <summary>An image file that was skipped: unreadable, not an image, corrupt, or over the pixel limit.</summary>
+/// <summary>An image file that was skipped: unreadable, not an image, corrupt, truncated, or over the pixel limit.</summary>
 public sealed class ImageRejectedException : Exception
 {
     public ImageRejectedException(string path, string reason, Exception? inner = null)
-        : base($"{path}: {reason}", inner)
+        : base($"{path}: {Clause(reason)}", inner)
     {
         Path = path;
-        Reason = reason;
+        Reason = Clause(reason);
     }
 
     /// <summary>The skipped file.</summary>
     public string Path { get; }
 
-    /// <summary>Why it was skipped.</summary>
+    /// <summary>Why it was skipped, as a clause without a final full stop (callers end the sentence).</summary>
     public string Reason { get; }
+
+    // Messages from .NET (e.g. "Could not find file '…'.") end with a full stop; ours are clauses.
+    private static string Clause(string reason) => reason.TrimEnd().TrimEnd('.');
 }

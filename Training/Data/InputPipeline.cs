@@ -40,7 +40,10 @@ public sealed class InputPipeline
     /// <summary>Crop corners range over 0 … this.</summary>
     public int MaxOffset => Preprocessing.StoredSize - Preprocessing.CropSize;
 
-    /// <summary>Training batches per epoch: full batches only (the remainder of the shuffle is left for the next epoch's order).</summary>
+    /// <summary>
+    /// Training batches per epoch: full batches only. The last <c>Count % BatchSize</c> images of an
+    /// epoch's shuffled order are dropped from that epoch; every epoch draws a new order, so a different few sit out each time.
+    /// </summary>
     public int TrainingBatches => Images.Count / BatchSize;
 
     /// <summary>Evaluation batches: every image once, the last batch possibly smaller.</summary>

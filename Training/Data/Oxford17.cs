@@ -46,6 +46,15 @@ public static partial class Oxford17
         return null;
     }
 
+    /// <summary>The names of the official archive's images (image_0001.jpg … image_1360.jpg) that <paramref name="imageFolder"/> lacks.</summary>
+    public static IReadOnlyList<string> MissingFiles(string imageFolder)
+    {
+        var present = Directory.EnumerateFiles(imageFolder, "image_*.jpg").Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+        return [.. Enumerable.Range(1, ClassNames.Count * ImagesPerClass)
+            .Select(number => string.Create(CultureInfo.InvariantCulture, $"image_{number:D4}.jpg"))
+            .Where(name => !present.Contains(name))];
+    }
+
     /// <summary>The image files of the data set, with their labels, in file-number order.</summary>
     /// <exception cref="AppException">A number outside 1 … 1360, or a class without images.</exception>
     public static IReadOnlyList<DataItem> ListFiles(string imageFolder)

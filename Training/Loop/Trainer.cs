@@ -19,7 +19,7 @@ public enum TrainingOutcome
     /// <summary>Stopped on request (Ctrl+C) after a finished step; <c>last.safetensors</c> holds that step.</summary>
     Interrupted,
 
-    /// <summary>The loss became NaN or infinite; the checkpoints on disk are the last good ones.</summary>
+    /// <summary>The loss became NaN or infinite; nothing was saved, so the checkpoints on disk are the last good ones. <see cref="Trainer.Divergence"/> says what happened.</summary>
     Diverged,
 
     /// <summary>Stopped after <see cref="Trainer.MaxSteps"/> steps; <c>last.safetensors</c> holds the last of them.</summary>
@@ -50,6 +50,7 @@ public sealed class Trainer : IDisposable
     private Tensor? _predictions;
     private int[] _order;
     private long _stepsTaken;
+    private TrainingState? _saved;
 
     /// <param name="model">initialized, or restored from a checkpoint</param>
     /// <param name="optimizer">over the model's parameters, restored too when resuming</param>
@@ -76,6 +77,8 @@ public sealed class Trainer : IDisposable
         RunFolder = runFolder;
         _loss = new SoftmaxCrossEntropy(_backend);
         _order = order is { Length: > 0 } && state.StepInEpoch > 0 ? order : train.EpochOrder(state.Seed, state.Epoch);
+        // A resumed run starts from the checkpoint on disk; a fresh run has none yet (a run folder holding one is refused).
+        _saved = File.Exists(Path.Combine(runFolder, LastFile)) ? state : null;
         if (_order.Length != train.Images.Count)
         {
             throw new AppException($"The saved data order has {_order.Length} entries, but the training set has {train.Images.Count} images; the data changed since the checkpoint was written.");
@@ -86,6 +89,9 @@ public sealed class Trainer : IDisposable
     public TrainingState State { get; private set; }
 
     public string RunFolder { get; }
+
+    /// <summary>After <see cref="TrainingOutcome.Diverged"/>: which loss stopped the run, where, and which checkpoint on disk is the last good one.</summary>
+    public string? Divergence { get; private set; }
 
     /// <summary>Called after every training step with the run's step count and the backend (used by tests to interrupt at a chosen step, or to count copies).</summary>
     public Action<long, IBackend>? AfterStep { get; set; }
@@ -113,8 +119,10 @@ public sealed class Trainer : IDisposable
             {
                 return outcome;
             }
-            var metrics = FinishEpoch(epoch, rate, secondsBefore + clock.Elapsed.TotalSeconds, cancellationToken);
-            _reporter.Line(TrainingReporter.EpochLine(metrics, State.TotalEpochs));
+            if (FinishEpoch(epoch, rate, secondsBefore + clock.Elapsed.TotalSeconds) == TrainingOutcome.Diverged)
+            {
+                return TrainingOutcome.Diverged;
+            }
             if (cancellationToken.IsCancellationRequested && State.Epoch < State.TotalEpochs)
             {
                 return TrainingOutcome.Interrupted;
@@ -141,8 +149,8 @@ public sealed class Trainer : IDisposable
             var (loss, correct) = TrainStep(batch, rate);
             if (!double.IsFinite(loss))
             {
-                _reporter.Line(string.Create(CultureInfo.InvariantCulture,
-                    $"The training loss became {loss} at epoch {epoch + 1}, step {step + 1}; stopping. {LastGoodCheckpoint()} Try a smaller --lr."));
+                Divergence = string.Create(CultureInfo.InvariantCulture,
+                    $"The training loss became {loss} at epoch {epoch + 1}, step {step + 1}; stopping. {LastGoodCheckpoint()} Try a smaller --lr.");
                 return TrainingOutcome.Diverged;
             }
             double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
@@ -206,12 +214,26 @@ public sealed class Trainer : IDisposable
         return (loss, correct);
     }
 
-    private EpochMetrics FinishEpoch(int epoch, double rate, double seconds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Validates the epoch whose steps are done and saves it, unless its loss is not finite
+    /// (<see cref="TrainingOutcome.Diverged"/>: nothing is written). It takes no cancellation token:
+    /// after Ctrl+C in an epoch's last step the epoch still finishes and is saved, and <see cref="Run"/> stops after it.
+    /// </summary>
+    private TrainingOutcome FinishEpoch(int epoch, double rate, double seconds)
     {
         var partial = State.Partial;
-        var validation = Evaluator.Run(_model, _validation, [Augmentation.Centre(_validation.MaxOffset)], State.ClassNames, cancellationToken);
+        var validation = Evaluator.Run(_model, _validation, [Augmentation.Centre(_validation.MaxOffset)], State.ClassNames, CancellationToken.None);
         var metrics = new EpochMetrics(epoch + 1, rate, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen),
             validation.Loss, validation.Top1, validation.Top5, seconds, partial.Seen / Math.Max(1e-9, partial.Seconds));
+        _reporter.Line(TrainingReporter.EpochLine(metrics, State.TotalEpochs));
+        // Every step's loss was finite, but the last updates can still have broken the weights: the validation loss shows it.
+        (string which, double loss) = validation.Count > 0 ? ("validation", validation.Loss) : ("training", metrics.TrainLoss);
+        if (!double.IsFinite(loss))
+        {
+            Divergence = string.Create(CultureInfo.InvariantCulture,
+                $"The {which} loss of epoch {epoch + 1} is {loss}: the weights diverged, so they were not saved. {LastGoodCheckpoint()} Try a smaller --lr.");
+            return TrainingOutcome.Diverged;
+        }
         // Without validation images, the plateau rule has nothing to watch and the latest epoch counts as the best.
         var scheduleEvent = validation.Count > 0 ? _schedule.EndEpoch(1 - validation.Top1) : ScheduleEvent.None;
         bool best = State.BestEpoch == 0 || validation.Count == 0 || validation.Top1 > State.BestValidationTop1;
@@ -229,22 +251,21 @@ public sealed class Trainer : IDisposable
         SaveLast();
         if (best)
         {
-            File.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, "." + BestFile + ".copy"), overwrite: true);
-            File.Move(Path.Combine(RunFolder, "." + BestFile + ".copy"), Path.Combine(RunFolder, BestFile), overwrite: true);
+            AtomicFile.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, BestFile));
         }
         MetricsCsv.Write(Path.Combine(RunFolder, MetricsFile), State.History);
         TrainingPlots.Write(RunFolder, State.History, State.Model);
         if (scheduleEvent == ScheduleEvent.Reduced)
         {
             _reporter.Line(string.Create(CultureInfo.InvariantCulture,
-                $"Validation error has not improved for {_schedule.Patience} epochs: learning rate divided by 10, now {_schedule.State.Rate:G3}."));
+                $"Validation error has not improved for {Plural.Of(_schedule.Patience, "epoch")}: learning rate divided by 10, now {_schedule.State.Rate:G3}."));
         }
         else if (scheduleEvent == ScheduleEvent.Converged)
         {
             _reporter.Line(string.Create(CultureInfo.InvariantCulture,
-                $"Validation error has not improved for {_schedule.Patience} epochs after {_schedule.MaxReductions} divisions of the learning rate: the run has converged and ends at epoch {epoch + 1}, as the paper's did."));
+                $"Validation error has not improved for {Plural.Of(_schedule.Patience, "epoch")} after {Plural.Of(_schedule.MaxReductions, "division")} of the learning rate: the run has converged and ends at epoch {epoch + 1}, as the paper's did."));
         }
-        return metrics;
+        return TrainingOutcome.Completed;
     }
 
     /// <summary>Writes <c>last.safetensors</c> with the current state (atomically).</summary>
@@ -257,15 +278,12 @@ public sealed class Trainer : IDisposable
             ScheduleState = _schedule.State,
         };
         Checkpoint.Save(Path.Combine(RunFolder, LastFile), State, _model, _optimizer, _order);
+        _saved = State;
     }
 
-    private string LastGoodCheckpoint()
-    {
-        string last = Path.Combine(RunFolder, LastFile);
-        return File.Exists(last)
-            ? $"The last good checkpoint, {last} (epoch {State.Epoch}), is untouched."
-            : "No checkpoint was written yet.";
-    }
+    private string LastGoodCheckpoint() => _saved is null
+        ? "No checkpoint was written yet."
+        : $"The last good checkpoint, {Path.Combine(RunFolder, LastFile)} ({_saved.Position()}), is untouched.";
 
     public void Dispose()
     {
