@@ -5,8 +5,9 @@ namespace AlexNet.Layers.Variants;
 /// overridden on the command line). The names match the app's options: <see cref="Optimizer"/> is
 /// <c>sgd</c> or <c>adam</c>; <see cref="Schedule"/> is <c>constant</c>, <c>step</c>, <c>plateau</c>
 /// (divide by 10 when the validation error stops improving, the paper's rule) or <c>cosine</c>.
-/// Batch sizes and epoch counts are those of the original ImageNet-scale recipes; a small data set
-/// such as Oxford 17 Flowers may want a smaller batch.
+/// Batch sizes and epoch counts are those of the original ImageNet-scale recipes, except for the
+/// paper's network, whose defaults are <see cref="PaperOnSmallData"/>: the paper's recipe as it
+/// trains on Oxford 17 Flowers.
 /// </summary>
 /// <param name="Optimizer"><c>sgd</c> (with momentum) or <c>adam</c></param>
 /// <param name="LearningRate">the starting learning rate</param>
@@ -37,7 +38,12 @@ public sealed record TrainingDefaults(
     /// of 10 epochs, and up to 150 epochs, which the plateau rule ends sooner. The paper's own
     /// ImageNet recipe is <see cref="Paper"/> (<c>--init paper --batch-size 128 --patience 5 --epochs 90</c>).
     /// </summary>
-    public static TrainingDefaults PaperOnSmallData { get; } = new("sgd", 0.01f, 0.9f, 5e-4f, 32, 150, "plateau",
-        "the paper's SGD (momentum 0.9, weight decay 5e-4, lr 0.01 divided by 10 on plateaus) as recorded on Oxford 17 Flowers: batch 32, Caffe's initialization, patience 10, up to 150 epochs",
-        Initialization: "caffe", Patience: 10);
+    public static TrainingDefaults PaperOnSmallData { get; } = Paper with
+    {
+        BatchSize = 32,
+        Epochs = 150,
+        Initialization = "caffe",
+        Patience = 10,
+        Source = "the paper's SGD (momentum 0.9, weight decay 5e-4, lr 0.01 divided by 10 on plateaus) as recorded on Oxford 17 Flowers: batch 32, Caffe's initialization, patience 10, up to 150 epochs",
+    };
 }
