@@ -81,9 +81,12 @@ public sealed class ModelSummary
         var field = ReceptiveField.Pixel;
         foreach (var layer in model.Layers)
         {
-            var window = layer.Window;
-            string? fieldArithmetic = window is { } w ? field.Arithmetic(w) : null;
-            field = window is { } slid ? field.Through(slid) : field;
+            string? fieldArithmetic = null;
+            if (layer.Window is { } window)
+            {
+                fieldArithmetic = field.Arithmetic(window);
+                field = field.Through(window);
+            }
             var output = layer.OutputShape(shape);
             long macs = layer.MultiplyAccumulates(shape);
             if (layer is Conv2d)
@@ -97,7 +100,7 @@ public sealed class ModelSummary
             rows.Add(new LayerSummary(layer.Name, layer.Description, output, layer.SizeArithmetic(shape),
                 layer.Parameters.Sum(parameter => (long)parameter.Length),
                 layer.Buffers.Sum(buffer => (long)buffer.Value.Length),
-                macs, window is null ? null : field.Size, fieldArithmetic));
+                macs, fieldArithmetic is null ? null : field.Size, fieldArithmetic));
             shape = output;
         }
         return new ModelSummary(model.Name, model.InputShape, shape.ItemLength, rows)

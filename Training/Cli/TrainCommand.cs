@@ -317,7 +317,7 @@ public static class TrainCommand
 
     /// <summary>Where a stopped run stands: inside an epoch (its step), or just after one finished, validated and saved.</summary>
     private static string Where(TrainingState state, string boundary) => state.StepInEpoch > 0
-        ? $"at epoch {state.Epoch + 1}, step {state.StepInEpoch}"
+        ? $"at {state.Position()}"
         : $"{boundary} epoch {state.Epoch} finished";
 
     private static string DataName(DataCatalog catalog) => catalog.IsSynthetic ? "synthetic"
