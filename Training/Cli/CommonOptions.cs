@@ -73,8 +73,13 @@ public static class CommonOptions
     public static Option<bool> TenCrop(string description) => new("--tta") { Description = description };
 
     /// <summary>Creates the backend named by <paramref name="name"/>, turning "not available" into a clear app error.</summary>
+    /// <exception cref="AppException">The backend cannot start here, or <paramref name="convolution"/> asks a backend other than cpu for the textbook path, which it would ignore.</exception>
     public static IBackend CreateBackend(string name, int threads, ConvolutionAlgorithm convolution = ConvolutionAlgorithm.ImplicitGemm)
     {
+        if (convolution == ConvolutionAlgorithm.Im2Col && !string.Equals(name.Trim(), "cpu", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new AppException($"--convolution im2col chooses how the cpu backend convolves; the {name} backend always uses its own im2col kernels. Leave --convolution out, or use --backend cpu.");
+        }
         try
         {
             return BackendFactory.Create(name, new BackendOptions { Threads = threads, Convolution = convolution });
