@@ -41,8 +41,14 @@ internal static class CudaAvailability
     /// <summary>Why <c>cuInit</c> failed, in words.</summary>
     public static string ExplainInitFailure(CuResult result, (string Name, string Text) error) => result switch
     {
-        CuResult.NoDevice => $"the NVIDIA driver found no CUDA device (cuInit: {error.Name})",
-        CuResult.InsufficientDriver or CuResult.SystemDriverMismatch or CuResult.CompatNotSupportedOnDevice =>
+        CuResult.NoDevice => $"the NVIDIA driver found no CUDA device (cuInit: {error.Name}; is CUDA_VISIBLE_DEVICES hiding them?)",
+        CuResult.StubLibrary =>
+            $"the libcuda.so loaded is the CUDA toolkit's stub, not the NVIDIA driver's (cuInit: {error.Name}); " +
+            "take the toolkit's lib64/stubs folder out of LD_LIBRARY_PATH and ALEXNET_CUDA_LIBRARY_PATH, or install the NVIDIA driver, which brings the real libcuda.so.1",
+        CuResult.DeviceUnavailable =>
+            $"the GPU is busy or unavailable to this process (cuInit: {error.Name}: {error.Text}); " +
+            "another process may hold it in exclusive-process compute mode (see nvidia-smi's compute mode), or choose another GPU with CUDA_VISIBLE_DEVICES",
+        CuResult.SystemDriverMismatch or CuResult.CompatNotSupportedOnDevice =>
             $"the NVIDIA driver is too old or does not match its kernel module (cuInit: {error.Name}: {error.Text})",
         _ => $"the CUDA driver did not initialize (cuInit: {error.Name}: {error.Text})",
     };

@@ -67,6 +67,9 @@ public sealed partial class CudaBackend : IBackend
 
     internal ICudaDevice Device => _device;
 
+    /// <summary>The threads per block <paramref name="kernel"/> is launched with (what .ci/cuda-static-check budgets registers for).</summary>
+    internal static int ThreadsPerBlock(Kernel kernel) => KernelCatalog.Synchronizing.Contains(kernel) ? ReductionThreads : ElementThreads;
+
     public Tensor Allocate(Shape shape, string? name = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -160,7 +163,7 @@ public sealed partial class CudaBackend : IBackend
         {
             throw new NotSupportedException($"{KernelCatalog.EntryName(kernel)}: {count} elements are more than the kernels' 32-bit indices reach.");
         }
-        _device.Launch(kernel, new Dim3((uint)blocks), new Dim3(ElementThreads), arguments);
+        _device.Launch(kernel, new Dim3((uint)blocks), new Dim3((uint)ThreadsPerBlock(kernel)), arguments);
     }
 
     /// <summary>Launches a block-reduction kernel: <paramref name="blocks"/> blocks (one per row or channel) of <see cref="ReductionThreads"/>.</summary>
@@ -169,7 +172,7 @@ public sealed partial class CudaBackend : IBackend
         Debug.Assert(KernelCatalog.Synchronizing.Contains(kernel), $"{kernel} is elementwise; use LaunchElements.");
         if (blocks > 0)
         {
-            _device.Launch(kernel, new Dim3((uint)blocks), new Dim3(ReductionThreads), arguments);
+            _device.Launch(kernel, new Dim3((uint)blocks), new Dim3((uint)ThreadsPerBlock(kernel)), arguments);
         }
     }
 

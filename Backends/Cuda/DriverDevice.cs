@@ -1,4 +1,3 @@
-using System.Text;
 using AlexNet.Backends.Cuda.Interop;
 
 namespace AlexNet.Backends.Cuda;
@@ -75,15 +74,16 @@ internal sealed unsafe class DriverDevice : ICudaDevice
                 "update the driver or point ALEXNET_CUDA_LIBRARY_PATH at an older CUDA toolkit");
         }
         Nvrtc = KernelCompiler.Info();
+        Target = KernelCompiler.ChooseTarget(ComputeCapability, Nvrtc);
         int nvrtcVersion = (Nvrtc.Version.Major * 1000) + (Nvrtc.Version.Minor * 10);
-        if (nvrtcVersion > driverVersion)
+        if (!Target.Cubin && nvrtcVersion > driverVersion)
         {
             // PTX carries the ISA version of the compiler that made it; an older driver refuses it.
             throw CudaAvailability.Unavailable(
-                $"the NVIDIA driver supports CUDA {CudaAvailability.VersionText(driverVersion)}, older than NVRTC {Nvrtc.Version}, whose PTX it cannot load; " +
+                $"the NVIDIA driver supports CUDA {CudaAvailability.VersionText(driverVersion)}, older than NVRTC {Nvrtc.Version}, whose PTX it cannot load " +
+                $"(and NVRTC cannot make machine code for this GPU, compute capability {major}.{minor}); " +
                 "update the driver or point ALEXNET_CUDA_LIBRARY_PATH at an older CUDA toolkit");
         }
-        Architecture = KernelCompiler.ChooseArchitecture(ComputeCapability, Nvrtc);
 
         Driver.Check(Driver.cuDevicePrimaryCtxRetain(out _context, _device));
         try
@@ -119,8 +119,8 @@ internal sealed unsafe class DriverDevice : ICudaDevice
     /// <summary>Compute capability as major·10 + minor, e.g. 90 for an H100.</summary>
     public int ComputeCapability { get; }
 
-    /// <summary>The <c>compute_XY</c> the kernels were compiled for (capped to what NVRTC supports).</summary>
-    public int Architecture { get; }
+    /// <summary>What the kernels were compiled to: CUBIN for the device's own sm_XY, or PTX for the newest compute_XY NVRTC supports.</summary>
+    public KernelTarget Target { get; }
 
     /// <summary>The CUDA version the driver supports, e.g. 13000.</summary>
     public int DriverVersion { get; }
@@ -138,7 +138,7 @@ internal sealed unsafe class DriverDevice : ICudaDevice
     public string Describe() =>
         $"{Name}, compute capability {ComputeCapability / 10}.{ComputeCapability % 10}, {MultiprocessorCount} SMs, " +
         $"{CudaOutOfMemoryException.Bytes(TotalMemory)}; driver CUDA {CudaAvailability.VersionText(DriverVersion)}, " +
-        $"NVRTC {Nvrtc.Version} (kernels compiled for compute_{Architecture}), cuBLAS {BlasVersion}";
+        $"NVRTC {Nvrtc.Version} (kernels compiled to {Target}), cuBLAS {BlasVersion}";
 
     public bool TryAllocate(long bytes, out DevicePointer pointer)
     {
@@ -229,13 +229,13 @@ internal sealed unsafe class DriverDevice : ICudaDevice
         if (call.BatchCount == 1)
         {
             Cublas.Check(Cublas.cublasSgemm_v2(_blas, transposeA, transposeB, call.M, call.N, call.K,
-                &alpha, call.A.Address, call.Lda, call.B.Address, call.Ldb, &beta, call.C.Address, call.Ldc));
+                &alpha, (float*)call.A.Address, call.Lda, (float*)call.B.Address, call.Ldb, &beta, (float*)call.C.Address, call.Ldc));
         }
         else
         {
             Cublas.Check(Cublas.cublasSgemmStridedBatched(_blas, transposeA, transposeB, call.M, call.N, call.K,
-                &alpha, call.A.Address, call.Lda, call.StrideA, call.B.Address, call.Ldb, call.StrideB,
-                &beta, call.C.Address, call.Ldc, call.StrideC, call.BatchCount));
+                &alpha, (float*)call.A.Address, call.Lda, call.StrideA, (float*)call.B.Address, call.Ldb, call.StrideB,
+                &beta, (float*)call.C.Address, call.Ldc, call.StrideC, call.BatchCount));
         }
     }
 
@@ -283,17 +283,16 @@ internal sealed unsafe class DriverDevice : ICudaDevice
 
     private void LoadKernels()
     {
-        var ptx = KernelCompiler.CompileAll(Architecture);
+        var images = KernelCompiler.CompileAll(Target);
         foreach (var file in KernelCatalog.Files)
         {
-            byte[] image = Encoding.UTF8.GetBytes(ptx[file.Name] + "\0");
             nint module;
-            fixed (byte* pointer = image)
+            fixed (byte* pointer = images[file.Name])
             {
                 CuResult loaded = Driver.cuModuleLoadData(out module, pointer);
                 if (loaded != CuResult.Success)
                 {
-                    throw Driver.Error(loaded, "cuModuleLoadData", $"(PTX of {file.Name} for compute_{Architecture})");
+                    throw Driver.Error(loaded, "cuModuleLoadData", $"({Target} of {file.Name})");
                 }
             }
             _modules.Add(module);

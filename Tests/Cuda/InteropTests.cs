@@ -130,7 +130,10 @@ public class InteropTests
 
     [Theory]
     [InlineData(100, "found no CUDA device")]           // CUDA_ERROR_NO_DEVICE
-    [InlineData(35, "too old")]                         // CUDA_ERROR_INSUFFICIENT_DRIVER
+    [InlineData(34, "toolkit's stub")]                  // CUDA_ERROR_STUB_LIBRARY
+    [InlineData(34, "lib64/stubs folder out of")]
+    [InlineData(46, "busy or unavailable")]             // CUDA_ERROR_DEVICE_UNAVAILABLE
+    [InlineData(46, "exclusive-process")]
     [InlineData(803, "too old or does not match")]      // CUDA_ERROR_SYSTEM_DRIVER_MISMATCH
     [InlineData(3, "did not initialize")]               // CUDA_ERROR_NOT_INITIALIZED
     public void Each_way_cuInit_fails_is_explained(int result, string expected)

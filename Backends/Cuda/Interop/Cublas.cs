@@ -28,13 +28,17 @@ internal enum CublasOperation
 /// <summary>
 /// cuBLAS (<c>cublas_api.h</c>): a handle bound to our stream and single-precision GEMM, plain and
 /// strided-batched. cuBLAS is column-major; CudaBackend.Gemm.cs explains how row-major
-/// tensors are passed to it. alpha and beta are host pointers (the default pointer mode).
+/// tensors are passed to it. alpha and beta are host pointers (the default pointer mode); a, b and c
+/// are device addresses, typed <c>float*</c> as <c>cublas_api.h</c> declares them.
 /// Wrap every call in <see cref="Check"/>.
 /// </summary>
 internal static unsafe partial class Cublas
 {
     /// <summary><c>CUBLAS_DEFAULT_MATH</c>: full FP32 arithmetic, no TF32 tensor cores (NVIDIA_TF32_OVERRIDE=0 also forbids them process-wide; nothing forces them on).</summary>
     public const int DefaultMath = 0;
+
+    /// <summary><c>CUBLAS_TF32_TENSOR_OP_MATH</c>: FP32 GEMMs on TF32 tensor cores (10-bit mantissa products, FP32 sums), as PyTorch convolutions run by default on Ampere and newer.</summary>
+    public const int Tf32TensorOpMath = 3;
 
     static Cublas() => NativeLibraries.EnsureResolver();
 
@@ -55,12 +59,12 @@ internal static unsafe partial class Cublas
 
     [LibraryImport(NativeLibraries.Blas)]
     public static partial CublasStatus cublasSgemm_v2(nint handle, CublasOperation transposeA, CublasOperation transposeB,
-        int m, int n, int k, float* alpha, ulong a, int lda, ulong b, int ldb, float* beta, ulong c, int ldc);
+        int m, int n, int k, float* alpha, float* a, int lda, float* b, int ldb, float* beta, float* c, int ldc);
 
     [LibraryImport(NativeLibraries.Blas)]
     public static partial CublasStatus cublasSgemmStridedBatched(nint handle, CublasOperation transposeA, CublasOperation transposeB,
-        int m, int n, int k, float* alpha, ulong a, int lda, long strideA, ulong b, int ldb, long strideB,
-        float* beta, ulong c, int ldc, long strideC, int batchCount);
+        int m, int n, int k, float* alpha, float* a, int lda, long strideA, float* b, int ldb, long strideB,
+        float* beta, float* c, int ldc, long strideC, int batchCount);
 
     /// <summary>Throws a <see cref="CudaException"/> naming the call unless <paramref name="status"/> is success.</summary>
     public static void Check(CublasStatus status, [CallerArgumentExpression(nameof(status))] string call = "")

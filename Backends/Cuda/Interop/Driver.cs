@@ -3,14 +3,22 @@ using System.Runtime.InteropServices;
 
 namespace AlexNet.Backends.Cuda.Interop;
 
-/// <summary>A CUDA driver API status code (<c>CUresult</c>). Only the codes the backend reacts to are named.</summary>
+/// <summary>
+/// A CUDA driver API status code (<c>CUresult</c>, <c>cuda.h</c>). Only the codes the backend
+/// reacts to are named; .ci/cuda-static-check holds each value against <c>cuda.h</c> (the runtime
+/// API's codes, such as <c>cudaErrorInsufficientDriver</c> = 35, are not the driver's).
+/// </summary>
 internal enum CuResult
 {
     Success = 0,
     OutOfMemory = 2,
-    InsufficientDriver = 35,
+    NotInitialized = 3,
+    StubLibrary = 34,
+    DeviceUnavailable = 46,
     NoDevice = 100,
     UnsupportedPtxVersion = 222,
+    IllegalAddress = 700,
+    LaunchFailed = 719,
     SystemDriverMismatch = 803,
     CompatNotSupportedOnDevice = 804,
 }

@@ -11,7 +11,7 @@ internal enum NvrtcResult
 }
 
 /// <summary>
-/// NVRTC (<c>nvrtc.h</c>), CUDA's runtime compiler: CUDA C source in, PTX out, no GPU needed.
+/// NVRTC (<c>nvrtc.h</c>), CUDA's runtime compiler: CUDA C source in, CUBIN or PTX out, no GPU needed.
 /// Wrap every call in <see cref="Check"/>.
 /// </summary>
 internal static unsafe partial class Nvrtc
@@ -45,6 +45,13 @@ internal static unsafe partial class Nvrtc
 
     [LibraryImport(NativeLibraries.Rtc)]
     public static partial NvrtcResult nvrtcGetPTX(nint program, byte* ptx);
+
+    // CUBIN (machine code for one sm_XY) straight from NVRTC: added in CUDA 11.1.
+    [LibraryImport(NativeLibraries.Rtc)]
+    public static partial NvrtcResult nvrtcGetCUBINSize(nint program, out nuint size);
+
+    [LibraryImport(NativeLibraries.Rtc)]
+    public static partial NvrtcResult nvrtcGetCUBIN(nint program, byte* cubin);
 
     [LibraryImport(NativeLibraries.Rtc)]
     public static partial NvrtcResult nvrtcDestroyProgram(ref nint program);
