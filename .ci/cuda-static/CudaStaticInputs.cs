@@ -52,6 +52,7 @@ foreach (var (type, method, import) in imports)
     table.Append(CultureInfo.InvariantCulture, $"{import.LibraryName}\t{entry}\t{declaration}\n");
     var parameters = method.GetParameters();
     cpp.AppendLine(CultureInfo.InvariantCulture, $"// {CSharpName(method.ReturnType)} {declaration}");
+    cpp.AppendLine(CultureInfo.InvariantCulture, $"static_assert(same_name(EXPANDED({entry}), \"{entry}\"), \"{entry}: the header makes this name a macro for another symbol (cuMemAlloc is cuMemAlloc_v2); import that one\");");
     cpp.AppendLine(CultureInfo.InvariantCulture, $"static_assert(signature<decltype(&{entry})>::count == {parameters.Length}, \"{entry}: C# declares {parameters.Length} parameters, the header a different number\");");
     cpp.AppendLine(CultureInfo.InvariantCulture, $"static_assert(same(signature<decltype(&{entry})>::ret, {Describe(method.ReturnType)}), \"{entry}: the C# return type {CSharpName(method.ReturnType)} differs from the header's in size, pointer-ness or kind\");");
     for (int i = 0; i < parameters.Length; i++)

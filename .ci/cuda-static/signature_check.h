@@ -37,6 +37,18 @@ template <class R, class... A> struct signature<R (*)(A...)> {
   static constexpr Param params[sizeof...(A) + 1] = {describe<A>()..., Param{}};
 };
 
+// The name after the header's macros (cuda.h: #define cuMemAlloc cuMemAlloc_v2).
+#define EXPANDED(name) STRINGIFY(name)
+#define STRINGIFY(name) #name
+
+constexpr bool same_name(const char* expanded, const char* declared) {
+  while (*expanded && *expanded == *declared) {
+    ++expanded;
+    ++declared;
+  }
+  return *expanded == *declared;
+}
+
 // header: the C side; csharp: the C# side (a pointee of -1 there accepts any pointee).
 constexpr bool same(Param header, Param csharp) {
   return header.size == csharp.size && header.pointer == csharp.pointer && header.floating == csharp.floating &&

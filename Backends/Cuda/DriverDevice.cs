@@ -56,12 +56,12 @@ internal sealed unsafe class DriverDevice : ICudaDevice
         DriverVersion = driverVersion;
         Name = $"cuda:{ordinal} ({new string((sbyte*)name)})";
 
-        // Toolkit libraries newer than the driver's CUDA cannot run on it: look for ones it supports.
+        // NVRTC first: among those installed, the first that compiles something this GPU's driver loads.
+        var (nvrtc, _) = NvrtcChoice.Select(ComputeCapability, driverVersion);
+        Nvrtc = nvrtc.Candidate.Info!;
+        Target = nvrtc.Target!.Value;
+        // A cuBLAS newer than the driver's CUDA cannot run on it: look for one it supports.
         int driverMajor = driverVersion / 1000;
-        if (!NativeLibraries.TryLoad(NativeLibraries.RtcSpec, out _, out string? rtcError, driverMajor))
-        {
-            throw CudaAvailability.Unavailable($"NVRTC (the CUDA runtime compiler, from a CUDA toolkit) for CUDA {driverMajor} or older is not installed: {rtcError} Set ALEXNET_CUDA_LIBRARY_PATH to its folder");
-        }
         if (!NativeLibraries.TryLoad(NativeLibraries.BlasSpec, out var blas, out string? blasError, driverMajor))
         {
             throw CudaAvailability.Unavailable($"cuBLAS (from a CUDA toolkit) for CUDA {driverMajor} or older is not installed: {blasError} Set ALEXNET_CUDA_LIBRARY_PATH to its folder");
@@ -73,19 +73,14 @@ internal sealed unsafe class DriverDevice : ICudaDevice
                 $"the NVIDIA driver supports CUDA {CudaAvailability.VersionText(driverVersion)}, older than the cuBLAS {blas.Major} already loaded from {blas.Path}; " +
                 "update the driver or point ALEXNET_CUDA_LIBRARY_PATH at an older CUDA toolkit");
         }
-        Nvrtc = KernelCompiler.Info();
-        Target = KernelCompiler.ChooseTarget(ComputeCapability, Nvrtc);
-        int nvrtcVersion = (Nvrtc.Version.Major * 1000) + (Nvrtc.Version.Minor * 10);
-        if (!Target.Cubin && nvrtcVersion > driverVersion)
+        CuResult retained = Driver.cuDevicePrimaryCtxRetain(out _context, _device);
+        if (retained == CuResult.DeviceUnavailable)
         {
-            // PTX carries the ISA version of the compiler that made it; an older driver refuses it.
-            throw CudaAvailability.Unavailable(
-                $"the NVIDIA driver supports CUDA {CudaAvailability.VersionText(driverVersion)}, older than NVRTC {Nvrtc.Version}, whose PTX it cannot load " +
-                $"(and NVRTC cannot make machine code for this GPU, compute capability {major}.{minor}); " +
-                "update the driver or point ALEXNET_CUDA_LIBRARY_PATH at an older CUDA toolkit");
+            var (errorName, _) = Driver.Describe(retained);
+            throw CudaAvailability.Unavailable($"{Name} is busy or unavailable to this process (cuDevicePrimaryCtxRetain: {errorName}); " +
+                "another process may hold it in exclusive-process compute mode (see nvidia-smi's compute mode), or choose another GPU with CUDA_VISIBLE_DEVICES");
         }
-
-        Driver.Check(Driver.cuDevicePrimaryCtxRetain(out _context, _device));
+        Driver.Check(retained, "cuDevicePrimaryCtxRetain");
         try
         {
             MakeCurrent();

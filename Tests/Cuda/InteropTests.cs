@@ -19,9 +19,10 @@ public class InteropTests
             ["LD_LIBRARY_PATH"] = "/opt/ld::/opt/cuda-13.0/lib64",
         };
 
-        var folders = NativeLibraries.SearchFolders(name => environment.GetValueOrDefault(name));
+        var folders = NativeLibraries.SearchFolders(name => environment.GetValueOrDefault(name), LibraryPlatform.For(windows: false, arm64: false))
+            .Select(f => f.Path).ToList();
 
-        Assert.Equal(["/opt/mine", "/opt/also", "/opt/cuda-13.0/lib64", "/opt/ld"], folders.Take(4));
+        Assert.Equal(["/opt/mine", "/opt/also", "/opt/cuda-13.0/lib64", "/opt/cuda-13.0/targets/x86_64-linux/lib", "/opt/ld"], folders.Take(5));
         Assert.Contains("/usr/local/cuda/lib64", folders);
         Assert.Equal(folders.Count, folders.Distinct().Count());
     }
@@ -31,7 +32,7 @@ public class InteropTests
     {
         string[] present = ["/a/libnvrtc.so.11.2", "/b/libnvrtc.so.12", "/b/libnvrtc.so.13"];
 
-        var candidates = NativeLibraries.Candidates(NativeLibraries.RtcSpec, ["/a", "/b", "/c"], present.Contains).ToList();
+        var candidates = NativeLibraries.Candidates(NativeLibraries.RtcSpec, LibraryPlatform.Current, ["/a", "/b", "/c"], present.Contains).ToList();
 
         Assert.Equal(["/a/libnvrtc.so.11.2", "/b/libnvrtc.so.13", "/b/libnvrtc.so.12", "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2"], candidates);
     }
@@ -41,7 +42,7 @@ public class InteropTests
     {
         string[] present = ["/usr/local/cuda/lib64/libcublas.so.13", "/usr/lib/x86_64-linux-gnu/libcublas.so.12", "/opt/old/libcublas.so.11"];
 
-        var candidates = NativeLibraries.Candidates(NativeLibraries.BlasSpec, ["/usr/local/cuda/lib64", "/usr/lib/x86_64-linux-gnu", "/opt/old"], present.Contains, maxMajor: 12).ToList();
+        var candidates = NativeLibraries.Candidates(NativeLibraries.BlasSpec, LibraryPlatform.Current, ["/usr/local/cuda/lib64", "/usr/lib/x86_64-linux-gnu", "/opt/old"], present.Contains, maxMajor: 12).ToList();
 
         Assert.Equal(["/usr/lib/x86_64-linux-gnu/libcublas.so.12", "/opt/old/libcublas.so.11", "libcublas.so.12", "libcublas.so.11"], candidates);
         Assert.Equal((11, 13, 0), (NativeLibraries.MajorOf("/x/libnvrtc.so.11.2"), NativeLibraries.MajorOf("libcublas.so.13"), NativeLibraries.MajorOf("/usr/lib/libcuda.so.1")));

@@ -49,6 +49,7 @@ public static class AppHost
         VisualizeCommand.Create(app),
         DataCommand.Create(app),
         BenchCommand.Create(app),
+        CudaInfoCommand.Create(app),
     ];
 
     /// <summary>The root command with every subcommand.</summary>
