@@ -81,14 +81,28 @@ internal sealed class CachingAllocator : IDisposable
             {
                 return;
             }
-            ReleaseCacheLocked();
-            foreach (var address in _inUse.Keys)
-            {
-                _device.Free(new DevicePointer(address));
-            }
-            _inUse.Clear();
-            BytesInUse = 0;
             _disposed = true;
+            // Every block is freed even when one fails (a poisoned context fails them all); the first error is thrown.
+            Exception? first = null;
+            foreach (var pointer in _free.Values.SelectMany(blocks => blocks).Concat(_inUse.Keys.Select(address => new DevicePointer(address))))
+            {
+                try
+                {
+                    _device.Free(pointer);
+                }
+                catch (Exception error)
+                {
+                    first ??= error;
+                }
+            }
+            _free.Clear();
+            _inUse.Clear();
+            BytesCached = 0;
+            BytesInUse = 0;
+            if (first is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+            }
         }
     }
 
@@ -101,6 +115,8 @@ internal sealed class CachingAllocator : IDisposable
 
     private void ReleaseCacheLocked()
     {
+        // Work queued before a block was returned may still use it: wait for it before freeing.
+        _device.Synchronize();
         foreach (var blocks in _free.Values)
         {
             foreach (var pointer in blocks)

@@ -13,7 +13,7 @@ namespace AlexNet.Backends.Cuda;
 /// <para>
 /// One partial file per op family mirrors the CPU backend's (<c>CudaBackend.Lrn.cs</c> ↔
 /// <c>Cpu/CpuBackend.Lrn.cs</c> ↔ <c>Kernels/lrn.cu</c>). The same code runs on a real GPU
-/// (<see cref="Create"/>) and on the CPU emulation of one (<see cref="CreateEmulated"/>).
+/// (<see cref="Create"/>) and on the CPU emulation of one (<see cref="CreateEmulated()"/>).
 /// </para>
 /// </summary>
 public sealed partial class CudaBackend : IBackend
@@ -48,7 +48,12 @@ public sealed partial class CudaBackend : IBackend
     /// The backend on an emulated GPU: the same kernels compiled for the CPU by g++ (built once and
     /// cached) and a reference GEMM. Slow, but it runs this backend's code unchanged anywhere g++ is.
     /// </summary>
-    public static CudaBackend CreateEmulated() => new(new EmulatedDevice(EmulatorLibrary.ForBackend));
+    public static CudaBackend CreateEmulated() => new(new EmulatedDevice(EmulatorLibrary.ForBackend,
+        synchronizeEachLaunch: LaunchDebugging.SynchronizeEachLaunch(Environment.GetEnvironmentVariable)));
+
+    /// <summary>The backend on an emulated GPU whose stream runs as <paramref name="mode"/> says (the tests use <see cref="EmulatorMode.Deferred"/>).</summary>
+    internal static CudaBackend CreateEmulated(EmulatorMode mode, long memoryLimit = long.MaxValue, bool synchronizeEachLaunch = false) =>
+        new(new EmulatedDevice(EmulatorLibrary.ForBackend, memoryLimit, mode, synchronizeEachLaunch));
 
     /// <summary><c>cuda:0 (NVIDIA H100 80GB HBM3)</c>, or <c>cuda-emulated</c>.</summary>
     public string Name => _device.Name;
@@ -78,29 +83,44 @@ public sealed partial class CudaBackend : IBackend
         return new Tensor(shape, new CudaBuffer(this, _allocator, pointer, shape.Length), name);
     }
 
-    public void Upload(ReadOnlySpan<float> source, Tensor destination)
+    /// <summary>Copies host values to the tensor; returns once the copy has run, so <paramref name="source"/> may be reused at once.</summary>
+    public unsafe void Upload(ReadOnlySpan<float> source, Tensor destination)
     {
         var pointer = Address(destination, nameof(Upload));
         if (source.Length != destination.Length)
         {
             throw new ArgumentException($"Upload: {source.Length} values do not fit {destination.Describe()} of {destination.Length} elements.", nameof(source));
         }
-        _device.CopyToDevice(source, pointer);
+        fixed (float* host = source)
+        {
+            _device.CopyToDevice(host, pointer, source.Length);
+            _device.Synchronize();
+        }
     }
 
-    public void Download(Tensor source, Span<float> destination)
+    /// <summary>Waits for the work queued before it, then copies the tensor's values to the host.</summary>
+    public unsafe void Download(Tensor source, Span<float> destination)
     {
         var pointer = Address(source, nameof(Download));
         if (destination.Length != source.Length)
         {
             throw new ArgumentException($"Download: {source.Describe()} has {source.Length} elements, not {destination.Length}.", nameof(destination));
         }
-        _device.CopyToHost(pointer, destination);
+        fixed (float* host = destination)
+        {
+            _device.CopyToHost(pointer, host, destination.Length);
+            _device.Synchronize();
+        }
     }
 
     public void Synchronize() => _device.Synchronize();
 
-    /// <summary>Frees all device memory (tensors still alive included) and the device's resources.</summary>
+    /// <summary>
+    /// Frees all device memory (tensors still alive included) and the device's resources. Every
+    /// step is tried even when one fails, and the first failure is thrown — unless the device
+    /// reported a failure before (a failed kernel poisons the CUDA context, so teardown fails too):
+    /// that one has reached the caller already, and a teardown error would only hide it.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -108,21 +128,25 @@ public sealed partial class CudaBackend : IBackend
             return;
         }
         _disposed = true;
-        try
+        Exception? reportedBefore = _device.Failure;
+        Exception? first = null;
+        void Step(Action step)
         {
-            _device.Synchronize();
-        }
-        finally
-        {
-            // The context is released even when freeing fails (after an error that poisoned it).
             try
             {
-                _allocator.Dispose();
+                step();
             }
-            finally
+            catch (Exception error)
             {
-                _device.Dispose();
+                first ??= error;
             }
+        }
+        Step(_device.Synchronize);
+        Step(_allocator.Dispose);
+        Step(_device.Dispose);
+        if (first is not null && reportedBefore is null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
     }
 

@@ -33,10 +33,12 @@ internal sealed unsafe class DriverDevice : ICudaDevice
     private readonly nint _finished;
     private readonly List<nint> _modules = [];
     private readonly nint[] _functions = new nint[Enum.GetValues<Kernel>().Length];
+    private readonly bool _synchronizeEachLaunch;
     private bool _disposed;
 
-    private DriverDevice(int ordinal)
+    private DriverDevice(int ordinal, bool synchronizeEachLaunch)
     {
+        _synchronizeEachLaunch = synchronizeEachLaunch;
         int driverVersion = CudaAvailability.InitializeDriver();
         Driver.Check(Driver.cuDeviceGetCount(out int count));
         if (ordinal < 0 || ordinal >= count)
@@ -100,14 +102,20 @@ internal sealed unsafe class DriverDevice : ICudaDevice
         }
     }
 
-    /// <summary>Opens CUDA device <paramref name="ordinal"/>, or throws <see cref="CudaUnavailableException"/> in one line.</summary>
-    public static DriverDevice Open(int ordinal) => new(ordinal);
+    /// <summary>
+    /// Opens CUDA device <paramref name="ordinal"/>, or throws <see cref="CudaUnavailableException"/> in
+    /// one line. With <c>ALEXNET_CUDA_SYNC=1</c> or <c>CUDA_LAUNCH_BLOCKING=1</c> it waits after every
+    /// launch (<see cref="LaunchDebugging"/>).
+    /// </summary>
+    public static DriverDevice Open(int ordinal) => new(ordinal, LaunchDebugging.SynchronizeEachLaunch(Environment.GetEnvironmentVariable));
 
     public string Name { get; }
 
     public int MultiprocessorCount { get; }
 
     public int AllocationGranularity => 512;
+
+    public Exception? Failure { get; private set; }
 
     public TransferCounter Transfers { get; } = new();
 
@@ -162,26 +170,18 @@ internal sealed unsafe class DriverDevice : ICudaDevice
         Driver.Check(Driver.cuMemFree_v2(pointer.Address));
     }
 
-    public void CopyToDevice(ReadOnlySpan<float> source, DevicePointer destination)
+    public void CopyToDevice(float* source, DevicePointer destination, long count)
     {
         MakeCurrent();
-        fixed (float* host = source)
-        {
-            // From pageable memory this returns once the values are staged, so the span may be reused.
-            Driver.Check(Driver.cuMemcpyHtoDAsync_v2(destination.Address, host, (nuint)(source.Length * sizeof(float)), _stream));
-        }
-        Transfers.AddUpload(source.Length);
+        Driver.Check(Driver.cuMemcpyHtoDAsync_v2(destination.Address, source, (nuint)(count * sizeof(float)), _stream));
+        Transfers.AddUpload(count);
     }
 
-    public void CopyToHost(DevicePointer source, Span<float> destination)
+    public void CopyToHost(DevicePointer source, float* destination, long count)
     {
         MakeCurrent();
-        fixed (float* host = destination)
-        {
-            Driver.Check(Driver.cuMemcpyDtoHAsync_v2(host, source.Address, (nuint)(destination.Length * sizeof(float)), _stream));
-        }
-        Transfers.AddDownload(destination.Length);
-        Synchronize();
+        Driver.Check(Driver.cuMemcpyDtoHAsync_v2(destination, source.Address, (nuint)(count * sizeof(float)), _stream));
+        Transfers.AddDownload(count);
     }
 
     public void CopyOnDevice(DevicePointer source, DevicePointer destination, long count)
@@ -209,9 +209,18 @@ internal sealed unsafe class DriverDevice : ICudaDevice
             pointers[i] = &values[i];
         }
         CuResult result = Driver.cuLaunchKernel(_functions[(int)kernel], grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, 0, _stream, pointers, null);
+        string where = $"(kernel {KernelCatalog.EntryName(kernel)}, grid {grid}, block {block})";
         if (result != CuResult.Success)
         {
-            throw Driver.Error(result, "cuLaunchKernel", $"(kernel {KernelCatalog.EntryName(kernel)}, grid {grid}, block {block})");
+            throw Driver.Error(result, "cuLaunchKernel", where);
+        }
+        if (_synchronizeEachLaunch)
+        {
+            CuResult finished = WaitForStream();
+            if (finished != CuResult.Success)
+            {
+                throw Fail(Driver.Error(finished, "cuEventSynchronize", $"{where}: this kernel failed (found by waiting after each launch, {LaunchDebugging.Variable})"));
+            }
         }
     }
 
@@ -236,10 +245,27 @@ internal sealed unsafe class DriverDevice : ICudaDevice
 
     public void Synchronize()
     {
+        CuResult finished = WaitForStream();
+        if (finished != CuResult.Success)
+        {
+            // The error belongs to some kernel queued since the last wait, which one the driver does not say.
+            throw Fail(Driver.Error(finished, "cuEventSynchronize",
+                $"Work queued on the stream failed; rerun with {LaunchDebugging.Variable} to have the failing kernel named."));
+        }
+    }
+
+    // A blocking-sync event lets this thread sleep instead of spinning while the GPU works.
+    private CuResult WaitForStream()
+    {
         MakeCurrent();
-        // A blocking-sync event lets this thread sleep instead of spinning while the GPU works.
-        Driver.Check(Driver.cuEventRecord(_finished, _stream));
-        Driver.Check(Driver.cuEventSynchronize(_finished));
+        CuResult recorded = Driver.cuEventRecord(_finished, _stream);
+        return recorded != CuResult.Success ? recorded : Driver.cuEventSynchronize(_finished);
+    }
+
+    private CudaException Fail(CudaException error)
+    {
+        Failure ??= error;
+        return error;
     }
 
     public void Dispose()

@@ -37,6 +37,49 @@ internal readonly record struct KernelArgument(ulong Bits, ArgumentKind Kind)
     public static implicit operator KernelArgument(float value) => new(BitConverter.SingleToUInt32Bits(value), ArgumentKind.Float);
 
     public static implicit operator KernelArgument(ulong value) => new(value, ArgumentKind.UInt64);
+
+    // Every other type is refused at compile time: without these, a long would become a float and a
+    // uint an unsigned long long without a word, and the kernel would read the wrong bytes.
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(long value) => throw new NotSupportedException(Unsupported);
+
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(uint value) => throw new NotSupportedException(Unsupported);
+
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(double value) => throw new NotSupportedException(Unsupported);
+
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(short value) => throw new NotSupportedException(Unsupported);
+
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(ushort value) => throw new NotSupportedException(Unsupported);
+
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(byte value) => throw new NotSupportedException(Unsupported);
+
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(sbyte value) => throw new NotSupportedException(Unsupported);
+
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(char value) => throw new NotSupportedException(Unsupported);
+
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(bool value) => throw new NotSupportedException(Unsupported);
+
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(nint value) => throw new NotSupportedException(Unsupported);
+
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(nuint value) => throw new NotSupportedException(Unsupported);
+
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(decimal value) => throw new NotSupportedException(Unsupported);
+
+    [Obsolete(Unsupported, error: true)]
+    public static implicit operator KernelArgument(Half value) => throw new NotSupportedException(Unsupported);
+
+    private const string Unsupported = "A kernel argument is a DevicePointer, int, float or ulong (the kernels' pointer, int, float and unsigned long long); convert explicitly to the parameter's C type.";
 }
 
 /// <summary>
@@ -53,7 +96,7 @@ internal readonly record struct GemmCall(
 
 /// <summary>
 /// What <see cref="CudaBackend"/> needs from a GPU — memory, copies, kernel launches and GEMM, all
-/// in order on one stream — and nothing else. Two devices sit behind it: the real one
+/// queued in order on one stream, and a way to wait for them — and nothing else. Two devices sit behind it: the real one
 /// (<see cref="DriverDevice"/>: the CUDA driver API, NVRTC and cuBLAS) and the CPU emulation of it
 /// (<see cref="Emulation.EmulatedDevice"/>: the same kernel sources compiled by g++, host memory,
 /// a reference GEMM), so the backend's code runs unchanged on both and the emulated runs prove its
@@ -88,11 +131,18 @@ internal interface ICudaDevice : IDisposable
     /// </summary>
     TransferCounter Transfers { get; }
 
-    /// <summary>Copies host values to the device, in stream order; returns once <paramref name="source"/> may be reused.</summary>
-    void CopyToDevice(ReadOnlySpan<float> source, DevicePointer destination);
+    /// <summary>
+    /// Queues a copy of <paramref name="count"/> host floats to the device, in stream order. The copy
+    /// may read <paramref name="source"/> any time until <see cref="Synchronize"/> returns, so the
+    /// caller keeps it pinned and unchanged until then.
+    /// </summary>
+    unsafe void CopyToDevice(float* source, DevicePointer destination, long count);
 
-    /// <summary>Waits for queued work, then copies device values to the host.</summary>
-    void CopyToHost(DevicePointer source, Span<float> destination);
+    /// <summary>
+    /// Queues a copy of <paramref name="count"/> device floats to the host, in stream order; the
+    /// values are in <paramref name="destination"/> (pinned until then) once <see cref="Synchronize"/> returns.
+    /// </summary>
+    unsafe void CopyToHost(DevicePointer source, float* destination, long count);
 
     /// <summary>Copies <paramref name="count"/> floats within the device, in stream order.</summary>
     void CopyOnDevice(DevicePointer source, DevicePointer destination, long count);
@@ -106,6 +156,12 @@ internal interface ICudaDevice : IDisposable
     /// <summary>Runs a column-major GEMM (cuBLAS semantics), in stream order.</summary>
     void Gemm(in GemmCall call);
 
-    /// <summary>Waits until everything queued has finished.</summary>
+    /// <summary>Waits until everything queued has finished; throws the first error of the work it waited for.</summary>
     void Synchronize();
+
+    /// <summary>
+    /// The first error queued work raised, once there is one: a failed kernel leaves a CUDA context
+    /// unusable ("sticky"), so later errors are its consequences, not news.
+    /// </summary>
+    Exception? Failure { get; }
 }

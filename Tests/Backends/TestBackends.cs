@@ -1,6 +1,7 @@
 using AlexNet.Backends;
 using AlexNet.Backends.Cpu;
 using AlexNet.Backends.Cuda;
+using AlexNet.Backends.Cuda.Emulation;
 using AlexNet.Tests.Cuda;
 
 namespace AlexNet.Tests.Backends;
@@ -21,8 +22,8 @@ public static class TestBackends
         // The CPU backend with its textbook convolution (im2col written out, GEMM, col2im).
         new("cpu-im2col", unavailableReason: static () => null, create: static () => new CpuBackend(new CpuBackendOptions { Convolution = ConvolutionAlgorithm.Im2Col }),
             threadSafe: true, required: static () => true),
-        // The CUDA backend's code and kernels on the CPU (g++-built emulator); CI installs g++, so there it must run.
-        new("cuda-emulated", unavailableReason: CudaTools.EmulatorUnavailableReason, create: static () => CudaBackend.CreateEmulated(),
+        // The CUDA backend's code and kernels on the CPU (g++-built emulator, its stream deferred as a GPU's); CI installs g++, so there it must run.
+        new("cuda-emulated", unavailableReason: CudaTools.EmulatorUnavailableReason, create: static () => CudaBackend.CreateEmulated(EmulatorMode.Deferred),
             threadSafe: true, required: static () => CudaTools.InCi),
         // A real GPU, where there is one (never in CI); serialized, so no two tests share its stream at once.
         new("cuda", unavailableReason: CudaTools.GpuUnavailableReason, create: static () => CudaBackend.Create(), threadSafe: false,

@@ -88,9 +88,12 @@ internal static class CudaTools
         }
     });
 
-    /// <summary>A fresh CUDA backend on an emulated device (cheap: the library is shared).</summary>
-    public static CudaBackend EmulatedBackend(long memoryLimit = long.MaxValue) =>
-        new(new EmulatedDevice(RequireEmulator(), memoryLimit));
+    /// <summary>
+    /// A fresh CUDA backend on an emulated device whose stream is deferred, as asynchronous as a
+    /// GPU's (cheap: the library is shared).
+    /// </summary>
+    public static CudaBackend EmulatedBackend(long memoryLimit = long.MaxValue, bool synchronizeEachLaunch = false) =>
+        new(new EmulatedDevice(RequireEmulator(), memoryLimit, EmulatorMode.Deferred, synchronizeEachLaunch));
 
     /// <summary>Fails under ALEXNET_CI=1, skips otherwise, when <paramref name="available"/> is false.</summary>
     public static void Require(bool available, string reason)

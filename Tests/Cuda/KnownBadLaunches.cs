@@ -17,7 +17,7 @@ public class KnownBadLaunches
     internal sealed record Fault(string Name, Func<Kernel, Dim3, Dim3, KernelArgument[], (Dim3, Dim3, KernelArgument[])>? Launch = null,
         Func<GemmCall, GemmCall>? Gemm = null)
     {
-        public IBackend Create() => new CudaBackend(new FaultyDevice(new EmulatedDevice(EmulatorLibrary.ForBackend), this));
+        public IBackend Create() => new CudaBackend(new FaultyDevice(new EmulatedDevice(EmulatorLibrary.ForBackend, mode: EmulatorMode.Deferred), this));
     }
 
     /// <summary>Every seeded mistake; <see cref="TestBackends"/> registers each as an unlisted test backend.</summary>
@@ -90,9 +90,11 @@ public class KnownBadLaunches
 
         public void Free(DevicePointer pointer) => inner.Free(pointer);
 
-        public void CopyToDevice(ReadOnlySpan<float> source, DevicePointer destination) => inner.CopyToDevice(source, destination);
+        public unsafe void CopyToDevice(float* source, DevicePointer destination, long count) => inner.CopyToDevice(source, destination, count);
 
-        public void CopyToHost(DevicePointer source, Span<float> destination) => inner.CopyToHost(source, destination);
+        public unsafe void CopyToHost(DevicePointer source, float* destination, long count) => inner.CopyToHost(source, destination, count);
+
+        public Exception? Failure => inner.Failure;
 
         public void CopyOnDevice(DevicePointer source, DevicePointer destination, long count) => inner.CopyOnDevice(source, destination, count);
 

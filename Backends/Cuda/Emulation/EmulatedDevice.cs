@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
 namespace AlexNet.Backends.Cuda.Emulation;
@@ -15,6 +16,14 @@ namespace AlexNet.Backends.Cuda.Emulation;
 /// Guards and fresh allocations hold NaN, so a read past the end or of memory nobody wrote turns
 /// the result into NaN instead of adding a value too small for a tolerance to notice.
 /// </para>
+/// <para>
+/// <see cref="EmulatorMode.Deferred"/> makes the stream as asynchronous as a GPU's, and stricter:
+/// copies, fills, kernels and GEMMs are queued and run only at the next <see cref="Synchronize"/>,
+/// on another thread. So a result read without synchronizing is NaN (a download's destination is
+/// filled with NaN until its copy runs); a host buffer changed before its upload ran fails the
+/// upload; and freeing memory that queued work still uses fails the free. The tests run the CUDA
+/// backend in this mode; <c>--backend cuda-emulated</c> runs synchronously, to step through kernels.
+/// </para>
 /// </summary>
 internal sealed unsafe class EmulatedDevice : ICudaDevice
 {
@@ -30,13 +39,24 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
     private readonly string[] _signatures;
     private readonly Dictionary<ulong, long> _allocations = [];  // pointer → bytes
     private readonly Lock _gate = new();
+    private readonly Lock _streamGate = new();
+    private readonly List<QueuedWork> _queued = [];
+    private readonly List<QueuedWork> _running = [];
+    private readonly EmulatorMode _mode;
+    private readonly bool _synchronizeEachLaunch;
     private long _allocatedBytes;
 
-    /// <summary>An emulated device running <paramref name="library"/>'s kernels with at most <paramref name="memoryLimit"/> bytes of "device" memory.</summary>
-    public EmulatedDevice(EmulatorLibrary library, long memoryLimit = long.MaxValue)
+    /// <summary>
+    /// An emulated device running <paramref name="library"/>'s kernels with at most
+    /// <paramref name="memoryLimit"/> bytes of "device" memory; <paramref name="synchronizeEachLaunch"/>
+    /// as <c>ALEXNET_CUDA_SYNC=1</c> does for a real GPU.
+    /// </summary>
+    public EmulatedDevice(EmulatorLibrary library, long memoryLimit = long.MaxValue, EmulatorMode mode = EmulatorMode.Synchronous, bool synchronizeEachLaunch = false)
     {
         _library = library;
         _memoryLimit = memoryLimit;
+        _mode = mode;
+        _synchronizeEachLaunch = synchronizeEachLaunch;
         _signatures = Enum.GetValues<Kernel>()
             .Select(k => library.Signature(KernelCatalog.EntryName(k))
                 ?? throw new InvalidOperationException($"The emulator library {library.Path} has no kernel {KernelCatalog.EntryName(k)}."))
@@ -49,6 +69,8 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
     public int MultiprocessorCount => 2;
 
     public int AllocationGranularity => sizeof(float);
+
+    public Exception? Failure { get; private set; }
 
     public TransferCounter Transfers { get; } = new();
 
@@ -93,74 +115,168 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
     {
         lock (_gate)
         {
-            if (!_allocations.Remove(pointer.Address, out long bytes))
+            if (!_allocations.ContainsKey(pointer.Address))
             {
                 throw new InvalidOperationException($"cuMemFree_v2 (emulated): {pointer} was not allocated or was freed already.");
             }
+            if (_queued.Concat(_running).FirstOrDefault(work => work.Uses.Contains(pointer.Address)) is { } user)
+            {
+                throw new InvalidOperationException(
+                    $"cuMemFree_v2 (emulated, deferred): {pointer} is still used by queued work ({user.Name}); synchronize before freeing it.");
+            }
+            _allocations.Remove(pointer.Address, out long bytes);
             CheckGuards(pointer.Address, bytes, "a kernel or copy before this free");
             _allocatedBytes -= bytes;
             NativeMemory.AlignedFree((byte*)pointer.Address - GuardBytes);
         }
     }
 
-    public void CopyToDevice(ReadOnlySpan<float> source, DevicePointer destination)
+    public void CopyToDevice(float* source, DevicePointer destination, long count)
     {
-        CheckRange(destination, source.Length * (long)sizeof(float), "cuMemcpyHtoDAsync_v2");
-        source.CopyTo(new Span<float>((void*)destination.Address, source.Length));
-        Transfers.AddUpload(source.Length);
+        long bytes = count * sizeof(float);
+        ulong block = CheckRange(destination, bytes, "cuMemcpyHtoDAsync_v2");
+        Transfers.AddUpload(count);
+        if (_mode == EmulatorMode.Synchronous)
+        {
+            Buffer.MemoryCopy(source, (void*)destination.Address, bytes, bytes);
+            return;
+        }
+        // What the host buffer held when the copy was queued: it must hold the same when the copy runs.
+        float[] queued = new ReadOnlySpan<float>(source, checked((int)count)).ToArray();
+        Enqueue("cuMemcpyHtoDAsync_v2", [block], () =>
+        {
+            var now = new ReadOnlySpan<float>(source, queued.Length);
+            if (!now.SequenceEqual(queued))
+            {
+                throw new InvalidOperationException(
+                    "cuMemcpyHtoDAsync_v2 (emulated, deferred): the host buffer changed between queuing the copy and its running; keep it unchanged until Synchronize.");
+            }
+            Buffer.MemoryCopy(source, (void*)destination.Address, bytes, bytes);
+        });
     }
 
-    public void CopyToHost(DevicePointer source, Span<float> destination)
+    public void CopyToHost(DevicePointer source, float* destination, long count)
     {
-        CheckRange(source, destination.Length * (long)sizeof(float), "cuMemcpyDtoHAsync_v2");
-        new ReadOnlySpan<float>((void*)source.Address, destination.Length).CopyTo(destination);
-        Transfers.AddDownload(destination.Length);
+        long bytes = count * sizeof(float);
+        ulong block = CheckRange(source, bytes, "cuMemcpyDtoHAsync_v2");
+        Transfers.AddDownload(count);
+        if (_mode == EmulatorMode.Deferred)
+        {
+            // Until the copy runs the destination holds NaN, so reading it without synchronizing shows.
+            new Span<float>(destination, checked((int)count)).Fill(float.NaN);
+        }
+        Enqueue("cuMemcpyDtoHAsync_v2", [block], () => Buffer.MemoryCopy((void*)source.Address, destination, bytes, bytes));
     }
 
     public void CopyOnDevice(DevicePointer source, DevicePointer destination, long count)
     {
-        CheckRange(source, count * sizeof(float), "cuMemcpyDtoDAsync_v2");
-        CheckRange(destination, count * sizeof(float), "cuMemcpyDtoDAsync_v2");
-        Buffer.MemoryCopy((void*)source.Address, (void*)destination.Address, count * sizeof(float), count * sizeof(float));
+        long bytes = count * sizeof(float);
+        ulong from = CheckRange(source, bytes, "cuMemcpyDtoDAsync_v2");
+        ulong to = CheckRange(destination, bytes, "cuMemcpyDtoDAsync_v2");
+        Enqueue("cuMemcpyDtoDAsync_v2", [from, to], () => Buffer.MemoryCopy((void*)source.Address, (void*)destination.Address, bytes, bytes));
     }
 
     public void Fill(DevicePointer destination, uint bits, long count)
     {
-        CheckRange(destination, count * sizeof(uint), "cuMemsetD32Async");
-        for (long done = 0; done < count; done += int.MaxValue)
+        ulong block = CheckRange(destination, count * sizeof(uint), "cuMemsetD32Async");
+        Enqueue("cuMemsetD32Async", [block], () =>
         {
-            int chunk = (int)Math.Min(int.MaxValue, count - done);
-            new Span<uint>((uint*)destination.Address + done, chunk).Fill(bits);
-        }
+            for (long done = 0; done < count; done += int.MaxValue)
+            {
+                int chunk = (int)Math.Min(int.MaxValue, count - done);
+                new Span<uint>((uint*)destination.Address + done, chunk).Fill(bits);
+            }
+        });
     }
 
     public void Launch(Kernel kernel, Dim3 grid, Dim3 block, ReadOnlySpan<KernelArgument> arguments)
     {
         string name = KernelCatalog.EntryName(kernel);
-        CheckArguments(name, _signatures[(int)kernel], arguments);
-        ulong* values = stackalloc ulong[arguments.Length];
-        void** pointers = stackalloc void*[arguments.Length];
+        var uses = CheckArguments(name, _signatures[(int)kernel], arguments);
+        ulong[] values = new ulong[arguments.Length];
         for (int i = 0; i < arguments.Length; i++)
         {
             values[i] = arguments[i].Bits;
-            pointers[i] = &values[i];
         }
-        _library.Launch(name, grid, block, pointers);
-        CheckAllGuards(name);
+        Enqueue(name, uses, () =>
+        {
+            void** pointers = stackalloc void*[values.Length];
+            fixed (ulong* first = values)
+            {
+                for (int i = 0; i < values.Length; i++)
+                {
+                    pointers[i] = first + i;
+                }
+                _library.Launch(name, grid, block, pointers);
+            }
+            CheckAllGuards(name);
+        });
+        if (_synchronizeEachLaunch)
+        {
+            Synchronize();
+        }
     }
 
     public void Gemm(in GemmCall call)
     {
         string name = call.BatchCount == 1 ? "cublasSgemm_v2" : "cublasSgemmStridedBatched";
-        CheckRange(call.A, Extent(call.TransposeA ? call.K : call.M, call.TransposeA ? call.M : call.K, call.Lda, call.StrideA, call.BatchCount), $"{name} (A)");
-        CheckRange(call.B, Extent(call.TransposeB ? call.N : call.K, call.TransposeB ? call.K : call.N, call.Ldb, call.StrideB, call.BatchCount), $"{name} (B)");
-        CheckRange(call.C, Extent(call.M, call.N, call.Ldc, call.StrideC, call.BatchCount), $"{name} (C)");
-        _blas.Run(call);
-        CheckAllGuards(name);
+        ulong a = CheckRange(call.A, Extent(call.TransposeA ? call.K : call.M, call.TransposeA ? call.M : call.K, call.Lda, call.StrideA, call.BatchCount), $"{name} (A)");
+        ulong b = CheckRange(call.B, Extent(call.TransposeB ? call.N : call.K, call.TransposeB ? call.K : call.N, call.Ldb, call.StrideB, call.BatchCount), $"{name} (B)");
+        ulong c = CheckRange(call.C, Extent(call.M, call.N, call.Ldc, call.StrideC, call.BatchCount), $"{name} (C)");
+        var copy = call;
+        Enqueue(name, [a, b, c], () =>
+        {
+            _blas.Run(copy);
+            CheckAllGuards(name);
+        });
     }
 
+    /// <summary>
+    /// Runs the queued work, in order, on another thread (deferred mode). The first failure is
+    /// thrown here, the rest of the queue is dropped, and the device keeps it as its
+    /// <see cref="Failure"/>, as a CUDA context keeps a kernel's error.
+    /// </summary>
     public void Synchronize()
     {
+        if (_mode == EmulatorMode.Synchronous)
+        {
+            return;
+        }
+        lock (_streamGate)
+        {
+            lock (_gate)
+            {
+                _running.AddRange(_queued);
+                _queued.Clear();
+            }
+            Exception? failure = null;
+            var stream = new Thread(() =>
+            {
+                foreach (var work in _running)
+                {
+                    try
+                    {
+                        work.Run();
+                    }
+                    catch (Exception e)
+                    {
+                        failure = e;
+                        return;
+                    }
+                }
+            }, maxStackSize: 16 << 20) { Name = "emulated CUDA stream", IsBackground = true };
+            stream.Start();
+            stream.Join();
+            lock (_gate)
+            {
+                _running.Clear();
+            }
+            if (failure is not null)
+            {
+                Failure ??= failure;
+                ExceptionDispatchInfo.Throw(failure);
+            }
+        }
     }
 
     public void Dispose()
@@ -168,6 +284,7 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
         _blas.Dispose();
         lock (_gate)
         {
+            _queued.Clear();
             foreach (var (address, _) in _allocations)
             {
                 NativeMemory.AlignedFree((byte*)address - GuardBytes);
@@ -179,21 +296,40 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
 
     // The arguments must match the kernel's parameters in number and C type, and every pointer must
     // point into a live allocation — a GPU would take any of these without complaint.
-    private void CheckArguments(string kernel, string signature, ReadOnlySpan<KernelArgument> arguments)
+    private ulong[] CheckArguments(string kernel, string signature, ReadOnlySpan<KernelArgument> arguments)
     {
         var kinds = new string(arguments.ToArray().Select(a => (char)a.Kind).ToArray());
         if (kinds != signature)
         {
             throw new ArgumentException($"{kernel} launched with arguments ({Describe(kinds)}) but takes ({Describe(signature)}).");
         }
+        var uses = new List<ulong>();
         for (int i = 0; i < arguments.Length; i++)
         {
             if (arguments[i].Kind == ArgumentKind.Pointer)
             {
-                CheckRange(new DevicePointer(arguments[i].Bits), 0, $"{kernel} (argument {i})");
+                uses.Add(CheckRange(new DevicePointer(arguments[i].Bits), 0, $"{kernel} (argument {i})"));
             }
         }
+        return [.. uses];
     }
+
+    // Runs the work now (synchronous mode) or queues it for the next Synchronize (deferred mode).
+    private void Enqueue(string name, ulong[] uses, Action run)
+    {
+        if (_mode == EmulatorMode.Synchronous)
+        {
+            run();
+            return;
+        }
+        lock (_gate)
+        {
+            _queued.Add(new QueuedWork(name, uses, run));
+        }
+    }
+
+    /// <summary>Work on the deferred stream: what it is called, the allocations it uses, and what it does.</summary>
+    private sealed record QueuedWork(string Name, ulong[] Uses, Action Run);
 
     private static string Describe(string kinds) => string.Join(", ", kinds.Select(k => ((ArgumentKind)k) switch
     {
@@ -209,8 +345,9 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
         rows == 0 || columns == 0 || batch == 0 ? 0
             : ((Math.Max(0, batch - 1) * stride) + ((long)(columns - 1) * ld) + rows) * sizeof(float);
 
-    // [pointer, pointer + bytes) must lie inside one live allocation (a 0-byte range: the pointer itself must).
-    private void CheckRange(DevicePointer pointer, long bytes, string what)
+    // [pointer, pointer + bytes) must lie inside one live allocation (a 0-byte range: the pointer
+    // itself must); returns where that allocation starts.
+    private ulong CheckRange(DevicePointer pointer, long bytes, string what)
     {
         lock (_gate)
         {
@@ -222,7 +359,7 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
                     {
                         throw new ArgumentException($"{what}: {bytes} bytes from {pointer} run past the end of its allocation of {size} bytes at 0x{start:x}.");
                     }
-                    return;
+                    return start;
                 }
             }
             throw new ArgumentException($"{what}: {pointer} is not in any live allocation of the emulated device.");
@@ -251,4 +388,11 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
                 $"{what} wrote {(before ? "before the start" : "past the end")} of the {bytes}-byte allocation at 0x{address:x}", 0);
         }
     }
+}
+
+/// <summary>How the emulated stream runs its work: at once, in the caller's thread, or deferred to the next synchronization (as on a GPU, and stricter).</summary>
+internal enum EmulatorMode
+{
+    Synchronous,
+    Deferred,
 }
