@@ -26,7 +26,7 @@ public static class BackendFactory
         return name.Trim().ToLowerInvariant() switch
         {
             "cpu" => new CpuBackend(new CpuBackendOptions { Threads = options.Threads, Convolution = options.Convolution }),
-            "cuda" => CudaBackend.Create(),
+            "cuda" => CudaBackend.Create(precision: options.Precision),
             // The CUDA backend's own code and kernels, run on the CPU: slow, for tests and for stepping through kernels.
             "cuda-emulated" => CudaBackend.CreateEmulated(),
             _ => throw new ArgumentException($"Unknown backend '{name}'; expected one of: {string.Join(", ", Names)}.", nameof(name)),
@@ -39,6 +39,9 @@ public sealed record BackendOptions
 {
     /// <summary>CPU worker threads; 0 (the default) means one per logical processor.</summary>
     public int Threads { get; init; }
+
+    /// <summary>The arithmetic of matrix products; <see cref="MatrixPrecision.Tf32"/> only the cuda backend has.</summary>
+    public MatrixPrecision Precision { get; init; } = MatrixPrecision.Fp32;
 
     /// <summary>How the CPU backend turns convolutions into GEMMs.</summary>
     public ConvolutionAlgorithm Convolution { get; init; } = ConvolutionAlgorithm.ImplicitGemm;

@@ -42,7 +42,7 @@ public sealed partial class CudaBackend : IBackend
     /// no device, a driver too old, no NVRTC or cuBLAS) it throws <see cref="CudaUnavailableException"/>
     /// with a one-line reason.
     /// </summary>
-    public static CudaBackend Create(int deviceOrdinal = 0) => new(DriverDevice.Open(deviceOrdinal));
+    public static CudaBackend Create(int deviceOrdinal = 0, MatrixPrecision precision = MatrixPrecision.Fp32) => new(DriverDevice.Open(deviceOrdinal, precision));
 
     /// <summary>
     /// The backend on an emulated GPU: the same kernels compiled for the CPU by g++ (built once and

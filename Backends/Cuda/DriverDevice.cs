@@ -36,9 +36,10 @@ internal sealed unsafe class DriverDevice : ICudaDevice
     private readonly bool _synchronizeEachLaunch;
     private bool _disposed;
 
-    private DriverDevice(int ordinal, bool synchronizeEachLaunch)
+    private DriverDevice(int ordinal, MatrixPrecision precision, bool synchronizeEachLaunch)
     {
         _synchronizeEachLaunch = synchronizeEachLaunch;
+        Precision = precision;
         int driverVersion = CudaAvailability.InitializeDriver();
         Driver.Check(Driver.cuDeviceGetCount(out int count));
         if (ordinal < 0 || ordinal >= count)
@@ -90,7 +91,7 @@ internal sealed unsafe class DriverDevice : ICudaDevice
             Driver.Check(Driver.cuEventCreate(out _finished, Driver.EventBlockingSync | Driver.EventDisableTiming));
             Cublas.Check(Cublas.cublasCreate_v2(out _blas));
             Cublas.Check(Cublas.cublasSetStream_v2(_blas, _stream));
-            Cublas.Check(Cublas.cublasSetMathMode(_blas, Cublas.DefaultMath));
+            Cublas.Check(Cublas.cublasSetMathMode(_blas, precision == MatrixPrecision.Tf32 ? Cublas.Tf32TensorOpMath : Cublas.DefaultMath));
             Cublas.Check(Cublas.cublasGetVersion_v2(_blas, out int blasVersion));
             BlasVersion = blasVersion;
             LoadKernels();
@@ -107,7 +108,8 @@ internal sealed unsafe class DriverDevice : ICudaDevice
     /// one line. With <c>ALEXNET_CUDA_SYNC=1</c> or <c>CUDA_LAUNCH_BLOCKING=1</c> it waits after every
     /// launch (<see cref="LaunchDebugging"/>).
     /// </summary>
-    public static DriverDevice Open(int ordinal) => new(ordinal, LaunchDebugging.SynchronizeEachLaunch(Environment.GetEnvironmentVariable));
+    public static DriverDevice Open(int ordinal, MatrixPrecision precision = MatrixPrecision.Fp32) =>
+        new(ordinal, precision, LaunchDebugging.SynchronizeEachLaunch(Environment.GetEnvironmentVariable));
 
     public string Name { get; }
 
@@ -134,6 +136,9 @@ internal sealed unsafe class DriverDevice : ICudaDevice
     /// <summary>cuBLAS's version number, e.g. 130001.</summary>
     public int BlasVersion { get; }
 
+    /// <summary>The arithmetic of cuBLAS's GEMMs.</summary>
+    public MatrixPrecision Precision { get; }
+
     /// <summary>The device's memory in bytes.</summary>
     public long TotalMemory { get; }
 
@@ -141,7 +146,7 @@ internal sealed unsafe class DriverDevice : ICudaDevice
     public string Describe() =>
         $"{Name}, compute capability {ComputeCapability / 10}.{ComputeCapability % 10}, {MultiprocessorCount} SMs, " +
         $"{CudaOutOfMemoryException.Bytes(TotalMemory)}; driver CUDA {CudaAvailability.VersionText(DriverVersion)}, " +
-        $"NVRTC {Nvrtc.Version} (kernels compiled to {Target}), cuBLAS {BlasVersion}";
+        $"NVRTC {Nvrtc.Version} (kernels compiled to {Target}), cuBLAS {BlasVersion} ({(Precision == MatrixPrecision.Tf32 ? "TF32 tensor-core GEMMs" : "FP32 GEMMs")})";
 
     public bool TryAllocate(long bytes, out DevicePointer pointer)
     {

@@ -129,6 +129,33 @@ public sealed class CommandLineTests
         AssertOneLineError(result, AppHost.Failure, $"--convolution im2col chooses how the cpu backend convolves; the {backend} backend always uses its own im2col kernels.");
     }
 
+    [Theory]
+    [InlineData("train", "cpu")]
+    [InlineData("bench", "cuda-emulated")]
+    public async Task TF32_is_refused_for_a_backend_that_computes_in_fp32_only(string command, string backend)
+    {
+        string[] args = command == "train"
+            ? ["train", "--synthetic", "--model", "mini", "--epochs", "1", "--backend", backend, "--precision", "tf32"]
+            : ["bench", "--model", "mini", "--train", "--backend", backend, "--precision", "tf32"];
+
+        var result = await Run(args);
+
+        AssertOneLineError(result, AppHost.Failure, $"--precision tf32 asks cuBLAS for TF32 tensor cores; the {backend} backend computes in fp32 only.");
+    }
+
+    [Fact]
+    public async Task Cuda_info_lists_the_folders_searched_and_what_it_found_of_each_library()
+    {
+        var result = await Run("cuda-info");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Folders searched, in order", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Driver: ", result.Output, StringComparison.Ordinal);
+        Assert.Contains("cuBLAS: ", result.Output, StringComparison.Ordinal);
+        Assert.Contains("NVRTC: ", result.Output, StringComparison.Ordinal);
+        Assert.Contains("  chosen: ", result.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Verbose_failures_show_the_stack()
     {

@@ -51,6 +51,8 @@ public static class BenchCommand
 
         public Option<string> Convolution { get; } = CommonOptions.Convolution();
 
+        public Option<string> Precision { get; } = CommonOptions.Precision();
+
         public Option<bool> Inference { get; } = new("--inference") { Description = "Measure inference (forward only, inference mode)." };
 
         public Option<bool> Train { get; } = new("--train") { Description = "Measure the training step: forward, softmax cross-entropy, backward, SGD-momentum update." };
@@ -86,7 +88,7 @@ public static class BenchCommand
             Example: alexnet bench --model alexnet --classes 1000 --batch-size 64 --threads 2 --train
             """)
         {
-            o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Convolution, o.Inference, o.Train, o.Layers, o.Gemm, o.Roofline,
+            o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Convolution, o.Precision, o.Inference, o.Train, o.Layers, o.Gemm, o.Roofline,
             o.Warmup, o.Iterations, o.MaxIterations, o.MinSeconds, o.Seed,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(app, parse, o, cancellationToken)));
@@ -127,7 +129,8 @@ public static class BenchCommand
         foreach (int threads in threadCounts)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var backend = CommonOptions.CreateBackend(backendName, threads, CommonOptions.ParseConvolution(parse.GetValue(o.Convolution)!));
+            using var backend = CommonOptions.CreateBackend(backendName, threads, CommonOptions.ParseConvolution(parse.GetValue(o.Convolution)!),
+                CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!));
             int actualThreads = backend is CpuBackend cpu ? cpu.Threads : threads;
             app.WriteLine($"== {backend.Name}, {actualThreads} thread(s){(backend is CpuBackend c ? $", GEMM kernel {c.GemmKernel}, convolution {c.Convolution}" : "")} ==");
             if (roofline)

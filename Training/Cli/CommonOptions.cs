@@ -54,6 +54,17 @@ public static class CommonOptions
     public static ConvolutionAlgorithm ParseConvolution(string name) =>
         name == "im2col" ? ConvolutionAlgorithm.Im2Col : ConvolutionAlgorithm.ImplicitGemm;
 
+    /// <summary><c>--precision fp32|tf32</c>: the GEMMs' arithmetic (tf32 only with --backend cuda).</summary>
+    public static Option<string> Precision() => new Option<string>("--precision")
+    {
+        Description = "The arithmetic of the GEMMs behind convolutions and dense layers: fp32 (the default, every backend) or tf32 (cuda only: cuBLAS's TF32 tensor cores on Ampere and newer, as PyTorch runs convolutions by default there).",
+        DefaultValueFactory = _ => "fp32",
+        HelpName = "fp32|tf32",
+    }.AcceptOnlyFromAmong(["fp32", "tf32"]);
+
+    /// <summary>The precision named by a <see cref="Precision"/> option's value.</summary>
+    public static MatrixPrecision ParsePrecision(string name) => name == "tf32" ? MatrixPrecision.Tf32 : MatrixPrecision.Fp32;
+
     /// <summary><c>--model NAME</c>.</summary>
     public static Option<string> Model(string defaultModel) => new Option<string>("--model")
     {
@@ -74,15 +85,20 @@ public static class CommonOptions
 
     /// <summary>Creates the backend named by <paramref name="name"/>, turning "not available" into a clear app error.</summary>
     /// <exception cref="AppException">The backend cannot start here, or <paramref name="convolution"/> asks a backend other than cpu for the textbook path, which it would ignore.</exception>
-    public static IBackend CreateBackend(string name, int threads, ConvolutionAlgorithm convolution = ConvolutionAlgorithm.ImplicitGemm)
+    public static IBackend CreateBackend(string name, int threads, ConvolutionAlgorithm convolution = ConvolutionAlgorithm.ImplicitGemm,
+        MatrixPrecision precision = MatrixPrecision.Fp32)
     {
+        if (precision == MatrixPrecision.Tf32 && !string.Equals(name.Trim(), "cuda", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new AppException($"--precision tf32 asks cuBLAS for TF32 tensor cores; the {name} backend computes in fp32 only. Leave --precision out, or use --backend cuda.");
+        }
         if (convolution == ConvolutionAlgorithm.Im2Col && !string.Equals(name.Trim(), "cpu", StringComparison.OrdinalIgnoreCase))
         {
             throw new AppException($"--convolution im2col chooses how the cpu backend convolves; the {name} backend always uses its own im2col kernels. Leave --convolution out, or use --backend cpu.");
         }
         try
         {
-            return BackendFactory.Create(name, new BackendOptions { Threads = threads, Convolution = convolution });
+            return BackendFactory.Create(name, new BackendOptions { Threads = threads, Convolution = convolution, Precision = precision });
         }
         catch (Exception e) when (e is not ArgumentException)
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AlexNet.Backends;
 using AlexNet.Backends.Cpu;
 using AlexNet.Layers;
 using AlexNet.Layers.Variants;
@@ -27,6 +28,7 @@ public static class TrainCommand
         public Option<string> Backend { get; } = CommonOptions.Backend();
         public Option<int> Threads { get; } = CommonOptions.Threads();
         public Option<string> Convolution { get; } = CommonOptions.Convolution();
+        public Option<string> Precision { get; } = CommonOptions.Precision();
         public Option<DirectoryInfo> Data { get; } = CommonOptions.Data();
         public Option<bool> Synthetic { get; } = new("--synthetic") { Description = "Train on a small generated data set (no download, no files): for offline smoke runs." };
         public Option<int?> SyntheticImages { get; } = new Option<int?>("--synthetic-images") { Description = $"Images per class of the --synthetic data set (default {DefaultSyntheticImages}).", HelpName = "N" }.AtLeast(4);
@@ -59,7 +61,7 @@ public static class TrainCommand
             the current step finishes, the run is saved, and the command to resume it is printed.
             """)
         {
-            o.Model, o.Classes, o.Backend, o.Threads, o.Convolution, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
+            o.Model, o.Classes, o.Backend, o.Threads, o.Convolution, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
             o.Resume, o.Tta, o.MaxPixels, o.MaxSteps,
         };
@@ -77,10 +79,10 @@ public static class TrainCommand
     private sealed record RunPlan(string Folder, TrainingState State, DataCatalog Catalog, string BackendName, BackendSettings Settings, Checkpoint? Resume);
 
     /// <summary>How the backend runs: what may change between a run and its resumption.</summary>
-    private sealed record BackendSettings(int Threads, ConvolutionAlgorithm Convolution)
+    private sealed record BackendSettings(int Threads, ConvolutionAlgorithm Convolution, MatrixPrecision Precision)
     {
         public static BackendSettings From(ParseResult parse, Options o) =>
-            new(parse.GetValue(o.Threads), CommonOptions.ParseConvolution(parse.GetValue(o.Convolution)!));
+            new(parse.GetValue(o.Threads), CommonOptions.ParseConvolution(parse.GetValue(o.Convolution)!), CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!));
     }
 
     private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, CancellationToken cancellationToken)
@@ -248,7 +250,7 @@ public static class TrainCommand
         {
             state = state with { Preprocessing = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized) };
         }
-        using var backend = CommonOptions.CreateBackend(plan.BackendName, plan.Settings.Threads, plan.Settings.Convolution);
+        using var backend = CommonOptions.CreateBackend(plan.BackendName, plan.Settings.Threads, plan.Settings.Convolution, plan.Settings.Precision);
         using var model = variant.Build(backend, state.ClassNames.Count, state.Seed, state.Initialization);
         var schedule = new LearningRateSchedule(state.Schedule, state.Optimizer.LearningRate, state.TotalEpochs, state.ScheduleStepEpochs, patience: state.SchedulePatience)
         {
