@@ -23,6 +23,8 @@ public static class TrainCommand
 
     private sealed class Options
     {
+        private static readonly (double LearningRate, double Momentum, double WeightDecay) Sgd = Recipes.OptimizerDefaults(OptimizerKind.Sgd), Adam = Recipes.OptimizerDefaults(OptimizerKind.Adam);
+
         public Option<string> Model { get; } = CommonOptions.Model("alexnet");
         public Option<int?> Classes { get; } = new Option<int?>("--classes") { Description = "Number of classes; must match the data (default: as many as the data has; 4 with --synthetic).", HelpName = "N" }.AtLeast(2);
         public Option<string> Backend { get; } = CommonOptions.Backend();
@@ -34,13 +36,13 @@ public static class TrainCommand
         public Option<string> Split { get; } = new("--split") { Description = "Images per class for train/val/test (e.g. 40/20/20), or fractions of each class (e.g. 0.8/0.2/0). Default 0.5/0.25/0.25, i.e. 40/20/20 on Oxford 17.", HelpName = "T/V/T" };
         public Option<int?> Epochs { get; } = new Option<int?>("--epochs") { Description = "Epochs to train in total (with --resume: the total to reach). Default: the model's recommended number.", HelpName = "N" }.AtLeast(1);
         public Option<int?> BatchSize { get; } = CommonOptions.BatchSize("Images per training step. Default: the model's recommended batch size.").AtLeast(1);
-        public Option<double?> LearningRate { get; } = new("--lr") { Description = "Starting learning rate. Default: the model's recommendation (0.01 for sgd, 0.001 for adam).", HelpName = "X" };
+        public Option<double?> LearningRate { get; } = new("--lr") { Description = Invariant($"Starting learning rate. Default: the model's recommendation ({Sgd.LearningRate} for sgd, {Adam.LearningRate} for adam)."), HelpName = "X" };
         public Option<string> Optimizer { get; } = new Option<string>("--optimizer") { Description = "sgd (momentum SGD with weight decay, the paper) or adam (the Keras tutorial). Default: the model's.", HelpName = "sgd|adam" }.AcceptOnlyFromAmong([.. RunNames.Optimizers.Names]);
-        public Option<double?> Momentum { get; } = new("--momentum") { Description = "SGD momentum (default 0.9).", HelpName = "X" };
-        public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = "L2 weight decay on weights and biases (default: 5e-4 for sgd, 0 for adam).", HelpName = "X" };
+        public Option<double?> Momentum { get; } = new("--momentum") { Description = Invariant($"SGD momentum (default {Sgd.Momentum})."), HelpName = "X" };
+        public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = Invariant($"L2 weight decay on weights and biases (default: {Sgd.WeightDecay} for sgd, {Adam.WeightDecay} for adam)."), HelpName = "X" };
         public Option<string> Schedule { get; } = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, step (×0.1 every --step-epochs), plateau (÷10 when validation error stalls for --patience epochs, the paper's rule; after three divisions the next stall ends the run) or cosine. Default: the model's.", HelpName = "NAME" }.AcceptOnlyFromAmong([.. RunNames.Schedules.Names]);
-        public Option<int?> StepEpochs { get; } = new Option<int?>("--step-epochs") { Description = "Epochs between steps of the step schedule (default 30).", HelpName = "N" }.AtLeast(1);
-        public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = "Epochs without a better validation error before the plateau schedule divides the rate by 10 (default: the model's; 10 for alexnet and caffenet, else 5).", HelpName = "N" }.AtLeast(1);
+        public Option<int?> StepEpochs { get; } = new Option<int?>("--step-epochs") { Description = $"Epochs between steps of the step schedule (default {Recipes.DefaultStepEpochs}).", HelpName = "N" }.AtLeast(1);
+        public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = $"Epochs without a better validation error before the plateau schedule divides the rate by 10 (default: the model's; {Recipes.PaperOnSmallData.Patience} for alexnet and caffenet, else {Recipes.DefaultPatience}).", HelpName = "N" }.AtLeast(1);
         public Option<string> Init { get; } = new Option<string>("--init") { Description = "How the starting weights are drawn. alexnet and caffenet: paper (N(0, 0.01), biases 1; on a few hundred images it answers at chance for hundreds of epochs) or caffe (BVLC's reference: biases 0.1, fc6/fc7 N(0, 0.005); learns from the first epoch). Default: the model's (caffe for alexnet and caffenet; --init paper with --batch-size 128 --patience 5 --epochs 90 is the paper's ImageNet recipe).", HelpName = "NAME" }.AcceptOnlyFromAmong([.. RunNames.Initializations.Names]);
         public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of everything random (initialization, split, order, augmentation, dropout): the same command gives the same run.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
         public Option<string> Name { get; } = new Option<string>("--name") { Description = "The run's folder name under runs/ (default: MODEL-DATA, numbered if it exists).", HelpName = "NAME" }.FolderName();
@@ -49,6 +51,8 @@ public static class TrainCommand
         public Option<long> MaxPixels { get; } = CommonOptions.MaxPixels();
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     public static Command Create(AppContext app)
     {
@@ -251,6 +255,7 @@ public static class TrainCommand
         using var trainer = new Trainer(model, optimizer, schedule, train, validation, config, progress, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
         {
             AfterStep = app.AfterTrainingStep,
+            Listener = app.TrainingListener,
             MaxSteps = maxSteps,
         };
         var outcome = trainer.Run(cancellationToken);

@@ -73,7 +73,7 @@ public sealed class TrainingStep : IDisposable
         Model.IsTraining = true;
         Model.ZeroGradients();
         probe?.After(StepPhase.ZeroGradients, -1);
-        var logits = Model.Forward(batch.Images, probe is null ? null : layer => probe.After(StepPhase.LayerForward, layer));
+        var logits = Model.Forward(batch.Images, AfterLayer(probe, StepPhase.LayerForward));
         Span<float> loss = stackalloc float[1];
         // Read at once: a NaN or infinite loss stops the step before it touches the weights.
         backend.Download(_loss.Forward(logits, batch.LabelTensor), loss);
@@ -85,12 +85,14 @@ public sealed class TrainingStep : IDisposable
         backend.TopK(_loss.Probabilities!, 1, top1);
         var dLogits = _loss.Backward();
         probe?.After(StepPhase.Loss, -1);
-        Model.Backward(dLogits, probe is null ? null : layer => probe.After(StepPhase.LayerBackward, layer));
+        Model.Backward(dLogits, AfterLayer(probe, StepPhase.LayerBackward));
         // Here, between backward and update, a data-parallel run would average each gradient over its workers (all-reduce).
         Optimizer.Step(learningRate);
         probe?.After(StepPhase.Update, -1);
         return new StepResult(loss[0], Scoring.CountCorrect(top1.ToArray(), batch.Labels), batch.Count);
     }
+
+    private static Action<int>? AfterLayer(IStepProbe? probe, StepPhase phase) => probe is null ? null : layer => probe.After(phase, layer);
 
     private Tensor Reuse(int count)
     {

@@ -19,7 +19,7 @@ namespace AlexNet.Training.Run;
 /// <param name="StepEpochs">epochs between two ×0.1 steps of the step schedule</param>
 public sealed record Recipe(
     OptimizerKind Optimizer, double LearningRate, double Momentum, double WeightDecay, int BatchSize, int Epochs,
-    ScheduleKind Schedule, InitKind Initialization, string Source, int Patience = 5, int StepEpochs = 30);
+    ScheduleKind Schedule, InitKind Initialization, string Source, int Patience = Recipes.DefaultPatience, int StepEpochs = Recipes.DefaultStepEpochs);
 
 /// <summary>
 /// Every default of a run, in one place: each variant's recipe, and the constants an optimizer takes
@@ -29,6 +29,12 @@ public sealed record Recipe(
 /// </summary>
 public static class Recipes
 {
+    /// <summary>The plateau schedule's patience unless a recipe says otherwise (the step schedule's epochs: <see cref="DefaultStepEpochs"/>).</summary>
+    public const int DefaultPatience = 5;
+
+    /// <summary>Epochs between two steps of the step schedule unless a recipe says otherwise (torchvision's 30).</summary>
+    public const int DefaultStepEpochs = 30;
+
     /// <summary>
     /// The paper's section 5: SGD, batch 128, momentum 0.9, weight decay 0.0005, learning rate 0.01
     /// divided by 10 whenever the validation error stopped improving (three times in all), roughly 90
