@@ -1,3 +1,5 @@
+// ModelBenchmark: the app's TrainingStep and InferenceStep on a fixed random batch, timed by bench (and per layer by a probe).
+
 using System.Diagnostics;
 using AlexNet.Backends;
 using AlexNet.Layers;

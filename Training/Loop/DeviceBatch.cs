@@ -1,3 +1,5 @@
+// DeviceBatch: a batch's images on the backend and its integer labels; the one place labels become floats (for the loss op).
+
 using AlexNet.Backends;
 using AlexNet.Tensors;
 using AlexNet.Training.Data;

@@ -1,3 +1,5 @@
+// Evaluator: scores a model over an image set (one or ten crops) through InferenceStep.cs and Scoring.cs.
+
 using AlexNet.Layers;
 using AlexNet.Training.Data;
 using AlexNet.Training.Reporting;

@@ -1,3 +1,5 @@
+// InferenceStep: one inference-mode forward pass and its softmax, for evaluate, predict, visualize, validation and bench.
+
 using AlexNet.Layers;
 using AlexNet.Tensors;
 

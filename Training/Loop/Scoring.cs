@@ -1,3 +1,5 @@
+// Scoring: the loss −log p[label] and top-k, defined once for every command (the training step's loss is the backend's fused op).
+
 namespace AlexNet.Training.Loop;
 
 /// <summary>

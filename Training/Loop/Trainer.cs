@@ -1,3 +1,5 @@
+// Trainer: the epoch loop around TrainingStep.cs — validation, schedule, checkpoints, metrics and plots.
+
 using System.Diagnostics;
 using System.Globalization;
 using AlexNet.Backends;

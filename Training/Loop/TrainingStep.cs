@@ -1,3 +1,5 @@
+// TrainingStep: one training step (zero, forward, loss, backward, update) for train and bench; InferenceStep.cs is forward only.
+
 using AlexNet.Layers;
 using AlexNet.Tensors;
 using AlexNet.Training.Optimization;

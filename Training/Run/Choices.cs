@@ -1,3 +1,5 @@
+// The enums of a run's choices (model, initialization, optimizer, schedule) and RunNames, the one table of their names.
+
 using AlexNet.Layers.Variants;
 
 namespace AlexNet.Training.Run;

@@ -1,3 +1,5 @@
+// The names an enum's values go by on the command line and in checkpoints, and their parsing with one error format.
+
 namespace AlexNet.Training.Run;
 
 /// <summary>

@@ -1,3 +1,5 @@
+// Every default of a run: each variant's published training recipe, and the constants of an optimizer chosen over it.
+
 using AlexNet.Layers.Variants;
 
 namespace AlexNet.Training.Run;

@@ -1,3 +1,5 @@
+// RunConfig: a run's settings, immutable, filled from the command line and Recipes.cs; RunProgress.cs is what changes.
+
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Data;
 using AlexNet.Training.Optimization;

@@ -1,3 +1,5 @@
+// RunProgress: where a run stands, replaced after every step; its settings are RunConfig.cs.
+
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Optimization;
 using AlexNet.Training.Reporting;

@@ -1,3 +1,5 @@
+// The one seam between RunConfig + RunProgress and the checkpoint's flat TrainingState (Checkpoints/TrainingState.cs).
+
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
 

@@ -1,3 +1,5 @@
+// ScheduleSettings: which learning-rate schedule a run follows (Optimization/LearningRateSchedule.cs computes it).
+
 namespace AlexNet.Training.Run;
 
 /// <summary>Which learning-rate schedule a run follows, and its two constants.</summary>
