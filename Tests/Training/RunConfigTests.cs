@@ -70,6 +70,8 @@ public sealed class RunConfigTests
         var error = Assert.Throws<JsonException>(() => TrainingState.FromJson(json.Replace("\"name\":\"sgd\"", "\"name\":\"rmsprop\"", StringComparison.Ordinal)));
 
         Assert.Contains("optimizer 'rmsprop' is not one of sgd, adam", error.Message, StringComparison.Ordinal);
+        // Without a name the optimizer is not taken to be the enum's first: the state is refused.
+        Assert.Throws<JsonException>(() => TrainingState.FromJson(json.Replace("\"name\":\"sgd\",", "", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+// alexnet train: the command line turned into a RunConfig (Run/Recipes.cs fills the gaps), then the Trainer (Loop/Trainer.cs).
+
 using System.CommandLine;
 using System.Globalization;
 using AlexNet.Backends.Cpu;

@@ -1,3 +1,5 @@
+// LearningRateSchedule: the rate of each epoch under the four schedules, and the plateau rule's memory (ScheduleState).
+
 using System.Globalization;
 using AlexNet.Training.Run;
 

@@ -1,3 +1,5 @@
+// OptimizerSettings: which optimizer a run uses and its constants, as checkpoints store them; Optimizer.cs applies them.
+
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -12,7 +14,7 @@ namespace AlexNet.Training.Optimization;
 /// γ and β. A checkpoint stores the kind under <c>name</c>, as <c>sgd</c> or <c>adam</c>.
 /// </summary>
 public sealed record OptimizerSettings(
-    [property: JsonPropertyName("name"), JsonConverter(typeof(OptimizerSettings.KindJson))] OptimizerKind Kind,
+    [property: JsonPropertyName("name"), JsonRequired, JsonConverter(typeof(OptimizerSettings.KindJson))] OptimizerKind Kind,
     double LearningRate, double Momentum, double WeightDecay, double Beta1 = 0.9, double Beta2 = 0.999, double Epsilon = 1e-7)
 {
     /// <summary>Checks the values, naming the first that is out of range.</summary>

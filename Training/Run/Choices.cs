@@ -72,4 +72,7 @@ public static class RunNames
 
     /// <summary>The layer list <paramref name="model"/> names.</summary>
     public static ModelVariant Variant(this ModelKind model) => ModelVariants.Get(Models[model]);
+
+    /// <summary>Whether <paramref name="variant"/> can start from <paramref name="initialization"/>.</summary>
+    public static bool Accepts(this ModelVariant variant, InitKind initialization) => variant.Initializations.Contains(Initializations[initialization]);
 }

@@ -1,7 +1,5 @@
 // Every default of a run: each variant's published training recipe, and the constants of an optimizer chosen over it.
 
-using AlexNet.Layers.Variants;
-
 namespace AlexNet.Training.Run;
 
 /// <summary>
@@ -91,7 +89,4 @@ public static class Recipes
     public static (double LearningRate, double Momentum, double WeightDecay) OptimizerDefaults(OptimizerKind optimizer) => optimizer == OptimizerKind.Adam
         ? (0.001, 0.9, 0)
         : (0.01, 0.9, 5e-4);
-
-    /// <summary>Whether <paramref name="variant"/> can start from <paramref name="initialization"/>.</summary>
-    public static bool Accepts(this ModelVariant variant, InitKind initialization) => variant.Initializations.Contains(RunNames.Initializations[initialization]);
 }
