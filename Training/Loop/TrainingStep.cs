@@ -48,6 +48,7 @@ public sealed class TrainingStep : IDisposable
 {
     private readonly SoftmaxCrossEntropy _loss;
     private Tensor? _top1;
+    private float[] _top1Values = [];
 
     /// <param name="model">the network, in any mode (the step switches it to training mode)</param>
     /// <param name="optimizer">over the model's parameters</param>
@@ -91,7 +92,8 @@ public sealed class TrainingStep : IDisposable
         // Here, between backward and update, a data-parallel run would average each gradient over its workers (all-reduce).
         Optimizer.Step(learningRate);
         probe?.After(StepPhase.Update, -1);
-        return new StepResult(loss[0], Scoring.CountCorrect(top1.ToArray(), batch.Labels), batch.Count);
+        backend.Download(top1, _top1Values);
+        return new StepResult(loss[0], Scoring.CountCorrect(_top1Values, batch.Labels), batch.Count);
     }
 
     private static Action<int>? AfterLayer(IStepProbe? probe, StepPhase phase) => probe is null ? null : layer => probe.After(phase, layer);
@@ -103,6 +105,7 @@ public sealed class TrainingStep : IDisposable
             _top1?.Dispose();
             _top1 = null;
             _top1 = Model.Backend.Allocate(new Shape(count, 1), "top1");
+            _top1Values = new float[count];
         }
         return _top1;
     }
