@@ -48,14 +48,14 @@ public static class CudaInstallation
             {
                 verdict = $"passed over, newer than the driver's CUDA {limit}";
             }
-            else if (NativeLibraries.TryOpen(NativeLibraries.BlasSpec, candidate, out var opened, out string? failure))
+            else if (NativeLibraries.TryOpen(NativeLibraries.BlasSpec, candidate, out var opened, out _))
             {
                 chosenBlas ??= candidate;
                 verdict = "loads" + (opened!.CompanionPath is null ? "" : $" (after {opened.CompanionPath})");
             }
             else
             {
-                verdict = $"does not load ({failure}; is cuBLASLt beside it?)";
+                verdict = Path.IsPathRooted(candidate) ? "does not load (is cuBLASLt beside it, and of the same version?)" : "the system loader does not find it";
             }
             lines.Add($"  {candidate}: {verdict}");
         }
