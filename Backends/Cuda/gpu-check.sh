@@ -77,6 +77,11 @@ run() {
     [ $result -eq 0 ] || status=1
     return $result
   }
+  # A toolkit in a versioned /usr/local/cuda-X.Y or /opt folder is outside the backend's search;
+  # name every folder that holds NVRTC or cuBLAS (the pip, conda and usual folders it finds itself).
+  local folders
+  folders=$(find /usr/local /opt -xdev \( -name 'libnvrtc.so.1[1-9]*' -o -name 'libcublas.so.1[1-9]*' \) -printf '%h\n' 2>/dev/null | sort -u | paste -sd: -)
+  export ALEXNET_CUDA_LIBRARY_PATH=${ALEXNET_CUDA_LIBRARY_PATH:+$ALEXNET_CUDA_LIBRARY_PATH:}$folders
   : > "$out/summary.txt"
   echo "gpu-check: precision $precision, results in $out" | tee -a "$out/summary.txt"
 
