@@ -154,7 +154,7 @@ public static class OnnxExporter
                 }
                 // The paper divides by (k + α·Σx²)^β, ONNX by (bias + α/size·Σx²)^β: ONNX's alpha is ours times n.
                 graph.Node.Add(Node("LRN", lrn.Name, [input], lrn.Name,
-                    Int("size", s.Size), Float("alpha", s.Alpha * s.Size), Float("beta", s.Beta), Float("bias", s.K)));
+                    Int("size", s.Size), Float("alpha", (float)(s.Alpha * (double)s.Size)), Float("beta", s.Beta), Float("bias", s.K)));
                 return lrn.Name;
             }
             case MaxPool2d pool:
