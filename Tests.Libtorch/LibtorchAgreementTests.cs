@@ -103,6 +103,8 @@ public sealed class LibtorchAgreementTests
         {
             string folder = Path.Combine(Path.GetTempPath(), $"alexnet-libtorch-{Environment.ProcessId}");
             Directory.CreateDirectory(folder);
+            // Both backends' tests share the files, so they go when the test process ends.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(folder, recursive: true);
             using var scope = torch.NewDisposeScope();
             torch.manual_seed(2012);
             torch.set_num_threads(2);

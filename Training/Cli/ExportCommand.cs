@@ -9,8 +9,8 @@ public static class ExportCommand
 {
     public static Command Create(AppContext app)
     {
-        var checkpointOption = new Option<FileInfo>("--checkpoint") { Description = "The checkpoint to export, e.g. runs/alexnet-oxflower17/best.safetensors.", HelpName = "FILE", Required = true };
-        var onnxOption = new Option<FileInfo>("--onnx") { Description = "The ONNX file to write (opset 17, dynamic batch, preprocessing and class names in its metadata).", HelpName = "OUT.onnx", Required = true };
+        var checkpointOption = new Option<string>("--checkpoint") { Description = "The checkpoint to export, e.g. runs/alexnet-oxflower17/best.safetensors.", HelpName = "FILE", Required = true };
+        var onnxOption = new Option<string>("--onnx") { Description = "The ONNX file to write (opset 17, dynamic batch, preprocessing and class names in its metadata).", HelpName = "OUT.onnx", Required = true };
         var softmax = new Option<bool>("--softmax") { Description = "End the graph with a Softmax, so it outputs probabilities instead of logits." };
         var command = new Command("export", "Write a checkpoint's network as an ONNX model (inference form: no dropout, batch norm from its running statistics).")
         {
@@ -18,8 +18,8 @@ public static class ExportCommand
         };
         command.SetAction((parse, cancellationToken) =>
         {
-            var checkpoint = Checkpoint.Read(parse.GetValue(checkpointOption)!.FullName);
-            string output = parse.GetValue(onnxOption)!.FullName;
+            var checkpoint = Checkpoint.Read(Path.GetFullPath(parse.GetValue(checkpointOption)!, app.WorkingDirectory));
+            string output = Path.GetFullPath(parse.GetValue(onnxOption)!, app.WorkingDirectory);
             if (Directory.Exists(output))
             {
                 throw new AppException($"'{output}' is a folder; --onnx expects a file name such as {Path.Combine(output, "model.onnx")}.");

@@ -46,6 +46,9 @@ public static class TrainCommand
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
         public Option<bool> Tta { get; } = CommonOptions.TenCrop("Score the final test with the paper's 10 crops (corners and centre, mirrored) instead of the centre crop.");
         public Option<long> MaxPixels { get; } = CommonOptions.MaxPixels();
+        public Option<string> InitFrom { get; } = new("--init-from") { Description = "Start from this checkpoint's weights (e.g. one written by alexnet import) instead of drawing them: fine-tuning. The last layer is drawn afresh when the data's classes differ.", HelpName = "CHECKPOINT" };
+        public Option<string> Freeze { get; } = new Option<string>("--freeze") { Description = "With --init-from: train the classifier only, keeping the features (every layer up to Flatten) as loaded.", HelpName = "features" }.AcceptOnlyFromAmong(Interop.FineTuning.Features);
+        public Option<double?> FeaturesLrScale { get; } = new("--features-lr-scale") { Description = "With --init-from: train every layer, the features at this fraction of the learning rate (e.g. 0.1).", HelpName = "X" };
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
 
@@ -61,7 +64,7 @@ public static class TrainCommand
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Convolution, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
-            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps,
+            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.InitFrom, o.Freeze, o.FeaturesLrScale,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -74,7 +77,7 @@ public static class TrainCommand
     }
 
     /// <summary>Everything a run needs, fresh or resumed.</summary>
-    private sealed record RunPlan(string Folder, TrainingState State, DataCatalog Catalog, string BackendName, BackendSettings Settings, Checkpoint? Resume);
+    private sealed record RunPlan(string Folder, TrainingState State, DataCatalog Catalog, string BackendName, BackendSettings Settings, Checkpoint? Resume, Checkpoint? Init = null);
 
     /// <summary>How the backend runs: what may change between a run and its resumption.</summary>
     private sealed record BackendSettings(int Threads, ConvolutionAlgorithm Convolution)
@@ -85,7 +88,8 @@ public static class TrainCommand
 
     private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, CancellationToken cancellationToken)
     {
-        var variant = ModelVariants.Get(parse.GetValue(o.Model)!);
+        var (init, fineTune) = FineTuningOptions(app, parse, o);
+        var variant = ModelVariants.Get(init?.State.Model ?? parse.GetValue(o.Model)!);
         var defaults = variant.Defaults;
         DataCatalog catalog;
         if (parse.GetValue(o.Synthetic))
@@ -154,13 +158,37 @@ public static class TrainCommand
             BestEpoch = 0,
             Counters = new Dictionary<string, ulong>(),
             Backend = parse.GetValue(o.Backend)!,
+            FineTune = fineTune,
         };
-        return new RunPlan(runFolder, state, catalog, state.Backend, BackendSettings.From(parse, o), null);
+        return new RunPlan(runFolder, state, catalog, state.Backend, BackendSettings.From(parse, o), null, init);
+    }
+
+    /// <summary>The checkpoint <c>--init-from</c> names and what to train of it; (null, null) for a run from scratch.</summary>
+    private static (Checkpoint? Init, Interop.FineTuning? FineTune) FineTuningOptions(AppContext app, ParseResult parse, Options o)
+    {
+        if (parse.GetValue(o.InitFrom) is not { } file)
+        {
+            var needsInit = new Option[] { o.Freeze, o.FeaturesLrScale }.Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
+            return needsInit.Count > 0
+                ? throw new AppException($"{string.Join(" and ", needsInit)} only {(needsInit.Count == 1 ? "applies" : "apply")} to fine-tuning: add --init-from CHECKPOINT (e.g. one written by alexnet import).")
+                : (null, null);
+        }
+        if (parse.GetResult(o.Init) is { Implicit: false })
+        {
+            throw new AppException("--init and --init-from exclude each other: the weights come from the checkpoint (only a replaced last layer is drawn, the variant's default way).");
+        }
+        var init = Checkpoint.Read(Path.GetFullPath(file, app.WorkingDirectory));
+        if (parse.GetResult(o.Model) is { Implicit: false } && !string.Equals(parse.GetValue(o.Model), init.State.Model, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new AppException($"--model {parse.GetValue(o.Model)} does not match --init-from {init.Path}, which holds a {init.State.Model} network; leave --model out.");
+        }
+        var fineTune = new Interop.FineTuning(init.Path, parse.GetValue(o.Freeze), parse.GetValue(o.FeaturesLrScale) ?? 1).Validated();
+        return (init, fineTune);
     }
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.BatchSize, o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name, o.MaxPixels }
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.BatchSize, o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale }
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
@@ -246,7 +274,8 @@ public static class TrainCommand
         }
         if (plan.Resume is null)
         {
-            state = state with { Preprocessing = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized) };
+            var measured = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized);
+            state = state with { Preprocessing = plan.Init is null ? measured : Interop.FineTuning.KeepInputScale(measured, plan.Init.State.Preprocessing) };
         }
         using var backend = CommonOptions.CreateBackend(plan.BackendName, plan.Settings.Threads, plan.Settings.Convolution);
         using var model = variant.Build(backend, state.ClassNames.Count, state.Seed, state.Initialization);
@@ -254,16 +283,22 @@ public static class TrainCommand
         {
             State = state.ScheduleState,
         };
-        using var optimizer = new Optimizer(state.Optimizer, model.Parameters, backend);
+        string? replaced = plan.Init is null ? null : Interop.FineTuning.LoadWeights(model, plan.Init, state.ClassNames);
+        var (trained, rateScales) = state.FineTune is { } fineTune ? fineTune.Apply(model) : (model.Parameters, (IReadOnlyList<float>?)null);
+        using var optimizer = new Optimizer(state.Optimizer, trained, backend, rateScales);
         plan.Resume?.Restore(model, optimizer);
         Directory.CreateDirectory(plan.Folder);
         var train = new InputPipeline(parts.Train, state.Preprocessing, state.BatchSize);
         var validation = new InputPipeline(parts.Validation!, state.Preprocessing, state.BatchSize);
         string relative = Relative(app, plan.Folder);
         app.WriteLine(plan.Resume is null
-            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {state.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {state.Split}, seed {state.Seed}, init {state.Initialization ?? variant.Initializations[0]})."
+            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {state.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {state.Split}, seed {state.Seed}, {(plan.Init is null ? $"init {state.Initialization ?? variant.Initializations[0]}" : "weights from --init-from")})."
             : $"Resuming {relative} at epoch {state.Epoch + 1}, step {state.StepInEpoch} on {backend.Name}, up to epoch {state.TotalEpochs}.");
         app.WriteLine($"{state.Optimizer}, schedule {state.Schedule}, batch {state.BatchSize}, {Plural.Of(state.TotalEpochs, "epoch")}; {state.Preprocessing}. Output: {relative}/");
+        if (plan.Init is not null)
+        {
+            app.WriteLine($"{state.FineTune!.Describe(replaced, state.ClassNames.Count)}; {trained.Sum(p => (long)p.Length):N0} of {model.ParameterCount:N0} parameters train.");
+        }
         using var trainer = new Trainer(model, optimizer, schedule, train, validation, state, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
         {
             AfterStep = app.AfterTrainingStep,
