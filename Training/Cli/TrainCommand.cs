@@ -245,6 +245,10 @@ public static class TrainCommand
     /// <summary>Opens the data a checkpoint recorded, explaining how to point at it if it moved.</summary>
     public static DataCatalog OpenRecordedData(string location)
     {
+        if (location.StartsWith(Interop.TorchVisionImporter.ImportedPrefix, StringComparison.Ordinal))
+        {
+            throw new AppException($"The checkpoint was {location} and has no data set of its own; pass --data DIR with one subfolder per class, named as its classes.");
+        }
         if (!location.StartsWith(SyntheticData.Prefix, StringComparison.Ordinal) && !Directory.Exists(location))
         {
             throw new AppException($"The run's data folder {location} is gone; pass --data DIR to say where the same data is now.");
