@@ -6,6 +6,7 @@ using AlexNet.Layers.Variants;
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
 using AlexNet.Training.Optimization;
+using AlexNet.Training.Run;
 
 namespace AlexNet.Training.Interop;
 
@@ -103,7 +104,7 @@ public static class TorchVisionImporter
             backend.Upload(ToFloats(tensors[torch]), parameter);
         }
         var names = classNames ?? [.. Enumerable.Range(0, classes).Select(i => string.Create(CultureInfo.InvariantCulture, $"class-{i}"))];
-        Checkpoint.Save(outputPath, State(variant, model, names, weightsPath), model, optimizer: null, []);
+        Checkpoint.Save(outputPath, State(model, names, weightsPath), model, optimizer: null, []);
         return (classes, model.ParameterCount);
     }
 
@@ -151,40 +152,31 @@ public static class TorchVisionImporter
         return values;
     }
 
-    /// <summary>A state at epoch 0 with torchvision's recipe, so the checkpoint loads everywhere ours do.</summary>
-    private static TrainingState State(ModelVariant variant, Sequential model, IReadOnlyList<string> classNames, string weightsPath)
+    /// <summary>A state at epoch 0 with torchvision's recipe (Run/Recipes.cs), so the checkpoint loads everywhere ours do.</summary>
+    private static TrainingState State(Sequential model, IReadOnlyList<string> classNames, string weightsPath)
     {
-        var defaults = variant.Defaults;
-        var optimizer = new OptimizerSettings(defaults.Optimizer, defaults.LearningRate, defaults.Momentum, defaults.WeightDecay);
-        var schedule = new LearningRateSchedule(defaults.Schedule, optimizer.LearningRate, defaults.Epochs, 30, patience: defaults.Patience);
-        return new TrainingState
+        var recipe = Recipes.TorchVision;
+        var config = new RunConfig
         {
-            Model = variant.Name,
-            Initialization = null,
+            Model = ModelKind.TorchVision,
+            Initialization = recipe.Initialization,
             ClassNames = classNames,
             DataLocation = $"{ImportedPrefix}{Path.GetFullPath(weightsPath)}",
-            Split = SplitSpec.Default.ToString(),
+            Split = SplitSpec.Default,
             MaxPixels = ImageDecoder.DefaultMaxPixels,
             Seed = 0,
-            BatchSize = defaults.BatchSize,
-            TotalEpochs = defaults.Epochs,
-            Optimizer = optimizer,
-            OptimizerSteps = 0,
-            Schedule = schedule.Name,
-            ScheduleStepEpochs = schedule.StepEpochs,
-            SchedulePatience = schedule.Patience,
-            ScheduleState = schedule.State,
+            BatchSize = recipe.BatchSize,
+            Epochs = recipe.Epochs,
+            Optimizer = new OptimizerSettings(recipe.Optimizer, recipe.LearningRate, recipe.Momentum, recipe.WeightDecay),
+            Schedule = new ScheduleSettings(recipe.Schedule, recipe.StepEpochs, recipe.Patience),
             Preprocessing = ImageNetPreprocessing,
-            Epoch = 0,
-            StepInEpoch = 0,
-            GlobalStep = 0,
-            Partial = EpochProgress.Empty,
-            History = [],
-            BestValidationTop1 = 0,
-            BestEpoch = 0,
-            Counters = model.Counters.ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal),
             Backend = "cpu",
         };
+        var progress = RunProgress.Start(config.NewSchedule().State) with
+        {
+            Counters = model.Counters.ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal),
+        };
+        return RunState.Of(config, progress);
     }
 
     /// <summary>The data location of an imported checkpoint: no data set, the weights file it came from.</summary>
