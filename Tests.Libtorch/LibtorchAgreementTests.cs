@@ -1,3 +1,5 @@
+// LibtorchAgreementTests: torchvision's AlexNet in libtorch against our forward of its imported weights.
+
 using System.Globalization;
 using AlexNet.Backends;
 using AlexNet.Backends.Cpu;

@@ -1,3 +1,5 @@
+// FineTuningTests: train --init-from with frozen or slower features, from a trained mini and from imported torchvision weights.
+
 using AlexNet.Backends.Cpu;
 using AlexNet.Layers.Variants;
 using AlexNet.Tests.Training;

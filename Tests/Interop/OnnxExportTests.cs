@@ -1,3 +1,5 @@
+// OnnxExportTests: alexnet export checked by ONNX Runtime on every variant and on a trained checkpoint.
+
 using System.Text.Json;
 using AlexNet.Backends;
 using AlexNet.Backends.Cpu;

@@ -1,3 +1,5 @@
+// OnnxRuntimeCheck: runs an exported model in ONNX Runtime and in our backend and compares the logits.
+
 using System.Globalization;
 using AlexNet.Backends;
 using AlexNet.Layers;

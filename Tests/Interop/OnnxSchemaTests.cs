@@ -1,3 +1,5 @@
+// OnnxSchemaTests: our onnx.proto subset held against the official ONNX schema.
+
 using System.Text.RegularExpressions;
 using AlexNet.Tests.Cuda;
 using AlexNet.Tests.Docs;

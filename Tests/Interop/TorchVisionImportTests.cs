@@ -1,3 +1,5 @@
+// TorchVisionImportTests: alexnet import's round trip and its refusals.
+
 using AlexNet.Backends.Cpu;
 using AlexNet.Layers.Variants;
 using AlexNet.Tensors;

@@ -1,3 +1,5 @@
+// alexnet export: a checkpoint written as ONNX through Interop/OnnxExporter.cs.
+
 using System.CommandLine;
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Interop;

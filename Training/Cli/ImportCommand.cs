@@ -1,3 +1,5 @@
+// alexnet import: torchvision weights made a checkpoint through Interop/TorchVisionImporter.cs.
+
 using System.CommandLine;
 using AlexNet.Training.Interop;
 

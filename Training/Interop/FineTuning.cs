@@ -1,3 +1,5 @@
+// FineTuning: train --init-from — which weights are copied, which layers freeze, and at what rate the features learn.
+
 using System.Globalization;
 using AlexNet.Layers;
 using AlexNet.Training.Checkpoints;

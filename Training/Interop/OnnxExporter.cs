@@ -1,3 +1,5 @@
+// OnnxExporter: a Sequential as an ONNX model (opset 17), one node per layer, weights as initializers; Docs/interop.md has the mapping table.
+
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;

@@ -1,3 +1,5 @@
+// TorchVisionImporter: torchvision's AlexNet state dict (safetensors) checked name by name and written as our torchvision checkpoint.
+
 using System.Buffers.Binary;
 using System.Globalization;
 using AlexNet.Backends;
