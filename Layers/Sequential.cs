@@ -18,6 +18,7 @@ namespace AlexNet.Layers;
 public sealed class Sequential : IDisposable
 {
     private bool _isTraining = true;
+    private int _frozenLayers;
 
     /// <summary>Creates the model; the layers' shapes are checked against each other here.</summary>
     /// <param name="name">e.g. <c>alexnet</c></param>
@@ -137,8 +138,26 @@ public sealed class Sequential : IDisposable
     }
 
     /// <summary>
-    /// Backpropagates dLoss/dLogits through every layer in reverse, adding to each parameter's gradient.
-    /// The first layer skips the gradient of the images, which nothing needs.
+    /// The number of leading layers that are frozen (fine-tuning's <c>--freeze features</c>): the backward
+    /// pass stops above them, so they get no gradients and cost nothing. 0 (the default) trains every layer.
+    /// </summary>
+    public int FrozenLayers
+    {
+        get => _frozenLayers;
+        set
+        {
+            if (value < 0 || value >= Layers.Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"{Name}: between 0 and {Layers.Count - 1} of its {Layers.Count} layers can be frozen.");
+            }
+            _frozenLayers = value;
+        }
+    }
+
+    /// <summary>
+    /// Backpropagates dLoss/dLogits through every layer in reverse (down to the first that is not
+    /// frozen), adding to each parameter's gradient. The lowest layer reached skips its input's
+    /// gradient, which nothing needs.
     /// </summary>
     /// <param name="outputGradient">dLoss/dLogits [N, K]</param>
     /// <param name="afterLayer">called with each layer's index once its backward pass is issued, or null</param>
@@ -146,10 +165,10 @@ public sealed class Sequential : IDisposable
     {
         ArgumentNullException.ThrowIfNull(outputGradient);
         Tensor? gradient = outputGradient;
-        for (int i = Layers.Count - 1; i >= 0; i--)
+        for (int i = Layers.Count - 1; i >= _frozenLayers; i--)
         {
             Layer layer = Layers[i];
-            Tensor? inputGradient = layer.Backward(gradient!, computeInputGradient: i > 0);
+            Tensor? inputGradient = layer.Backward(gradient!, computeInputGradient: i > _frozenLayers);
             afterLayer?.Invoke(i);
             gradient = inputGradient;
         }

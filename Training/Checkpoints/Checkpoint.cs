@@ -41,13 +41,16 @@ public sealed class Checkpoint
     /// <summary>The data order of the epoch in progress.</summary>
     public int[] DataOrder => Tensors.TryGetValue(DataOrderName, out var order) ? order.ToInts() : [];
 
-    /// <summary>Writes a checkpoint atomically: the previous file at <paramref name="path"/> survives any failure.</summary>
+    /// <summary>
+    /// Writes a checkpoint atomically: the previous file at <paramref name="path"/> survives any failure.
+    /// Without an optimizer (imported weights) the file holds no optimizer state, so it cannot be resumed,
+    /// only loaded for evaluation, prediction, export and <c>train --init-from</c>.
+    /// </summary>
     /// <exception cref="AppException">A tensor holds NaN or infinite values; nothing is written.</exception>
-    public static void Save(string path, TrainingState state, Sequential model, Optimizer optimizer, ReadOnlySpan<int> dataOrder)
+    public static void Save(string path, TrainingState state, Sequential model, Optimizer? optimizer, ReadOnlySpan<int> dataOrder)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(optimizer);
         var tensors = new List<SafeTensor>();
         foreach (var parameter in model.Parameters)
         {
@@ -57,7 +60,7 @@ public sealed class Checkpoint
         {
             tensors.Add(Download(buffer.Name, buffer.Value));
         }
-        foreach (var (name, tensor) in optimizer.State)
+        foreach (var (name, tensor) in optimizer?.State ?? [])
         {
             tensors.Add(Download(name, tensor));
         }

@@ -83,6 +83,9 @@ public sealed record TrainingState
     /// <summary>The backend the checkpoint was written on (for information; any backend can load it).</summary>
     public required string Backend { get; init; }
 
+    /// <summary>Where a fine-tuning run's weights came from and what it trains (<c>train --init-from</c>); null for a run from scratch.</summary>
+    public Interop.FineTuning? FineTune { get; init; }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,

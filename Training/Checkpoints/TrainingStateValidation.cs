@@ -53,6 +53,10 @@ public static class TrainingStateValidation
         {
             problems.Add($"initialization '{state.Initialization}' is not one of {variant.Name}'s ({string.Join(", ", variant.Initializations)})");
         }
+        if (state.FineTune is { } fineTune && (fineTune.InitFrom is null || fineTune.Freeze is not (null or Interop.FineTuning.Features) || !(fineTune.FeaturesLearningRateScale > 0)))
+        {
+            problems.Add($"fine_tune (freeze '{fineTune.Freeze}', features learning-rate scale {fineTune.FeaturesLearningRateScale.ToString(CultureInfo.InvariantCulture)}) is not usable (expected freeze null or '{Interop.FineTuning.Features}' and a positive scale)");
+        }
         if (state.BatchSize < 1 || state.TotalEpochs < 1 || state.Epoch < 0 || state.StepInEpoch < 0 || state.GlobalStep < 0)
         {
             problems.Add($"batch size {state.BatchSize}, total epochs {state.TotalEpochs}, epoch {state.Epoch}, step {state.StepInEpoch} and global step {state.GlobalStep} must be positive (the last three may be 0)");

@@ -37,6 +37,8 @@ public static class AppHost
           alexnet summary --model alexnet --classes 1000
           alexnet visualize --checkpoint runs/alexnet-oxflower17/best.safetensors --filters --activations photo.jpg
           alexnet bench --model alexnet --batch-size 64 --train --layers   where the time of a training step goes
+          alexnet export --checkpoint runs/alexnet-oxflower17/best.safetensors --onnx alexnet.onnx
+          alexnet import --from torchvision alexnet-owt.safetensors --out imagenet.safetensors
         """;
 
     /// <summary>The app's commands, in the order <c>--help</c> lists them. Adding a command is one line here.</summary>
@@ -50,6 +52,8 @@ public static class AppHost
         DataCommand.Create(app),
         BenchCommand.Create(app),
         CudaInfoCommand.Create(app),
+        ExportCommand.Create(app),
+        ImportCommand.Create(app),
     ];
 
     /// <summary>The root command with every subcommand.</summary>

@@ -8,6 +8,7 @@ using AlexNet.Layers;
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
+using AlexNet.Training.Interop;
 using AlexNet.Training.Loop;
 using AlexNet.Training.Optimization;
 using AlexNet.Training.Reporting;
@@ -53,6 +54,9 @@ public static class TrainCommand
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
         public Option<bool> Tta { get; } = CommonOptions.TenCrop("Score the final test with the paper's 10 crops (corners and centre, mirrored) instead of the centre crop.");
         public Option<long> MaxPixels { get; } = CommonOptions.MaxPixels();
+        public Option<string> InitFrom { get; } = new("--init-from") { Description = "Start from this checkpoint's weights (e.g. one written by alexnet import) instead of drawing them: fine-tuning. The last layer is drawn afresh when the data's classes differ.", HelpName = "CHECKPOINT" };
+        public Option<string> Freeze { get; } = new Option<string>("--freeze") { Description = "With --init-from: train the classifier only, keeping the features (every layer up to Flatten) as loaded.", HelpName = "features" }.AcceptOnlyFromAmong(FineTuning.Features);
+        public Option<double?> FeaturesLrScale { get; } = new("--features-lr-scale") { Description = "With --init-from: train every layer, the features at this fraction of the learning rate (e.g. 0.1).", HelpName = "X" };
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
 
@@ -70,7 +74,7 @@ public static class TrainCommand
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Convolution, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
-            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps,
+            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.InitFrom, o.Freeze, o.FeaturesLrScale,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -83,7 +87,7 @@ public static class TrainCommand
     }
 
     /// <summary>Everything a run needs, fresh or resumed.</summary>
-    private sealed record RunPlan(string Folder, RunConfig Config, RunProgress Progress, DataCatalog Catalog, BackendSettings Settings, Checkpoint? Resume);
+    private sealed record RunPlan(string Folder, RunConfig Config, RunProgress Progress, DataCatalog Catalog, BackendSettings Settings, Checkpoint? Resume, Checkpoint? Init = null);
 
     /// <summary>How the backend runs: what may change between a run and its resumption.</summary>
     private sealed record BackendSettings(int Threads, ConvolutionAlgorithm Convolution, MatrixPrecision Precision)
@@ -94,7 +98,8 @@ public static class TrainCommand
 
     private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, CancellationToken cancellationToken)
     {
-        var model = RunNames.Models.Parse(parse.GetValue(o.Model)!);
+        var (init, fineTune) = FineTuningOptions(app, parse, o);
+        var model = RunNames.Models.Parse(init?.State.Model ?? parse.GetValue(o.Model)!);
         var variant = model.Variant();
         var recipe = Recipes.For(model);
         DataCatalog catalog;
@@ -115,7 +120,7 @@ public static class TrainCommand
                 throw new AppException($"--classes {classes} does not match the data: {catalog.Location} has {catalog.ClassNames.Count} classes ({string.Join(", ", catalog.ClassNames.Take(5))}…). Leave --classes out to use the data's.");
             }
         }
-        var initialization = parse.GetValue(o.Init) is { } init ? RunNames.Initializations.Parse(init) : recipe.Initialization;
+        var initialization = parse.GetValue(o.Init) is { } initName ? RunNames.Initializations.Parse(initName) : recipe.Initialization;
         if (!variant.Accepts(initialization))
         {
             throw new AppException($"--init {RunNames.Initializations[initialization]} does not apply to {variant.Name}, which starts from {string.Join(" or ", variant.Initializations)}.");
@@ -145,13 +150,36 @@ public static class TrainCommand
             Schedule = new ScheduleSettings(schedule, parse.GetValue(o.StepEpochs) ?? recipe.StepEpochs, parse.GetValue(o.Patience) ?? recipe.Patience),
             Preprocessing = new Preprocessing(variant.ImageSize, variant.InputShape[1], [0, 0, 0], [1, 1, 1], [0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0, 1]), // measured on the training set in Train
             Backend = parse.GetValue(o.Backend)!,
+            FineTune = fineTune,
         };
-        return new RunPlan(runFolder, config, RunProgress.Start(config.NewSchedule().State), catalog, BackendSettings.From(parse, o), null);
+        return new RunPlan(runFolder, config, RunProgress.Start(config.NewSchedule().State), catalog, BackendSettings.From(parse, o), null, init);
+    }
+
+    /// <summary>The checkpoint <c>--init-from</c> names and what to train of it; (null, null) for a run from scratch.</summary>
+    private static (Checkpoint? Init, FineTuning? FineTune) FineTuningOptions(AppContext app, ParseResult parse, Options o)
+    {
+        if (parse.GetValue(o.InitFrom) is not { } file)
+        {
+            var needsInit = new Option[] { o.Freeze, o.FeaturesLrScale }.Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
+            return needsInit.Count > 0
+                ? throw new AppException($"{string.Join(" and ", needsInit)} only {(needsInit.Count == 1 ? "applies" : "apply")} to fine-tuning: add --init-from CHECKPOINT (e.g. one written by alexnet import).")
+                : (null, null);
+        }
+        if (parse.GetResult(o.Init) is { Implicit: false })
+        {
+            throw new AppException("--init and --init-from exclude each other: the weights come from the checkpoint (only a replaced last layer is drawn, the variant's default way).");
+        }
+        var init = Checkpoint.Read(Path.GetFullPath(file, app.WorkingDirectory));
+        if (parse.GetResult(o.Model) is { Implicit: false } && !string.Equals(parse.GetValue(o.Model), init.State.Model, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new AppException($"--model {parse.GetValue(o.Model)} does not match --init-from {init.Path}, which holds a {init.State.Model} network; leave --model out.");
+        }
+        return (init, new FineTuning(init.Path, parse.GetValue(o.Freeze), parse.GetValue(o.FeaturesLrScale) ?? 1).Validated());
     }
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.BatchSize, o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name, o.MaxPixels }
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.BatchSize, o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale }
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
@@ -211,6 +239,10 @@ public static class TrainCommand
     /// <summary>Opens the data a checkpoint recorded, explaining how to point at it if it moved.</summary>
     public static DataCatalog OpenRecordedData(string location)
     {
+        if (location.StartsWith(TorchVisionImporter.ImportedPrefix, StringComparison.Ordinal))
+        {
+            throw new AppException($"The checkpoint was {location} and has no data set of its own; pass --data DIR with one subfolder per class, named as its classes.");
+        }
         if (!location.StartsWith(SyntheticData.Prefix, StringComparison.Ordinal) && !Directory.Exists(location))
         {
             throw new AppException($"The run's data folder {location} is gone; pass --data DIR to say where the same data is now.");
@@ -240,22 +272,29 @@ public static class TrainCommand
         }
         if (plan.Resume is null)
         {
-            config = config with { Preprocessing = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized) };
+            var measured = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized);
+            config = config with { Preprocessing = plan.Init is null ? measured : FineTuning.KeepInputScale(measured, plan.Init.State.Preprocessing) };
         }
         using var backend = CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Convolution, plan.Settings.Precision);
         using var model = variant.Build(backend, config.ClassNames.Count, config.Seed, RunNames.Initializations[config.Initialization]);
         var schedule = config.NewSchedule();
         schedule.State = progress.ScheduleState;
-        using var optimizer = new Optimizer(config.Optimizer, model.Parameters, backend);
+        string? replaced = plan.Init is null ? null : FineTuning.LoadWeights(model, plan.Init, config.ClassNames);
+        var (trained, rateScales) = config.FineTune is { } fineTune ? fineTune.Apply(model) : (model.Parameters, (IReadOnlyList<float>?)null);
+        using var optimizer = new Optimizer(config.Optimizer, trained, backend, rateScales);
         plan.Resume?.Restore(model, optimizer);
         Directory.CreateDirectory(plan.Folder);
         var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize);
         var validation = new InputPipeline(parts.Validation!, config.Preprocessing, config.BatchSize);
         string relative = Relative(app, plan.Folder);
         app.WriteLine(plan.Resume is null
-            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {config.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {config.Split}, seed {config.Seed}, init {RunNames.Initializations[config.Initialization]})."
+            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {config.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {config.Split}, seed {config.Seed}, {(plan.Init is null ? $"init {RunNames.Initializations[config.Initialization]}" : "weights from --init-from")})."
             : $"Resuming {relative} at epoch {progress.Epoch + 1}, step {progress.StepInEpoch} on {backend.Name}, up to epoch {config.Epochs}.");
         app.WriteLine($"{config.Optimizer}, schedule {config.Schedule}, batch {config.BatchSize}, {Plural.Of(config.Epochs, "epoch")}; {config.Preprocessing}. Output: {relative}/");
+        if (plan.Init is not null)
+        {
+            app.WriteLine($"{config.FineTune!.Describe(replaced, config.ClassNames.Count)}; {trained.Sum(p => (long)p.Length):N0} of {model.ParameterCount:N0} parameters train.");
+        }
         using var trainer = new Trainer(model, optimizer, schedule, train, validation, config, progress, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
         {
             AfterStep = app.AfterTrainingStep,

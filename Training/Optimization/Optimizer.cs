@@ -16,15 +16,26 @@ public sealed class Optimizer : IDisposable
     private readonly IBackend _backend;
     private readonly IReadOnlyList<Parameter> _parameters;
     private readonly Tensor[][] _slots; // per parameter: [velocity] for SGD, [m, v] for Adam
+    private readonly float[] _rateScales;
 
-    public Optimizer(OptimizerSettings settings, IReadOnlyList<Parameter> parameters, IBackend backend)
+    /// <summary>Creates the optimizer over <paramref name="parameters"/> (a frozen parameter is simply left out).</summary>
+    /// <param name="settings">which optimizer and its constants</param>
+    /// <param name="parameters">the parameters it updates</param>
+    /// <param name="backend">where its state lives</param>
+    /// <param name="rateScales">per parameter, the factor on the learning rate (fine-tuning's <c>--features-lr-scale</c>); null: 1 for all</param>
+    public Optimizer(OptimizerSettings settings, IReadOnlyList<Parameter> parameters, IBackend backend, IReadOnlyList<float>? rateScales = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(backend);
+        if (rateScales is not null && (rateScales.Count != parameters.Count || !rateScales.All(s => s > 0 && float.IsFinite(s))))
+        {
+            throw new ArgumentException($"{rateScales.Count} learning-rate scales for {parameters.Count} parameters; expected one positive scale for each.", nameof(rateScales));
+        }
         Settings = settings.Validated();
         _backend = backend;
         _parameters = parameters;
+        _rateScales = rateScales is null ? [.. parameters.Select(_ => 1f)] : [.. rateScales];
         SlotNames = settings.Kind == OptimizerKind.Adam ? ["m", "v"] : ["velocity"];
         _slots = [.. parameters.Select(p => SlotNames.Select(slot => backend.Allocate(p.Shape, $"optimizer.{slot}.{p.Name}")).ToArray())];
     }
@@ -45,10 +56,10 @@ public sealed class Optimizer : IDisposable
     public void Step(double learningRate)
     {
         Steps++;
-        float lr = (float)learningRate;
         for (int i = 0; i < _parameters.Count; i++)
         {
             var parameter = _parameters[i];
+            float lr = (float)(learningRate * _rateScales[i]);
             float decay = parameter.Kind is ParameterKind.Weight or ParameterKind.Bias ? (float)Settings.WeightDecay : 0f;
             if (Settings.Kind == OptimizerKind.Adam)
             {

@@ -53,6 +53,9 @@ public sealed record RunConfig
     /// <summary>The backend the run computes on, as <c>--backend</c> names it.</summary>
     public required string Backend { get; init; }
 
+    /// <summary>Where a fine-tuning run's weights came from and what it trains (<c>--init-from</c>); null for a run from scratch.</summary>
+    public Interop.FineTuning? FineTune { get; init; }
+
     /// <summary>The layer list <see cref="Model"/> names.</summary>
     public ModelVariant Variant => Model.Variant();
 

@@ -47,6 +47,7 @@ public static class RunState
             BestEpoch = progress.BestEpoch,
             Counters = progress.Counters,
             Backend = config.Backend,
+            FineTune = config.FineTune,
         };
     }
 
@@ -71,6 +72,7 @@ public static class RunState
             Schedule = new ScheduleSettings(RunNames.Schedules.Parse(state.Schedule), state.ScheduleStepEpochs, state.SchedulePatience),
             Preprocessing = state.Preprocessing,
             Backend = state.Backend,
+            FineTune = state.FineTune,
         };
     }
 
