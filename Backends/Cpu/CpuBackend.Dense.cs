@@ -23,14 +23,7 @@ public sealed partial class CpuBackend
         float* pWeight = Data(weight, nameof(weight));
         float* pBias = bias is null ? null : Data(bias, nameof(bias));
         float* py = Data(y, nameof(y));
-        var (n, inputs, outputs) = DenseGeometry(x, weight);
-        if (bias is not null)
-        {
-            ExpectShape(bias, nameof(bias), new Shape(outputs));
-        }
-        ExpectShape(y, nameof(y), new Shape(n, outputs));
-        ExpectDistinct(y, nameof(y), x, nameof(x));
-        ExpectDistinct(y, nameof(y), weight, nameof(weight));
+        var (n, inputs, outputs) = OpContract.DenseForward(x, weight, bias, y);
         if (n <= DenseVectorBatch)
         {
             // y[r, o] = bias[o] + weight[o] · x[r]: every weight row read once, dotted with each input row.
@@ -67,21 +60,7 @@ public sealed partial class CpuBackend
         float* pdx = dx is null ? null : Data(dx, nameof(dx));
         float* pdWeight = Data(dWeight, nameof(dWeight));
         float* pdBias = dBias is null ? null : Data(dBias, nameof(dBias));
-        var (n, inputs, outputs) = DenseGeometry(x, weight);
-        ExpectShape(dy, nameof(dy), new Shape(n, outputs));
-        ExpectShape(dWeight, nameof(dWeight), weight.Shape);
-        ExpectDistinct(dWeight, nameof(dWeight), x, nameof(x));
-        ExpectDistinct(dWeight, nameof(dWeight), dy, nameof(dy));
-        if (dx is not null)
-        {
-            ExpectShape(dx, nameof(dx), x.Shape);
-            ExpectDistinct(dx, nameof(dx), dy, nameof(dy));
-            ExpectDistinct(dx, nameof(dx), weight, nameof(weight));
-        }
-        if (dBias is not null)
-        {
-            ExpectShape(dBias, nameof(dBias), new Shape(outputs));
-        }
+        var (n, inputs, outputs) = OpContract.DenseBackward(x, weight, dy, dx, dWeight, dBias);
 
         if (pdx != null && n <= DenseVectorBatch)
         {
@@ -117,16 +96,5 @@ public sealed partial class CpuBackend
                 TensorPrimitives.Add(sum, new ReadOnlySpan<float>(pdy + ((long)row * outputs), outputs), sum);
             }
         }
-    }
-
-    private static (int N, int Inputs, int Outputs) DenseGeometry(Tensor x, Tensor weight, [System.Runtime.CompilerServices.CallerMemberName] string op = "")
-    {
-        ExpectRank(x, nameof(x), 2, op);
-        ExpectRank(weight, nameof(weight), 2, op);
-        if (weight.Shape[1] != x.Shape[1])
-        {
-            throw new ArgumentException($"{op}: x is {x.Describe()} with {x.Shape[1]} features, but weight is {weight.Describe()}, expected [O, {x.Shape[1]}].", nameof(weight));
-        }
-        return (x.Shape.N, x.Shape[1], weight.Shape.N);
     }
 }

@@ -21,7 +21,7 @@ public sealed partial class CpuBackend
     {
         float* px = Data(x, nameof(x));
         float* py = Data(y, nameof(y));
-        ExpectLength(y, nameof(y), x.Length);
+        OpContract.SameLength(nameof(Copy), x, y);
         ParallelChunks(x.Length, ElementwiseChunk, (start, count) =>
             new ReadOnlySpan<float>(px + start, (int)count).CopyTo(new Span<float>(py + start, (int)count)));
     }
@@ -40,7 +40,7 @@ public sealed partial class CpuBackend
     {
         float* px = Data(x, nameof(x));
         float* py = Data(y, nameof(y));
-        ExpectLength(y, nameof(y), x.Length);
+        OpContract.SameLength(nameof(Axpy), x, y);
         ParallelChunks(x.Length, ElementwiseChunk, (start, count) =>
         {
             var ys = new Span<float>(py + start, (int)count);

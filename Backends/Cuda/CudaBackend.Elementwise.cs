@@ -13,7 +13,7 @@ public sealed partial class CudaBackend
     {
         var source = Address(x, nameof(Copy));
         var destination = Address(y, nameof(Copy));
-        ExpectLength(nameof(Copy), nameof(y), y, x.Length);
+        OpContract.SameLength(nameof(Copy), x, y);
         if (source != destination)
         {
             _device.CopyOnDevice(source, destination, x.Length);
@@ -25,7 +25,7 @@ public sealed partial class CudaBackend
 
     public void Axpy(float alpha, Tensor x, Tensor y)
     {
-        ExpectLength(nameof(Axpy), nameof(y), y, x.Length);
+        OpContract.SameLength(nameof(Axpy), x, y);
         LaunchElements(Kernel.Axpy, x.Length, Address(x, nameof(Axpy)), alpha, x.Length, Address(y, nameof(Axpy)));
     }
 }

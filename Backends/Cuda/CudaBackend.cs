@@ -56,6 +56,10 @@ public sealed partial class CudaBackend : IBackend
     /// <summary>The device and the versions of the driver, NVRTC and cuBLAS (for a real GPU), one line.</summary>
     public string Description => _device is DriverDevice real ? real.Describe() : $"{Name} (the CUDA kernels compiled for the CPU by g++)";
 
+    /// <summary>The device, one stream, the CUDA C kernels and cuBLAS.</summary>
+    public BackendDescription Describe() =>
+        new(Name, Threads: 1, Kernels: "CUDA C kernels (Cuda/Kernels) and cuBLAS", Device: Description);
+
     /// <summary>A debug counter of the host↔device copies made (only <see cref="Upload"/> and <see cref="Download"/> make any).</summary>
     public TransferCounter Transfers => _device.Transfers;
 
@@ -78,20 +82,14 @@ public sealed partial class CudaBackend : IBackend
     public void Upload(ReadOnlySpan<float> source, Tensor destination)
     {
         var pointer = Address(destination, nameof(Upload));
-        if (source.Length != destination.Length)
-        {
-            throw new ArgumentException($"Upload: {source.Length} values do not fit {destination.Describe()} of {destination.Length} elements.", nameof(source));
-        }
+        OpContract.TransferLength(nameof(Upload), source.Length, destination);
         _device.CopyToDevice(source, pointer);
     }
 
     public void Download(Tensor source, Span<float> destination)
     {
         var pointer = Address(source, nameof(Download));
-        if (destination.Length != source.Length)
-        {
-            throw new ArgumentException($"Download: {source.Describe()} has {source.Length} elements, not {destination.Length}.", nameof(destination));
-        }
+        OpContract.TransferLength(nameof(Download), destination.Length, source);
         _device.CopyToHost(pointer, destination);
     }
 
@@ -181,39 +179,6 @@ public sealed partial class CudaBackend : IBackend
         public DevicePointer Pointer { get; } = pointer;
 
         public void Dispose() => allocator.Return(Pointer);
-    }
-
-    private static void ExpectShape(string operation, string parameter, Tensor tensor, Shape expected)
-    {
-        if (tensor.Shape != expected)
-        {
-            throw new ArgumentException($"{operation}: {parameter} is {tensor.Describe()}, expected shape {expected}.", parameter);
-        }
-    }
-
-    private static void ExpectLength(string operation, string parameter, Tensor tensor, long length)
-    {
-        if (tensor.Length != length)
-        {
-            throw new ArgumentException($"{operation}: {parameter} is {tensor.Describe()} with {tensor.Length} elements, expected {length}.", parameter);
-        }
-    }
-
-    /// <summary>Throws when an output shares memory with an input (views of one buffer included): the kernels read inputs other threads' outputs would overwrite.</summary>
-    private static void ExpectDistinct(string operation, Tensor output, string outputName, Tensor input, string inputName)
-    {
-        if (ReferenceEquals(output.Buffer, input.Buffer))
-        {
-            throw new ArgumentException($"{operation}: {outputName} ({output.Describe()}) shares memory with {inputName} ({input.Describe()}); this op needs a separate output.", outputName);
-        }
-    }
-
-    private static void ExpectRank(string operation, string parameter, Tensor tensor, int rank)
-    {
-        if (tensor.Shape.Rank != rank)
-        {
-            throw new ArgumentException($"{operation}: {parameter} is {tensor.Describe()}, expected {rank} dimensions.", parameter);
-        }
     }
 }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using AlexNet.Backends.Cpu;
 using AlexNet.Layers;
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Checkpoints;
@@ -26,7 +25,6 @@ public static class TrainCommand
         public Option<int?> Classes { get; } = new Option<int?>("--classes") { Description = "Number of classes; must match the data (default: as many as the data has; 4 with --synthetic).", HelpName = "N" }.AtLeast(2);
         public Option<string> Backend { get; } = CommonOptions.Backend();
         public Option<int> Threads { get; } = CommonOptions.Threads();
-        public Option<string> Convolution { get; } = CommonOptions.Convolution();
         public Option<DirectoryInfo> Data { get; } = CommonOptions.Data();
         public Option<bool> Synthetic { get; } = new("--synthetic") { Description = "Train on a small generated data set (no download, no files): for offline smoke runs." };
         public Option<int?> SyntheticImages { get; } = new Option<int?>("--synthetic-images") { Description = $"Images per class of the --synthetic data set (default {DefaultSyntheticImages}).", HelpName = "N" }.AtLeast(4);
@@ -59,7 +57,7 @@ public static class TrainCommand
             the current step finishes, the run is saved, and the command to resume it is printed.
             """)
         {
-            o.Model, o.Classes, o.Backend, o.Threads, o.Convolution, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
+            o.Model, o.Classes, o.Backend, o.Threads, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
             o.Resume, o.Tta, o.MaxPixels, o.MaxSteps,
         };
@@ -77,10 +75,9 @@ public static class TrainCommand
     private sealed record RunPlan(string Folder, TrainingState State, DataCatalog Catalog, string BackendName, BackendSettings Settings, Checkpoint? Resume);
 
     /// <summary>How the backend runs: what may change between a run and its resumption.</summary>
-    private sealed record BackendSettings(int Threads, ConvolutionAlgorithm Convolution)
+    private sealed record BackendSettings(int Threads)
     {
-        public static BackendSettings From(ParseResult parse, Options o) =>
-            new(parse.GetValue(o.Threads), CommonOptions.ParseConvolution(parse.GetValue(o.Convolution)!));
+        public static BackendSettings From(ParseResult parse, Options o) => new(parse.GetValue(o.Threads));
     }
 
     private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, CancellationToken cancellationToken)
@@ -164,7 +161,7 @@ public static class TrainCommand
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
-            throw new AppException($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --convolution, --data, --tta and --max-steps may be given with --resume.");
+            throw new AppException($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --data, --tta and --max-steps may be given with --resume.");
         }
         string path = Path.GetFullPath(resume, app.WorkingDirectory);
         string file = Directory.Exists(path) ? Path.Combine(path, Trainer.LastFile) : path;
@@ -248,7 +245,7 @@ public static class TrainCommand
         {
             state = state with { Preprocessing = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized) };
         }
-        using var backend = CommonOptions.CreateBackend(plan.BackendName, plan.Settings.Threads, plan.Settings.Convolution);
+        using var backend = CommonOptions.CreateBackend(plan.BackendName, plan.Settings.Threads);
         using var model = variant.Build(backend, state.ClassNames.Count, state.Seed, state.Initialization);
         var schedule = new LearningRateSchedule(state.Schedule, state.Optimizer.LearningRate, state.TotalEpochs, state.ScheduleStepEpochs, patience: state.SchedulePatience)
         {
