@@ -31,12 +31,12 @@ public readonly record struct Convolution(int Stride = 1, int Padding = 0, int G
     }
 
     /// <summary>Stride ≥ 1, padding ≥ 0 and groups ≥ 1: the rule <see cref="OpContract"/> and the layers check.</summary>
-    public bool IsValid => Stride >= 1 && Padding >= 0 && Groups >= 1;
+    public bool IsValid() => Stride >= 1 && Padding >= 0 && Groups >= 1;
 
-    /// <summary>Throws unless <see cref="IsValid"/>.</summary>
+    /// <summary>Throws unless <see cref="IsValid"/> holds.</summary>
     public void Validate()
     {
-        if (!IsValid)
+        if (!IsValid())
         {
             throw new ArgumentException($"Invalid convolution {this}: stride must be ≥ 1, padding ≥ 0 and groups ≥ 1.");
         }

@@ -151,7 +151,7 @@ public static partial class OpContract
 
     private static void Sliding(string op, Convolution convolution)
     {
-        if (!convolution.IsValid)
+        if (!convolution.IsValid())
         {
             throw new ArgumentException($"{op}: convolution is {convolution}, expected stride ≥ 1, padding ≥ 0 and groups ≥ 1.", nameof(convolution));
         }
@@ -170,7 +170,7 @@ public static partial class OpContract
 
     private static PoolingShape Pooled(string op, Tensor x, Pooling pooling)
     {
-        if (!pooling.IsValid)
+        if (!pooling.IsValid())
         {
             throw new ArgumentException($"{op}: pooling is {pooling}, expected kernel and stride ≥ 1 and padding between 0 and kernel − 1.", nameof(pooling));
         }
@@ -185,7 +185,7 @@ public static partial class OpContract
 
     private static LrnShape Normalized(string op, Tensor x, LocalResponseNorm lrn)
     {
-        if (!lrn.IsValid)
+        if (!lrn.IsValid())
         {
             throw new ArgumentException($"{op}: lrn is {lrn}, expected size ≥ 1, k > 0, alpha ≥ 0 and beta ≥ 0.", nameof(lrn));
         }
