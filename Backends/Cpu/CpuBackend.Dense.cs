@@ -1,3 +1,4 @@
+using AlexNet.Backends.Cpu.Gemm;
 using AlexNet.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -49,7 +50,7 @@ public sealed partial class CpuBackend
                 biasRow.CopyTo(new Span<float>(py + ((long)row * outputs), outputs));
             }
         }
-        _gemm.Multiply(false, true, n, outputs, inputs, 1f, px, inputs, pWeight, inputs, pBias != null ? 1f : 0f, py, outputs, parallel: true);
+        _gemm.Multiply(new GemmShape(n, outputs, inputs, 1f, pBias != null ? 1f : 0f), new MatrixA(px, inputs, false, n), new MatrixB(pWeight, inputs, true, outputs), py, outputs, parallel: true);
     }
 
     public unsafe void DenseBackward(Tensor x, Tensor weight, Tensor dy, Tensor? dx, Tensor dWeight, Tensor? dBias)
@@ -84,9 +85,9 @@ public sealed partial class CpuBackend
         }
         else if (pdx != null)
         {
-            _gemm.Multiply(false, false, n, inputs, outputs, 1f, pdy, outputs, pWeight, inputs, 0f, pdx, inputs, parallel: true);
+            _gemm.Multiply(new GemmShape(n, inputs, outputs, 1f, 0f), new MatrixA(pdy, outputs, false, n), new MatrixB(pWeight, inputs, false, inputs), pdx, inputs, parallel: true);
         }
-        _gemm.Multiply(true, false, outputs, inputs, n, 1f, pdy, outputs, px, inputs, 1f, pdWeight, inputs, parallel: true);
+        _gemm.Multiply(new GemmShape(outputs, inputs, n, 1f, 1f), new MatrixA(pdy, outputs, true, outputs), new MatrixB(px, inputs, false, inputs), pdWeight, inputs, parallel: true);
         if (pdBias != null)
         {
             // dBias += Σ over the batch of dy's rows.

@@ -1,3 +1,4 @@
+using AlexNet.Backends.Cpu.Gemm;
 using AlexNet.Tensors;
 
 namespace AlexNet.Backends.Cpu;
@@ -13,6 +14,6 @@ public sealed partial class CpuBackend
         float* pc = Data(c, nameof(c));
         var (m, n, k) = OpContract.Gemm(a, b, transposeA, transposeB, c);
         // Each tensor is a matrix: rows = its outermost dimension, columns = the rest (its leading dimension).
-        _gemm.Multiply(transposeA, transposeB, m, n, k, alpha, pa, a.Shape.ItemLength, pb, b.Shape.ItemLength, beta, pc, n, parallel: true);
+        _gemm.Multiply(new GemmShape(m, n, k, alpha, beta), new MatrixA(pa, a.Shape.ItemLength, transposeA, m), new MatrixB(pb, b.Shape.ItemLength, transposeB, n), pc, n, parallel: true);
     }
 }

@@ -52,12 +52,12 @@ public sealed partial class CpuBackend
                 var operand = new ImageColumns(source, rowOffsets + (group * depth), pixelOffsets, columns);
                 if (count > 1)
                 {
-                    _gemm.Multiply(packed + (group * packedLength), operand, g.ChannelsPerGroup, columns, depth, 1f, 0f, band, columns, parallel);
+                    _gemm.Multiply(new GemmShape(g.ChannelsPerGroup, columns, depth, 1f, 0f), new PackedA(packed + (group * packedLength), g.ChannelsPerGroup), operand, band, columns, parallel);
                     images.Scatter(band, g.ChannelsPerGroup, count, groupInput, imageLength, null);
                 }
                 else
                 {
-                    _gemm.Multiply(packed + (group * packedLength), operand, g.ChannelsPerGroup, pixels, depth, 1f, 0f, groupInput, pixels, parallel);
+                    _gemm.Multiply(new GemmShape(g.ChannelsPerGroup, pixels, depth, 1f, 0f), new PackedA(packed + (group * packedLength), g.ChannelsPerGroup), operand, groupInput, pixels, parallel);
                 }
             }
         });

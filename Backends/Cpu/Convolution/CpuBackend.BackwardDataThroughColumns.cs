@@ -57,8 +57,7 @@ public sealed partial class CpuBackend
                 {
                     int channels = Math.Min(bandChannels, g.ChannelsPerGroup - c0);
                     // dColumns rows of channels c0 … : [channels·KH·KW, count·OH·OW] = weight[group]ᵀ rows · dy[group]: [O/g, count·OH·OW]
-                    _gemm.Multiply(packed + (group * packedLength), g.GroupColumnRows, c0 * kernelArea, gradient,
-                        channels * kernelArea, columns, g.FiltersPerGroup, 1f, 0f, band, columns, parallel);
+                    _gemm.Multiply(new GemmShape(channels * kernelArea, columns, g.FiltersPerGroup, 1f, 0f), new PackedA(packed + (group * packedLength), g.GroupColumnRows, c0 * kernelArea), gradient, band, columns, parallel);
                     // The band's rows are (c·KH + i)·KW + j for c = first … ; col2im indexes rows from channel 0.
                     int first = (group * g.ChannelsPerGroup) + c0;
                     for (int i = 0; i < count; i++)

@@ -54,7 +54,7 @@ public sealed partial class CpuBackend
                 var operand = new ImageColumns(source, rowOffsets + (group * g.GroupColumnRows), pixelOffsets, columns);
                 if (count > 1)
                 {
-                    _gemm.Multiply(packed + (group * packedLength), operand, g.FiltersPerGroup, columns, g.GroupColumnRows, 1f, 0f, band, columns, parallel);
+                    _gemm.Multiply(new GemmShape(g.FiltersPerGroup, columns, g.GroupColumnRows, 1f, 0f), new PackedA(packed + (group * packedLength), g.FiltersPerGroup), operand, band, columns, parallel);
                     images.Scatter(band, g.FiltersPerGroup, count, groupOutput, outputLength, pBias == null ? null : pBias + (group * g.FiltersPerGroup));
                     continue;
                 }
@@ -69,12 +69,11 @@ public sealed partial class CpuBackend
                 float beta = pBias != null ? 1f : 0f;
                 if (g.ColumnsAreImage)
                 {
-                    _gemm.Multiply(packed + (group * packedLength), new MatrixB(source + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels, false, g.OutputPixels),
-                        g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta, groupOutput, g.OutputPixels, parallel);
+                    _gemm.Multiply(new GemmShape(g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta), new PackedA(packed + (group * packedLength), g.FiltersPerGroup), new MatrixB(source + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels, false, g.OutputPixels), groupOutput, g.OutputPixels, parallel);
                 }
                 else
                 {
-                    _gemm.Multiply(packed + (group * packedLength), operand, g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta, groupOutput, g.OutputPixels, parallel);
+                    _gemm.Multiply(new GemmShape(g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta), new PackedA(packed + (group * packedLength), g.FiltersPerGroup), operand, groupOutput, g.OutputPixels, parallel);
                 }
             }
         });
@@ -125,8 +124,7 @@ public sealed partial class CpuBackend
                 {
                     // dWeight[group]: [O/g, C/g·KH·KW] += dy[group]: [O/g, count·OH·OW] · columns[group]ᵀ: [count·OH·OW, C/g·KH·KW]
                     var gradient = new ImageRows(pdy + (n0 * outputLength) + ((long)group * g.FiltersPerGroup * g.OutputPixels), outputLength, g.OutputPixels, g.FiltersPerGroup);
-                    _gemm.Multiply(gradient, new ImageColumnsTransposed(source, rowOffsets + (group * g.GroupColumnRows), g.GroupColumnRows, pixelOffsets),
-                        g.FiltersPerGroup, g.GroupColumnRows, depth, 1f, beta, sum + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows, parallelInside);
+                    _gemm.Multiply(new GemmShape(g.FiltersPerGroup, g.GroupColumnRows, depth, 1f, beta), gradient, new ImageColumnsTransposed(source, rowOffsets + (group * g.GroupColumnRows), g.GroupColumnRows, pixelOffsets), sum + ((long)group * g.FiltersPerGroup * g.GroupColumnRows), g.GroupColumnRows, parallelInside);
                 }
             }
         });
