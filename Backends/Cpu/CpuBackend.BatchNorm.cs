@@ -8,6 +8,7 @@ namespace AlexNet.Backends.Cpu;
 // so one routine serves both. Channels are independent and spread over threads; sums are taken
 // plane by plane with vectors and added up in double, and the variance is summed around the
 // mean (two passes) rather than as E[x²] − μ², which cancels badly when |μ| ≫ σ.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.BatchNorm.cs.
 public sealed partial class CpuBackend
 {
     public unsafe void BatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, float momentum, float epsilon,

@@ -13,6 +13,7 @@ namespace AlexNet.Backends.Cpu;
 // once (151 MB for fc6). GEMM would first copy them into packed panels — a second pass over all
 // of them — so a few rows go straight through the weights, row by row (forward) or column band by
 // column band (backward-data).
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Dense.cs.
 public sealed partial class CpuBackend
 {
     /// <summary>Batches up to this size take the matrix–vector path.</summary>

@@ -8,6 +8,7 @@ namespace AlexNet.Backends.Cpu;
 // float. The mask is never stored: the backward draws the same numbers again. One Philox call
 // yields four 32-bit words, the numbers of elements 4q … 4q + 3, so the loop runs over quads.
 // The CUDA kernel computes the same words and the same float product, so masks and values match.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Dropout.cs.
 public sealed partial class CpuBackend
 {
     /// <summary>Elements per work item; a multiple of 4 so that every quad belongs to one item.</summary>

@@ -5,6 +5,7 @@ namespace AlexNet.Backends.Cpu;
 
 // The public GEMM op: checks the shapes, then calls the blocked, vectorized, multi-threaded
 // Gemm/Sgemm — the same entry point convolution and dense layers use internally.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Gemm.cs.
 public sealed partial class CpuBackend
 {
     public unsafe void Gemm(Tensor a, Tensor b, bool transposeA, bool transposeB, float alpha, float beta, Tensor c)

@@ -12,6 +12,7 @@ namespace AlexNet.Backends.Cpu;
 // and for each channel ONE fused vector loop over the run does everything — raise s to −β, scale x,
 // slide the sum — so each value is loaded once per use rather than once per elementary step.
 // Runs of all images are spread over threads.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Lrn.cs.
 public sealed partial class CpuBackend
 {
     /// <summary>Pixels per work item: one run of each channel stays in L1 while the window slides.</summary>

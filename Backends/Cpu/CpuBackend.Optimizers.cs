@@ -6,6 +6,7 @@ namespace AlexNet.Backends.Cpu;
 
 // Optimizer updates, elementwise over a parameter and its state, in place. Each is written once
 // per vector width (512, 256 bits) plus the scalar tail, from the same formula.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Optimizers.cs.
 public sealed partial class CpuBackend
 {
     public unsafe void SgdMomentumUpdate(Tensor gradient, float learningRate, float momentum, float weightDecay, Tensor velocity, Tensor parameter)

@@ -12,6 +12,7 @@ namespace AlexNet.Backends.Cpu;
 // The backward finds each window's winner from x with the same rule (no stored indices): with the
 // maximum m in hand, the winner is the first input equal to m in row-major order — by definition the
 // first maximum of the scan, as IBackend specifies for ties.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Pooling.cs.
 public sealed partial class CpuBackend
 {
     public unsafe void MaxPool2dForward(Tensor x, Pooling pooling, Tensor y)

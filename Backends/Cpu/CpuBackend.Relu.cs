@@ -4,6 +4,7 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 namespace AlexNet.Backends.Cpu;
 
 // ReLU: y = max(0, x); dx = dy where y > 0. Memory-bound, so chunks over threads for large tensors.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Relu.cs.
 public sealed partial class CpuBackend
 {
     public unsafe void ReluForward(Tensor x, Tensor y)

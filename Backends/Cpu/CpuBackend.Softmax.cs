@@ -5,6 +5,7 @@ namespace AlexNet.Backends.Cpu;
 
 // Softmax, its cross-entropy with integer labels, and top-k. Rows are independent and spread over
 // threads in chunks; each row is a handful of vectorized TensorPrimitives calls.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Softmax.cs.
 public sealed partial class CpuBackend
 {
     public unsafe void Softmax(Tensor logits, Tensor probabilities)

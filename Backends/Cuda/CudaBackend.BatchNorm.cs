@@ -4,6 +4,7 @@ namespace AlexNet.Backends.Cuda;
 
 // Batch normalization per channel: Kernels/batchnorm.cu. Statistics and the backward's sums are
 // block reductions (one block per channel); normalizing is elementwise. Mirrors Cpu/CpuBackend.BatchNorm.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.BatchNorm.cs.
 public sealed partial class CudaBackend
 {
     public void BatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, float momentum, float epsilon,

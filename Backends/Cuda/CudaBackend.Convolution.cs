@@ -5,7 +5,8 @@ namespace AlexNet.Backends.Cuda;
 // Convolution as im2col + GEMM (Caffe's way): unfold the input patches of a chunk of images into a
 // column matrix (Kernels/im2col.cu), then one cuBLAS product per group, batched over the images of
 // the chunk with a stride of 0 for the shared weights. The backward passes are the transposed
-// products and col2im. Bias: Kernels/bias.cu. Mirrors Cpu/CpuBackend.Convolution.cs.
+// products and col2im. Bias: Kernels/bias.cu. Mirrors Cpu/Convolution/.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Convolution.cs.
 public sealed partial class CudaBackend
 {
     /// <summary>Column matrices of at most this many bytes at once: big batches are unfolded in chunks of images.</summary>

@@ -4,6 +4,7 @@ namespace AlexNet.Backends.Cuda;
 
 // Fully connected layers: three cuBLAS products and the bias kernels of Kernels/bias.cu.
 // Mirrors Cpu/CpuBackend.Dense.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Dense.cs.
 public sealed partial class CudaBackend
 {
     public void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y)

@@ -4,6 +4,7 @@ namespace AlexNet.Backends.Cuda;
 
 // Inverted dropout with Philox masks: Kernels/dropout.cu (+ philox.cuh = Philox.cs). One thread per
 // four elements, so the launch counts quads. Mirrors Cpu/CpuBackend.Dropout.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Dropout.cs.
 public sealed partial class CudaBackend
 {
     public void DropoutForward(Tensor x, float p, ulong seed, ulong offset, Tensor y)

@@ -4,6 +4,7 @@ namespace AlexNet.Backends.Cuda;
 
 // Fill and Copy are memory operations the driver does itself (cuMemsetD32Async, cuMemcpyDtoDAsync);
 // Scale and Axpy are the kernels of Kernels/elementwise.cu. Mirrors Cpu/CpuBackend.Elementwise.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Elementwise.cs.
 public sealed partial class CudaBackend
 {
     public void Fill(float value, Tensor y) =>

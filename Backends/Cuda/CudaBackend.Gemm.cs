@@ -4,6 +4,7 @@ namespace AlexNet.Backends.Cuda;
 
 // Every matrix product of the backend goes through RowMajorGemm below, and so to cuBLAS.
 // Mirrors Cpu/CpuBackend.Gemm.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Gemm.cs.
 public sealed partial class CudaBackend
 {
     public void Gemm(Tensor a, Tensor b, bool transposeA, bool transposeB, float alpha, float beta, Tensor c)

@@ -3,6 +3,7 @@ using AlexNet.Tensors;
 namespace AlexNet.Backends.Cuda;
 
 // Local response normalization across channels: Kernels/lrn.cu. Mirrors Cpu/CpuBackend.Lrn.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Lrn.cs.
 public sealed partial class CudaBackend
 {
     public void LrnForward(Tensor x, LocalResponseNorm lrn, Tensor y)

@@ -3,6 +3,7 @@ using AlexNet.Tensors;
 namespace AlexNet.Backends.Cuda;
 
 // Parameter updates: Kernels/optimizers.cu. Mirrors Cpu/CpuBackend.Optimizers.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Optimizers.cs.
 public sealed partial class CudaBackend
 {
     public void SgdMomentumUpdate(Tensor gradient, float learningRate, float momentum, float weightDecay, Tensor velocity, Tensor parameter)

@@ -3,6 +3,7 @@ using AlexNet.Tensors;
 namespace AlexNet.Backends.Cuda;
 
 // Max pooling: Kernels/pooling.cu. Mirrors Cpu/CpuBackend.Pooling.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Pooling.cs.
 public sealed partial class CudaBackend
 {
     public void MaxPool2dForward(Tensor x, Pooling pooling, Tensor y)

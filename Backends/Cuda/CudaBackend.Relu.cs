@@ -3,6 +3,7 @@ using AlexNet.Tensors;
 namespace AlexNet.Backends.Cuda;
 
 // ReLU: Kernels/relu.cu. In place is allowed (y may be x, dx may be dy). Mirrors Cpu/CpuBackend.Relu.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Relu.cs.
 public sealed partial class CudaBackend
 {
     public void ReluForward(Tensor x, Tensor y)

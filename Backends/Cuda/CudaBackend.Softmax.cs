@@ -5,6 +5,7 @@ namespace AlexNet.Backends.Cuda;
 // Softmax, the cross-entropy loss and top-k: Kernels/softmax.cu. The loss is reduced on the device
 // (one row-loss per image, then their mean), so reading it is one 4-byte download.
 // Mirrors Cpu/CpuBackend.Softmax.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Softmax.cs.
 public sealed partial class CudaBackend
 {
     public void Softmax(Tensor logits, Tensor probabilities)
