@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using AlexNet.Backends.Cuda.Emulation;
 using AlexNet.Tensors;
 
@@ -125,20 +126,11 @@ public sealed partial class CudaBackend : IBackend
 
     // ----- Helpers shared by the op files ---------------------------------------------------
 
-    /// <summary>The device address of a tensor, after checking that it lives on this backend.</summary>
-    private DevicePointer Address(Tensor tensor, string operation)
+    /// <summary>The device address of a tensor, after the contract's check that it lives on this backend and is not disposed.</summary>
+    private DevicePointer Address(Tensor tensor, string operation, [CallerArgumentExpression(nameof(tensor))] string parameter = "")
     {
-        ArgumentNullException.ThrowIfNull(tensor);
-        if (tensor.Buffer is not CudaBuffer buffer || !ReferenceEquals(buffer.Device, this))
-        {
-            string where = tensor.Device.Name == Name ? "another backend of the same kind" : tensor.Device.Name;
-            throw new ArgumentException($"{operation}: {tensor.Describe()} lives on {where}, not on this {Name} backend; move it with Download and Upload.");
-        }
-        if (tensor.IsDisposed)
-        {
-            throw new ObjectDisposedException(tensor.Describe(), $"{operation}: {tensor.Describe()} has been disposed.");
-        }
-        return buffer.Pointer;
+        OpContract.OnDevice(operation, parameter, tensor, this);
+        return ((CudaBuffer)tensor.Buffer).Pointer;
     }
 
     /// <summary>
