@@ -36,7 +36,7 @@ public sealed partial class ReferenceBackend : IBackend
 
     /// <summary>One thread, plain loops, host memory.</summary>
     public BackendDescription Describe() =>
-        new(Name, Threads: 1, Kernels: "plain loops, one thread (the readable reference)", Device: "host memory (managed float arrays)");
+        new(Name, Threads: 1, Kernels: "plain loops (the readable reference)", Device: "host memory (managed float arrays)");
 
     /// <summary>Creates a zero-filled tensor backed by a managed array.</summary>
     public Tensor Allocate(Shape shape, string? name = null) => new(shape, new ReferenceBuffer(this, shape.Length), name);
