@@ -1,5 +1,6 @@
 using AlexNet.Backends.Cpu;
 using AlexNet.Backends.Cuda;
+using AlexNet.Backends.Reference;
 
 namespace AlexNet.Backends;
 
@@ -11,7 +12,7 @@ namespace AlexNet.Backends;
 public static class BackendFactory
 {
     /// <summary>The names <see cref="Create"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["cpu", "cuda", "cuda-emulated"];
+    public static IReadOnlyList<string> Names { get; } = ["cpu", "reference", "cuda", "cuda-emulated"];
 
     /// <summary>Creates the backend called <paramref name="name"/> (case-insensitive). The caller disposes it.</summary>
     /// <exception cref="ArgumentException">The name is not one of <see cref="Names"/>.</exception>
@@ -25,7 +26,9 @@ public static class BackendFactory
         options ??= new BackendOptions();
         return name.Trim().ToLowerInvariant() switch
         {
-            "cpu" => new CpuBackend(new CpuBackendOptions { Threads = options.Threads, Convolution = options.Convolution }),
+            "cpu" => new CpuBackend(new CpuBackendOptions { Threads = options.Threads }),
+            // The readable maths of every op: plain loops, one thread; slow, for reading and stepping through.
+            "reference" => new ReferenceBackend(),
             "cuda" => CudaBackend.Create(precision: options.Precision),
             // The CUDA backend's own code and kernels, run on the CPU: slow, for tests and for stepping through kernels.
             "cuda-emulated" => CudaBackend.CreateEmulated(),
@@ -34,15 +37,15 @@ public static class BackendFactory
     }
 }
 
-/// <summary>Settings every backend understands; each backend ignores what does not apply to it.</summary>
+/// <summary>
+/// Settings the app may pass to any backend; each ignores what does not apply to it. What only the
+/// CPU backend understands (its GEMM kernel) is in <see cref="CpuBackendOptions"/>.
+/// </summary>
 public sealed record BackendOptions
 {
-    /// <summary>CPU worker threads; 0 (the default) means one per logical processor.</summary>
+    /// <summary>CPU worker threads of the cpu backend; 0 (the default) means one per logical processor.</summary>
     public int Threads { get; init; }
 
     /// <summary>The arithmetic of matrix products; <see cref="MatrixPrecision.Tf32"/> only the cuda backend has.</summary>
     public MatrixPrecision Precision { get; init; } = MatrixPrecision.Fp32;
-
-    /// <summary>How the CPU backend turns convolutions into GEMMs.</summary>
-    public ConvolutionAlgorithm Convolution { get; init; } = ConvolutionAlgorithm.ImplicitGemm;
 }

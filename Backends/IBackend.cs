@@ -3,9 +3,11 @@ using AlexNet.Tensors;
 namespace AlexNet.Backends;
 
 /// <summary>
-/// Everything AlexNet computes, as layer-level operations in the manner of cuDNN. The CPU and the
-/// CUDA backend implement this one interface; layers call nothing else, so the same network runs
-/// on either. Every tensor passed in must live on this backend.
+/// Everything AlexNet computes, as layer-level operations in the manner of cuDNN. The reference
+/// (<c>Reference/</c>: the readable maths of every op), the CPU and the CUDA backend implement this one
+/// interface; layers call nothing else, so the same network runs on any of them. Every tensor passed
+/// in must live on this backend. What each op accepts is checked by <see cref="OpContract"/>, the same
+/// way on every backend.
 /// <para>
 /// Conventions, stated once for every method:
 /// <list type="bullet">
@@ -28,6 +30,9 @@ public interface IBackend : IDevice, IDisposable
 {
     /// <summary>Waits until all queued work has finished. Nothing to wait for on the CPU.</summary>
     void Synchronize();
+
+    /// <summary>Name, threads, kernels and device, for the app to print without testing the backend's type.</summary>
+    BackendDescription Describe();
 
     // ----- Elementwise helpers -------------------------------------------------------------
 

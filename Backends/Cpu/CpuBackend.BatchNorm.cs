@@ -8,6 +8,7 @@ namespace AlexNet.Backends.Cpu;
 // so one routine serves both. Channels are independent and spread over threads; sums are taken
 // plane by plane with vectors and added up in double, and the variance is summed around the
 // mean (two passes) rather than as E[x²] − μ², which cancels badly when |μ| ≫ σ.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.BatchNorm.cs.
 public sealed partial class CpuBackend
 {
     public unsafe void BatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, float momentum, float epsilon,
@@ -21,21 +22,8 @@ public sealed partial class CpuBackend
         float* py = Data(y, nameof(y));
         float* pSavedMean = Data(savedMean, nameof(savedMean));
         float* pSavedInverseStd = Data(savedInverseStd, nameof(savedInverseStd));
-        var (n, channels, pixels) = BatchNormGeometry(x);
-        var perChannel = new Shape(channels);
-        ExpectShape(gamma, nameof(gamma), perChannel);
-        ExpectShape(beta, nameof(beta), perChannel);
-        ExpectShape(runningMean, nameof(runningMean), perChannel);
-        ExpectShape(runningVariance, nameof(runningVariance), perChannel);
-        ExpectShape(y, nameof(y), x.Shape);
-        ExpectShape(savedMean, nameof(savedMean), perChannel);
-        ExpectShape(savedInverseStd, nameof(savedInverseStd), perChannel);
+        var (n, channels, pixels) = OpContract.BatchNormForwardTraining(x, gamma, beta, momentum, epsilon, runningMean, runningVariance, y, savedMean, savedInverseStd);
         long count = (long)n * pixels;
-        if (count < 2)
-        {
-            throw new ArgumentException($"BatchNormForwardTraining: x is {x.Describe()}, one value per channel; training needs at least two to estimate a variance.", nameof(x));
-        }
-        CheckBatchNormScalars(epsilon, momentum);
 
         ParallelFor(channels, c =>
         {
@@ -76,14 +64,7 @@ public sealed partial class CpuBackend
         float* pRunningMean = Data(runningMean, nameof(runningMean));
         float* pRunningVariance = Data(runningVariance, nameof(runningVariance));
         float* py = Data(y, nameof(y));
-        var (n, channels, pixels) = BatchNormGeometry(x);
-        var perChannel = new Shape(channels);
-        ExpectShape(gamma, nameof(gamma), perChannel);
-        ExpectShape(beta, nameof(beta), perChannel);
-        ExpectShape(runningMean, nameof(runningMean), perChannel);
-        ExpectShape(runningVariance, nameof(runningVariance), perChannel);
-        ExpectShape(y, nameof(y), x.Shape);
-        CheckBatchNormScalars(epsilon, momentum: 0);
+        var (n, channels, pixels) = OpContract.BatchNormForwardInference(x, gamma, beta, runningMean, runningVariance, epsilon, y);
 
         ParallelFor(channels, c =>
         {
@@ -107,17 +88,7 @@ public sealed partial class CpuBackend
         float* pdx = Data(dx, nameof(dx));
         float* pdGamma = Data(dGamma, nameof(dGamma));
         float* pdBeta = Data(dBeta, nameof(dBeta));
-        var (n, channels, pixels) = BatchNormGeometry(x);
-        var perChannel = new Shape(channels);
-        ExpectShape(dy, nameof(dy), x.Shape);
-        ExpectShape(gamma, nameof(gamma), perChannel);
-        ExpectShape(savedMean, nameof(savedMean), perChannel);
-        ExpectShape(savedInverseStd, nameof(savedInverseStd), perChannel);
-        ExpectShape(dx, nameof(dx), x.Shape);
-        ExpectShape(dGamma, nameof(dGamma), perChannel);
-        ExpectShape(dBeta, nameof(dBeta), perChannel);
-        ExpectDistinct(dx, nameof(dx), x, nameof(x));
-        ExpectDistinct(dx, nameof(dx), dy, nameof(dy));
+        var (n, channels, pixels) = OpContract.BatchNormBackward(x, dy, gamma, savedMean, savedInverseStd, dx, dGamma, dBeta);
         long count = (long)n * pixels;
 
         ParallelFor(channels, c =>
@@ -151,27 +122,4 @@ public sealed partial class CpuBackend
     /// <summary>The values of channel <paramref name="c"/> in image <paramref name="i"/>: one plane of H·W floats.</summary>
     private static unsafe float* Plane(float* data, int i, int c, int channels, int pixels) =>
         data + ((((long)i * channels) + c) * pixels);
-
-    private static (int N, int Channels, int Pixels) BatchNormGeometry(Tensor x, [System.Runtime.CompilerServices.CallerMemberName] string op = "")
-    {
-        var s = x.Shape;
-        return s.Rank switch
-        {
-            4 => (s.N, s.C, s.H * s.W),
-            2 => (s.N, s.C, 1),
-            _ => throw new ArgumentException($"{op}: x is {x.Describe()}, expected [N, C, H, W] or [N, C].", nameof(x)),
-        };
-    }
-
-    private static void CheckBatchNormScalars(float epsilon, float momentum, [System.Runtime.CompilerServices.CallerMemberName] string op = "")
-    {
-        if (!(epsilon > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{op}: epsilon must be positive.");
-        }
-        if (!(momentum >= 0 && momentum <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"{op}: momentum must be between 0 and 1.");
-        }
-    }
 }

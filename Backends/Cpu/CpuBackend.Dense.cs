@@ -1,3 +1,4 @@
+using AlexNet.Backends.Cpu.Gemm;
 using AlexNet.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -12,6 +13,7 @@ namespace AlexNet.Backends.Cpu;
 // once (151 MB for fc6). GEMM would first copy them into packed panels — a second pass over all
 // of them — so a few rows go straight through the weights, row by row (forward) or column band by
 // column band (backward-data).
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Dense.cs.
 public sealed partial class CpuBackend
 {
     /// <summary>Batches up to this size take the matrix–vector path.</summary>
@@ -23,14 +25,7 @@ public sealed partial class CpuBackend
         float* pWeight = Data(weight, nameof(weight));
         float* pBias = bias is null ? null : Data(bias, nameof(bias));
         float* py = Data(y, nameof(y));
-        var (n, inputs, outputs) = DenseGeometry(x, weight);
-        if (bias is not null)
-        {
-            ExpectShape(bias, nameof(bias), new Shape(outputs));
-        }
-        ExpectShape(y, nameof(y), new Shape(n, outputs));
-        ExpectDistinct(y, nameof(y), x, nameof(x));
-        ExpectDistinct(y, nameof(y), weight, nameof(weight));
+        var (n, inputs, outputs) = OpContract.DenseForward(x, weight, bias, y);
         if (n <= DenseVectorBatch)
         {
             // y[r, o] = bias[o] + weight[o] · x[r]: every weight row read once, dotted with each input row.
@@ -56,7 +51,7 @@ public sealed partial class CpuBackend
                 biasRow.CopyTo(new Span<float>(py + ((long)row * outputs), outputs));
             }
         }
-        _gemm.Multiply(false, true, n, outputs, inputs, 1f, px, inputs, pWeight, inputs, pBias != null ? 1f : 0f, py, outputs, parallel: true);
+        _gemm.Multiply(new GemmShape(n, outputs, inputs, 1f, pBias != null ? 1f : 0f), new MatrixA(px, inputs, false, n), new MatrixB(pWeight, inputs, true, outputs), py, outputs, parallel: true);
     }
 
     public unsafe void DenseBackward(Tensor x, Tensor weight, Tensor dy, Tensor? dx, Tensor dWeight, Tensor? dBias)
@@ -67,21 +62,7 @@ public sealed partial class CpuBackend
         float* pdx = dx is null ? null : Data(dx, nameof(dx));
         float* pdWeight = Data(dWeight, nameof(dWeight));
         float* pdBias = dBias is null ? null : Data(dBias, nameof(dBias));
-        var (n, inputs, outputs) = DenseGeometry(x, weight);
-        ExpectShape(dy, nameof(dy), new Shape(n, outputs));
-        ExpectShape(dWeight, nameof(dWeight), weight.Shape);
-        ExpectDistinct(dWeight, nameof(dWeight), x, nameof(x));
-        ExpectDistinct(dWeight, nameof(dWeight), dy, nameof(dy));
-        if (dx is not null)
-        {
-            ExpectShape(dx, nameof(dx), x.Shape);
-            ExpectDistinct(dx, nameof(dx), dy, nameof(dy));
-            ExpectDistinct(dx, nameof(dx), weight, nameof(weight));
-        }
-        if (dBias is not null)
-        {
-            ExpectShape(dBias, nameof(dBias), new Shape(outputs));
-        }
+        var (n, inputs, outputs) = OpContract.DenseBackward(x, weight, dy, dx, dWeight, dBias);
 
         if (pdx != null && n <= DenseVectorBatch)
         {
@@ -105,9 +86,9 @@ public sealed partial class CpuBackend
         }
         else if (pdx != null)
         {
-            _gemm.Multiply(false, false, n, inputs, outputs, 1f, pdy, outputs, pWeight, inputs, 0f, pdx, inputs, parallel: true);
+            _gemm.Multiply(new GemmShape(n, inputs, outputs, 1f, 0f), new MatrixA(pdy, outputs, false, n), new MatrixB(pWeight, inputs, false, inputs), pdx, inputs, parallel: true);
         }
-        _gemm.Multiply(true, false, outputs, inputs, n, 1f, pdy, outputs, px, inputs, 1f, pdWeight, inputs, parallel: true);
+        _gemm.Multiply(new GemmShape(outputs, inputs, n, 1f, 1f), new MatrixA(pdy, outputs, true, outputs), new MatrixB(px, inputs, false, inputs), pdWeight, inputs, parallel: true);
         if (pdBias != null)
         {
             // dBias += Σ over the batch of dy's rows.
@@ -117,16 +98,5 @@ public sealed partial class CpuBackend
                 TensorPrimitives.Add(sum, new ReadOnlySpan<float>(pdy + ((long)row * outputs), outputs), sum);
             }
         }
-    }
-
-    private static (int N, int Inputs, int Outputs) DenseGeometry(Tensor x, Tensor weight, [System.Runtime.CompilerServices.CallerMemberName] string op = "")
-    {
-        ExpectRank(x, nameof(x), 2, op);
-        ExpectRank(weight, nameof(weight), 2, op);
-        if (weight.Shape[1] != x.Shape[1])
-        {
-            throw new ArgumentException($"{op}: x is {x.Describe()} with {x.Shape[1]} features, but weight is {weight.Describe()}, expected [O, {x.Shape[1]}].", nameof(weight));
-        }
-        return (x.Shape.N, x.Shape[1], weight.Shape.N);
     }
 }

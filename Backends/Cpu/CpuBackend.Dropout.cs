@@ -8,6 +8,7 @@ namespace AlexNet.Backends.Cpu;
 // float. The mask is never stored: the backward draws the same numbers again. One Philox call
 // yields four 32-bit words, the numbers of elements 4q … 4q + 3, so the loop runs over quads.
 // The CUDA kernel computes the same words and the same float product, so masks and values match.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Dropout.cs.
 public sealed partial class CpuBackend
 {
     /// <summary>Elements per work item; a multiple of 4 so that every quad belongs to one item.</summary>
@@ -17,8 +18,7 @@ public sealed partial class CpuBackend
     {
         float* px = Data(x, nameof(x));
         float* py = Data(y, nameof(y));
-        ExpectLength(y, nameof(y), x.Length);
-        CheckDropProbability(p);
+        OpContract.Dropout(nameof(DropoutForward), x, p, y, nameof(y));
         ApplyDropout(px, py, x.Length, p, seed, offset);
     }
 
@@ -26,17 +26,8 @@ public sealed partial class CpuBackend
     {
         float* pdy = Data(dy, nameof(dy));
         float* pdx = Data(dx, nameof(dx));
-        ExpectLength(dx, nameof(dx), dy.Length);
-        CheckDropProbability(p);
+        OpContract.Dropout(nameof(DropoutBackward), dy, p, dx, nameof(dx));
         ApplyDropout(pdy, pdx, dy.Length, p, seed, offset);
-    }
-
-    private static void CheckDropProbability(float p, [System.Runtime.CompilerServices.CallerMemberName] string op = "")
-    {
-        if (!(p >= 0f && p < 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(p), p, $"{op}: the drop probability must satisfy 0 ≤ p < 1.");
-        }
     }
 
     /// <summary>target[i] = source[i]·scale where u(seed, offset, i) ≥ p, else 0. Forward and backward alike.</summary>

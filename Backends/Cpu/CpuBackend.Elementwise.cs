@@ -6,6 +6,7 @@ namespace AlexNet.Backends.Cpu;
 // Fill, copy, scale, axpy. Each is one TensorPrimitives call (vectorized, with a scalar tail) per
 // chunk; large tensors are split into one chunk per thread, since these loops are memory-bound and
 // two cores move more bytes than one.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Elementwise.cs.
 public sealed partial class CpuBackend
 {
     /// <summary>Below this many elements an elementwise op runs on one thread: starting tasks would cost more.</summary>
@@ -21,7 +22,7 @@ public sealed partial class CpuBackend
     {
         float* px = Data(x, nameof(x));
         float* py = Data(y, nameof(y));
-        ExpectLength(y, nameof(y), x.Length);
+        OpContract.SameLength(nameof(Copy), x, y);
         ParallelChunks(x.Length, ElementwiseChunk, (start, count) =>
             new ReadOnlySpan<float>(px + start, (int)count).CopyTo(new Span<float>(py + start, (int)count)));
     }
@@ -40,7 +41,7 @@ public sealed partial class CpuBackend
     {
         float* px = Data(x, nameof(x));
         float* py = Data(y, nameof(y));
-        ExpectLength(y, nameof(y), x.Length);
+        OpContract.SameLength(nameof(Axpy), x, y);
         ParallelChunks(x.Length, ElementwiseChunk, (start, count) =>
         {
             var ys = new Span<float>(py + start, (int)count);

@@ -12,6 +12,7 @@ namespace AlexNet.Backends.Cpu;
 // and for each channel ONE fused vector loop over the run does everything — raise s to −β, scale x,
 // slide the sum — so each value is loaded once per use rather than once per elementary step.
 // Runs of all images are spread over threads.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Lrn.cs.
 public sealed partial class CpuBackend
 {
     /// <summary>Pixels per work item: one run of each channel stays in L1 while the window slides.</summary>
@@ -21,10 +22,7 @@ public sealed partial class CpuBackend
     {
         float* px = Data(x, nameof(x));
         float* py = Data(y, nameof(y));
-        lrn.Validate();
-        ExpectRank(x, nameof(x), 4);
-        ExpectShape(y, nameof(y), x.Shape);
-        ExpectDistinct(y, nameof(y), x, nameof(x));
+        OpContract.LrnForward(x, lrn, y);
         var s = x.Shape;
         int channels = s.C, pixels = s.H * s.W;
         int runsPerImage = (pixels + LrnRun - 1) / LrnRun;
@@ -52,14 +50,7 @@ public sealed partial class CpuBackend
         float* py = Data(y, nameof(y));
         float* pdy = Data(dy, nameof(dy));
         float* pdx = Data(dx, nameof(dx));
-        lrn.Validate();
-        ExpectRank(x, nameof(x), 4);
-        ExpectShape(y, nameof(y), x.Shape);
-        ExpectShape(dy, nameof(dy), x.Shape);
-        ExpectShape(dx, nameof(dx), x.Shape);
-        ExpectDistinct(dx, nameof(dx), x, nameof(x));
-        ExpectDistinct(dx, nameof(dx), y, nameof(y));
-        ExpectDistinct(dx, nameof(dx), dy, nameof(dy));
+        OpContract.LrnBackward(x, y, dy, lrn, dx);
         var s = x.Shape;
         int channels = s.C, pixels = s.H * s.W;
         int runsPerImage = (pixels + LrnRun - 1) / LrnRun;

@@ -16,10 +16,7 @@ public sealed partial class CpuBackend
     public unsafe void Upload(ReadOnlySpan<float> source, Tensor destination)
     {
         float* y = Data(destination, nameof(destination));
-        if (source.Length != destination.Length)
-        {
-            throw new ArgumentException($"Upload: the source holds {source.Length} floats, but {destination.Describe()} holds {destination.Length}.", nameof(source));
-        }
+        OpContract.TransferLength(nameof(Upload), source.Length, destination);
         source.CopyTo(new Span<float>(y, destination.Length));
     }
 
@@ -27,10 +24,7 @@ public sealed partial class CpuBackend
     public unsafe void Download(Tensor source, Span<float> destination)
     {
         float* x = Data(source, nameof(source));
-        if (destination.Length != source.Length)
-        {
-            throw new ArgumentException($"Download: {source.Describe()} holds {source.Length} floats, but the destination holds {destination.Length}.", nameof(destination));
-        }
+        OpContract.TransferLength(nameof(Download), destination.Length, source);
         new ReadOnlySpan<float>(x, source.Length).CopyTo(destination);
     }
 }

@@ -6,6 +6,7 @@ namespace AlexNet.Backends.Cpu;
 
 // Optimizer updates, elementwise over a parameter and its state, in place. Each is written once
 // per vector width (512, 256 bits) plus the scalar tail, from the same formula.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Optimizers.cs.
 public sealed partial class CpuBackend
 {
     public unsafe void SgdMomentumUpdate(Tensor gradient, float learningRate, float momentum, float weightDecay, Tensor velocity, Tensor parameter)
@@ -13,8 +14,7 @@ public sealed partial class CpuBackend
         float* g = Data(gradient, nameof(gradient));
         float* v = Data(velocity, nameof(velocity));
         float* w = Data(parameter, nameof(parameter));
-        ExpectLength(velocity, nameof(velocity), parameter.Length);
-        ExpectLength(gradient, nameof(gradient), parameter.Length);
+        OpContract.SgdMomentumUpdate(gradient, velocity, parameter);
         // The paper, section 5: v ← momentum·v − weightDecay·lr·w − lr·g;  w ← w + v.
         float decay = weightDecay * learningRate;
         ParallelChunks(parameter.Length, ElementwiseChunk, (start, count) => SgdMomentumChunk(g, v, w, start, start + count, learningRate, momentum, decay));
@@ -26,10 +26,7 @@ public sealed partial class CpuBackend
         float* pm = Data(m, nameof(m));
         float* pv = Data(v, nameof(v));
         float* w = Data(parameter, nameof(parameter));
-        ExpectLength(gradient, nameof(gradient), parameter.Length);
-        ExpectLength(m, nameof(m), parameter.Length);
-        ExpectLength(v, nameof(v), parameter.Length);
-        ArgumentOutOfRangeException.ThrowIfLessThan(step, 1, nameof(step));
+        OpContract.AdamUpdate(gradient, step, m, v, parameter);
         // m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr·m̂/(√v̂ + ε),
         // with the bias corrections m̂ = m/(1−β1^t), v̂ = v/(1−β2^t) computed once, in double.
         float correction1 = (float)(1.0 / (1.0 - Math.Pow(beta1, step)));

@@ -12,15 +12,15 @@ namespace AlexNet.Backends.Cpu;
 // The backward finds each window's winner from x with the same rule (no stored indices): with the
 // maximum m in hand, the winner is the first input equal to m in row-major order — by definition the
 // first maximum of the scan, as IBackend specifies for ties.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Pooling.cs.
 public sealed partial class CpuBackend
 {
     public unsafe void MaxPool2dForward(Tensor x, Pooling pooling, Tensor y)
     {
         float* px = Data(x, nameof(x));
         float* py = Data(y, nameof(y));
-        var (s, oh, ow) = PoolingGeometry(x, pooling);
-        ExpectShape(y, nameof(y), new Shape(s.N, s.C, oh, ow));
-        ExpectDistinct(y, nameof(y), x, nameof(x));
+        var s = OpContract.MaxPool2dForward(x, pooling, y);
+        var (oh, ow) = (s.OH, s.OW);
         var plane = new PoolingPlane(s.H, s.W, oh, ow, pooling);
         ParallelFor(s.N * s.C, index =>
         {
@@ -37,11 +37,8 @@ public sealed partial class CpuBackend
         float* px = Data(x, nameof(x));
         float* pdy = Data(dy, nameof(dy));
         float* pdx = Data(dx, nameof(dx));
-        var (s, oh, ow) = PoolingGeometry(x, pooling);
-        ExpectShape(dy, nameof(dy), new Shape(s.N, s.C, oh, ow));
-        ExpectShape(dx, nameof(dx), s);
-        ExpectDistinct(dx, nameof(dx), x, nameof(x));
-        ExpectDistinct(dx, nameof(dx), dy, nameof(dy));
+        var s = OpContract.MaxPool2dBackward(x, dy, pooling, dx);
+        var (oh, ow) = (s.OH, s.OW);
         var plane = new PoolingPlane(s.H, s.W, oh, ow, pooling);
         ParallelFor(s.N * s.C, index =>
         {
@@ -192,20 +189,6 @@ public sealed partial class CpuBackend
                 best = float.MaxNative(columns[column], best);
             }
             return best;
-        }
-    }
-
-    private static (Shape Input, int OutputHeight, int OutputWidth) PoolingGeometry(Tensor x, Pooling pooling, [System.Runtime.CompilerServices.CallerMemberName] string op = "")
-    {
-        pooling.Validate();
-        ExpectRank(x, nameof(x), 4, op);
-        try
-        {
-            return (x.Shape, pooling.OutputSize(x.Shape.H), pooling.OutputSize(x.Shape.W));
-        }
-        catch (ArgumentException error)
-        {
-            throw new ArgumentException($"{op}: x is {x.Describe()}: {error.Message}", nameof(x), error);
         }
     }
 }

@@ -5,15 +5,14 @@ namespace AlexNet.Backends.Cpu;
 
 // Softmax, its cross-entropy with integer labels, and top-k. Rows are independent and spread over
 // threads in chunks; each row is a handful of vectorized TensorPrimitives calls.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Softmax.cs.
 public sealed partial class CpuBackend
 {
     public unsafe void Softmax(Tensor logits, Tensor probabilities)
     {
         float* pLogits = Data(logits, nameof(logits));
         float* pProbabilities = Data(probabilities, nameof(probabilities));
-        ExpectRank(logits, nameof(logits), 2);
-        ExpectShape(probabilities, nameof(probabilities), logits.Shape);
-        int rows = logits.Shape.N, classes = logits.Shape[1];
+        var (rows, classes) = OpContract.Softmax(logits, probabilities);
         ForRows(rows, classes, row => SoftmaxRow(pLogits + ((long)row * classes), classes, pProbabilities + ((long)row * classes)));
     }
 
@@ -23,13 +22,9 @@ public sealed partial class CpuBackend
         float* pLabels = Data(labels, nameof(labels));
         float* pProbabilities = Data(probabilities, nameof(probabilities));
         float* pLoss = Data(loss, nameof(loss));
-        ExpectRank(logits, nameof(logits), 2);
-        int rows = logits.Shape.N, classes = logits.Shape[1];
-        ExpectShape(probabilities, nameof(probabilities), logits.Shape);
-        ExpectShape(loss, nameof(loss), new Shape(1));
-        // The loss reads each row's logit at the label after its probabilities are written.
-        ExpectDistinct(probabilities, nameof(probabilities), logits, nameof(logits));
-        CheckLabels(labels, pLabels, rows, classes);
+        // The contract keeps probabilities apart from logits: the loss reads each row's logit at the label after its probabilities are written.
+        var (rows, classes) = OpContract.SoftmaxCrossEntropyForward(logits, labels, probabilities, loss);
+        OpContract.Labels(nameof(SoftmaxCrossEntropyForward), labels, new ReadOnlySpan<float>(pLabels, rows), classes);
 
         using var rowLosses = _workspace.Rent(rows);
         float* perRow = rowLosses.Pointer;
@@ -53,10 +48,8 @@ public sealed partial class CpuBackend
         float* pProbabilities = Data(probabilities, nameof(probabilities));
         float* pLabels = Data(labels, nameof(labels));
         float* pdLogits = Data(dLogits, nameof(dLogits));
-        ExpectRank(probabilities, nameof(probabilities), 2);
-        int rows = probabilities.Shape.N, classes = probabilities.Shape[1];
-        ExpectShape(dLogits, nameof(dLogits), probabilities.Shape);
-        CheckLabels(labels, pLabels, rows, classes);
+        var (rows, classes) = OpContract.SoftmaxCrossEntropyBackward(probabilities, labels, dLogits);
+        OpContract.Labels(nameof(SoftmaxCrossEntropyBackward), labels, new ReadOnlySpan<float>(pLabels, rows), classes);
         float inverseRows = 1f / rows;
         ForRows(rows, classes, row =>
         {
@@ -71,14 +64,7 @@ public sealed partial class CpuBackend
     {
         float* pScores = Data(scores, nameof(scores));
         float* pIndices = Data(indices, nameof(indices));
-        ExpectRank(scores, nameof(scores), 2);
-        int rows = scores.Shape.N, classes = scores.Shape[1];
-        if (k < 1 || k > classes)
-        {
-            throw new ArgumentOutOfRangeException(nameof(k), k, $"TopK: k must be between 1 and the {classes} classes of {scores.Describe()}.");
-        }
-        ExpectShape(indices, nameof(indices), new Shape(rows, k));
-        ExpectDistinct(indices, nameof(indices), scores, nameof(scores));
+        var (rows, classes) = OpContract.TopK(scores, k, indices);
         ForRows(rows, classes, row =>
         {
             float* rowScores = pScores + ((long)row * classes);
@@ -128,19 +114,5 @@ public sealed partial class CpuBackend
                 body((int)row);
             }
         });
-    }
-
-    /// <summary>Labels must be [N] whole numbers 0 … K−1; checked before any work, so a bad label never half-writes an output.</summary>
-    private static unsafe void CheckLabels(Tensor labels, float* pLabels, int rows, int classes, [System.Runtime.CompilerServices.CallerMemberName] string op = "")
-    {
-        ExpectShape(labels, nameof(labels), new Shape(rows), op);
-        for (int row = 0; row < rows; row++)
-        {
-            float label = pLabels[row];
-            if (!(label >= 0 && label < classes && label == MathF.Floor(label)))
-            {
-                throw new ArgumentException($"{op}: labels[{row}] of {labels.Describe()} is {label}; labels are whole numbers from 0 to {classes - 1}.", nameof(labels));
-            }
-        }
     }
 }

@@ -5,9 +5,9 @@ using AlexNet.Tensors;
 namespace AlexNet.Backends.Cpu;
 
 /// <summary>
-/// The CPU implementation of <see cref="IBackend"/>. Each op family lives in its own partial file
-/// (<c>CpuBackend.Convolution.cs</c>, <c>CpuBackend.Lrn.cs</c>, …), written first to be read — plain
-/// loops straight from the formula in <see cref="IBackend"/> — and made fast with SIMD vectors
+/// The fast CPU implementation of <see cref="IBackend"/>: the same maths as the readable
+/// <c>Reference/ReferenceBackend.*.cs</c>, op for op (<c>CpuBackend.Lrn.cs</c> ↔ <c>ReferenceBackend.Lrn.cs</c>;
+/// the convolutions in <c>Convolution/</c>), checked by the same <see cref="OpContract"/>, and made fast with SIMD vectors
 /// (<c>Vector512</c>/<c>Vector256</c>, <c>TensorPrimitives</c>, each with a scalar tail), a
 /// cache-blocked GEMM (<see cref="Sgemm"/>) and <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/>
 /// over batch, channels or tiles, capped at <see cref="Threads"/>. Scratch memory comes from a
@@ -39,17 +39,13 @@ public sealed partial class CpuBackend : IBackend
         Threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
         _gemm = new Sgemm(options.GemmKernel, _workspace, _parallel);
-        Convolution = options.Convolution;
     }
 
-    /// <summary><c>cpu</c>, or <c>cpu (im2col)</c> with the textbook convolution.</summary>
-    public string Name => Convolution == ConvolutionAlgorithm.Im2Col ? "cpu (im2col)" : "cpu";
+    /// <summary><c>cpu</c>.</summary>
+    public string Name => "cpu";
 
     /// <summary>The most threads any op uses.</summary>
     public int Threads { get; }
-
-    /// <summary>How convolutions become matrix products.</summary>
-    public ConvolutionAlgorithm Convolution { get; }
 
     /// <summary>The GEMM micro-kernel in use (never <see cref="GemmKernel.Auto"/>).</summary>
     public GemmKernel GemmKernel => _gemm.Kernel;
@@ -59,6 +55,10 @@ public sealed partial class CpuBackend : IBackend
 
     /// <summary>Bytes of scratch memory the backend keeps for reuse (im2col columns, packed GEMM panels).</summary>
     public long WorkspaceBytes => _workspace.Bytes;
+
+    /// <summary>Threads, the GEMM micro-kernel, host memory and what it holds.</summary>
+    public BackendDescription Describe() =>
+        new(Name, Threads, $"GEMM kernel {GemmKernel}, convolution implicit GEMM", "host memory (64-byte aligned)", AllocatedBytes, WorkspaceBytes);
 
     /// <summary>Nothing is queued on the CPU: every op has finished when it returns.</summary>
     public void Synchronize()
@@ -114,62 +114,12 @@ public sealed partial class CpuBackend : IBackend
         });
     }
 
-    // ----- Validation: every op checks its tensors before touching memory --------------------
+    // ----- Validation: every op checks its tensors (OpContract) before touching memory ----------
 
-    /// <summary>The memory of <paramref name="tensor"/>, after checking it lives on this backend and is not disposed.</summary>
+    /// <summary>The memory of <paramref name="tensor"/>, after the contract's check that it lives on this backend and is not disposed.</summary>
     private unsafe float* Data(Tensor tensor, string name, [CallerMemberName] string op = "")
     {
-        if (tensor is null)
-        {
-            throw new ArgumentNullException(name, $"{op}: {name} is null.");
-        }
-        if (!ReferenceEquals(tensor.Device, this))
-        {
-            string where = tensor.Device.Name == Name ? $"another {Name} backend instance" : tensor.Device.Name;
-            throw new ArgumentException(
-                $"{op}: {name} is {tensor.Describe()}, which belongs to {where}, not to this {Name} backend; " +
-                "a tensor is used only by the backend that created it (move values with Download and Upload).", name);
-        }
-        if (tensor.IsDisposed)
-        {
-            throw new ObjectDisposedException(name, $"{op}: {name} ({tensor.Name ?? "tensor"} {tensor.Shape}) has been disposed.");
-        }
+        OpContract.OnDevice(op, name, tensor, this);
         return ((CpuBuffer)tensor.Buffer).Pointer;
-    }
-
-    /// <summary>Throws unless <paramref name="tensor"/> has exactly <paramref name="expected"/> as its shape.</summary>
-    private static void ExpectShape(Tensor tensor, string name, Shape expected, [CallerMemberName] string op = "")
-    {
-        if (tensor.Shape != expected)
-        {
-            throw new ArgumentException($"{op}: {name} is {tensor.Describe()}, expected shape {expected}.", name);
-        }
-    }
-
-    /// <summary>Throws unless <paramref name="tensor"/> has <paramref name="expected"/> elements.</summary>
-    private static void ExpectLength(Tensor tensor, string name, int expected, [CallerMemberName] string op = "")
-    {
-        if (tensor.Length != expected)
-        {
-            throw new ArgumentException($"{op}: {name} is {tensor.Describe()} with {tensor.Length} elements, expected {expected} elements.", name);
-        }
-    }
-
-    /// <summary>Throws unless <paramref name="tensor"/> has <paramref name="rank"/> dimensions.</summary>
-    private static void ExpectRank(Tensor tensor, string name, int rank, [CallerMemberName] string op = "")
-    {
-        if (tensor.Shape.Rank != rank)
-        {
-            throw new ArgumentException($"{op}: {name} is {tensor.Describe()}, expected a {rank}-D tensor.", name);
-        }
-    }
-
-    /// <summary>Throws when an output shares memory with an input (views of one buffer included).</summary>
-    private static void ExpectDistinct(Tensor output, string outputName, Tensor input, string inputName, [CallerMemberName] string op = "")
-    {
-        if (ReferenceEquals(output.Buffer, input.Buffer))
-        {
-            throw new ArgumentException($"{op}: {outputName} ({output.Describe()}) shares memory with {inputName} ({input.Describe()}); this op needs a separate output.", outputName);
-        }
     }
 }

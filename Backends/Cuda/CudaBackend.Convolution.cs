@@ -5,7 +5,8 @@ namespace AlexNet.Backends.Cuda;
 // Convolution as im2col + GEMM (Caffe's way): unfold the input patches of a chunk of images into a
 // column matrix (Kernels/im2col.cu), then one cuBLAS product per group, batched over the images of
 // the chunk with a stride of 0 for the shared weights. The backward passes are the transposed
-// products and col2im. Bias: Kernels/bias.cu. Mirrors Cpu/CpuBackend.Convolution.cs.
+// products and col2im. Bias: Kernels/bias.cu. Mirrors Cpu/Convolution/.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Convolution.cs.
 public sealed partial class CudaBackend
 {
     /// <summary>Column matrices of at most this many bytes at once: big batches are unfolded in chunks of images.</summary>
@@ -13,27 +14,20 @@ public sealed partial class CudaBackend
 
     public void Im2Col(Tensor x, int kernelHeight, int kernelWidth, Convolution convolution, Tensor columns)
     {
-        var g = Geometry.Of(nameof(Im2Col), x, kernelHeight, kernelWidth, convolution);
-        ExpectShape(nameof(Im2Col), nameof(columns), columns, new Shape(g.Batch, g.Rows, g.Patch));
-        ExpectDistinct(nameof(Im2Col), columns, nameof(columns), x, nameof(x));
+        var g = Geometry.From(OpContract.Im2Col(x, kernelHeight, kernelWidth, convolution, columns), filters: 0);
         Unfold(g, Address(x, nameof(Im2Col)), 0, g.Batch, Address(columns, nameof(Im2Col)));
     }
 
     public void Col2Im(Tensor columns, int kernelHeight, int kernelWidth, Convolution convolution, Tensor x)
     {
-        var g = Geometry.Of(nameof(Col2Im), x, kernelHeight, kernelWidth, convolution);
-        ExpectShape(nameof(Col2Im), nameof(columns), columns, new Shape(g.Batch, g.Rows, g.Patch));
-        ExpectDistinct(nameof(Col2Im), x, nameof(x), columns, nameof(columns));
+        var g = Geometry.From(OpContract.Col2Im(columns, kernelHeight, kernelWidth, convolution, x), filters: 0);
         Fold(g, Address(columns, nameof(Col2Im)), 0, g.Batch, Address(x, nameof(Col2Im)));
     }
 
     public void Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y)
     {
         const string op = nameof(Conv2dForward);
-        var g = Geometry.Of(op, x, weight, convolution);
-        ExpectShape(op, nameof(y), y, new Shape(g.Batch, g.Filters, g.OutHeight, g.OutWidth));
-        ExpectDistinct(op, y, nameof(y), x, nameof(x));
-        ExpectDistinct(op, y, nameof(y), weight, nameof(weight));
+        var g = Geometry.From(OpContract.Conv2dForward(x, weight, bias, convolution, y));
         var input = Address(x, op);
         var weights = Address(weight, op);
         var output = Address(y, op);
@@ -55,7 +49,6 @@ public sealed partial class CudaBackend
         }
         if (bias is not null)
         {
-            ExpectShape(op, nameof(bias), bias, new Shape(g.Filters));
             LaunchElements(Kernel.BiasForward, y.Length, Address(bias, op), g.Filters, g.Patch, y.Length, output);
         }
     }
@@ -63,10 +56,7 @@ public sealed partial class CudaBackend
     public void Conv2dBackwardData(Tensor dy, Tensor weight, Convolution convolution, Tensor dx)
     {
         const string op = nameof(Conv2dBackwardData);
-        var g = Geometry.Of(op, dx, weight, convolution);
-        ExpectShape(op, nameof(dy), dy, new Shape(g.Batch, g.Filters, g.OutHeight, g.OutWidth));
-        ExpectDistinct(op, dx, nameof(dx), dy, nameof(dy));
-        ExpectDistinct(op, dx, nameof(dx), weight, nameof(weight));
+        var g = Geometry.From(OpContract.Conv2dBackwardData(dy, weight, convolution, dx));
         var gradient = Address(dy, op);
         var weights = Address(weight, op);
         var inputGradient = Address(dx, op);
@@ -91,10 +81,7 @@ public sealed partial class CudaBackend
     public void Conv2dBackwardFilter(Tensor x, Tensor dy, Convolution convolution, Tensor dWeight)
     {
         const string op = nameof(Conv2dBackwardFilter);
-        var g = Geometry.Of(op, x, dWeight, convolution);
-        ExpectShape(op, nameof(dy), dy, new Shape(g.Batch, g.Filters, g.OutHeight, g.OutWidth));
-        ExpectDistinct(op, dWeight, nameof(dWeight), x, nameof(x));
-        ExpectDistinct(op, dWeight, nameof(dWeight), dy, nameof(dy));
+        var g = Geometry.From(OpContract.Conv2dBackwardFilter(x, dy, convolution, dWeight));
         var input = Address(x, op);
         var gradient = Address(dy, op);
         var weightGradient = Address(dWeight, op);
@@ -122,10 +109,8 @@ public sealed partial class CudaBackend
     public void Conv2dBackwardBias(Tensor dy, Tensor dBias)
     {
         const string op = nameof(Conv2dBackwardBias);
-        ExpectRank(op, nameof(dy), dy, 4);
-        ExpectShape(op, nameof(dBias), dBias, new Shape(dy.Shape.C));
-        ExpectDistinct(op, dBias, nameof(dBias), dy, nameof(dy));
-        LaunchBlocks(Kernel.BiasBackward, dy.Shape.C, Address(dy, op), dy.Shape.N, dy.Shape.C, dy.Shape.H * dy.Shape.W, Address(dBias, op));
+        var (n, channels, pixels) = OpContract.Conv2dBackwardBias(dy, dBias);
+        LaunchBlocks(Kernel.BiasBackward, channels, Address(dy, op), n, channels, pixels, Address(dBias, op));
     }
 
     private static int ImagesPerChunk(Geometry g) =>
@@ -153,30 +138,8 @@ public sealed partial class CudaBackend
         public int FiltersPerGroup => Filters / Groups;                          // Og
         public int ImageLength => Channels * Height * Width;
 
-        public static Geometry Of(string op, Tensor x, int kernelHeight, int kernelWidth, Convolution convolution)
-        {
-            convolution.Validate();
-            ExpectRank(op, nameof(x), x, 4);
-            var s = x.Shape;
-            return new Geometry(s.N, s.C, s.H, s.W, 0, 1, kernelHeight, kernelWidth, convolution.Stride, convolution.Padding,
-                convolution.OutputSize(s.H, kernelHeight), convolution.OutputSize(s.W, kernelWidth));
-        }
-
-        public static Geometry Of(string op, Tensor x, Tensor weight, Convolution convolution)
-        {
-            convolution.Validate();
-            ExpectRank(op, nameof(x), x, 4);
-            ExpectRank(op, nameof(weight), weight, 4);
-            var s = x.Shape;
-            var w = weight.Shape;
-            int groups = convolution.Groups;
-            if (s.C % groups != 0 || w.N % groups != 0 || w.C != s.C / groups)
-            {
-                throw new ArgumentException($"{op}: the weights {weight.Describe()} do not fit the input {x.Describe()} with {groups} group(s): " +
-                    $"expected [O, {s.C / Math.Max(1, groups)}, KH, KW] with O and {s.C} both divisible by {groups}.", nameof(weight));
-            }
-            return new Geometry(s.N, s.C, s.H, s.W, w.N, groups, w.H, w.W, convolution.Stride, convolution.Padding,
-                convolution.OutputSize(s.H, w.H), convolution.OutputSize(s.W, w.W));
-        }
+        /// <summary>The contract's sizes; <paramref name="filters"/> is 0 for im2col/col2im, which have none.</summary>
+        public static Geometry From(ConvolutionShape s, int? filters = null) =>
+            new(s.N, s.C, s.H, s.W, filters ?? s.O, s.Groups, s.KH, s.KW, s.Stride, s.Padding, s.OH, s.OW);
     }
 }

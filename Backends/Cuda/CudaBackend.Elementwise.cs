@@ -4,6 +4,7 @@ namespace AlexNet.Backends.Cuda;
 
 // Fill and Copy are memory operations the driver does itself (cuMemsetD32Async, cuMemcpyDtoDAsync);
 // Scale and Axpy are the kernels of Kernels/elementwise.cu. Mirrors Cpu/CpuBackend.Elementwise.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Elementwise.cs.
 public sealed partial class CudaBackend
 {
     public void Fill(float value, Tensor y) =>
@@ -13,7 +14,7 @@ public sealed partial class CudaBackend
     {
         var source = Address(x, nameof(Copy));
         var destination = Address(y, nameof(Copy));
-        ExpectLength(nameof(Copy), nameof(y), y, x.Length);
+        OpContract.SameLength(nameof(Copy), x, y);
         if (source != destination)
         {
             _device.CopyOnDevice(source, destination, x.Length);
@@ -25,7 +26,7 @@ public sealed partial class CudaBackend
 
     public void Axpy(float alpha, Tensor x, Tensor y)
     {
-        ExpectLength(nameof(Axpy), nameof(y), y, x.Length);
+        OpContract.SameLength(nameof(Axpy), x, y);
         LaunchElements(Kernel.Axpy, x.Length, Address(x, nameof(Axpy)), alpha, x.Length, Address(y, nameof(Axpy)));
     }
 }

@@ -4,23 +4,13 @@ namespace AlexNet.Backends.Cuda;
 
 // Every matrix product of the backend goes through RowMajorGemm below, and so to cuBLAS.
 // Mirrors Cpu/CpuBackend.Gemm.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Gemm.cs.
 public sealed partial class CudaBackend
 {
     public void Gemm(Tensor a, Tensor b, bool transposeA, bool transposeB, float alpha, float beta, Tensor c)
     {
-        var (aRows, aColumns) = AsMatrix(a);
-        var (bRows, bColumns) = AsMatrix(b);
-        var (cRows, cColumns) = AsMatrix(c);
-        int m = transposeA ? aColumns : aRows, k = transposeA ? aRows : aColumns;
-        int n = transposeB ? bRows : bColumns, bInner = transposeB ? bColumns : bRows;
-        if (bInner != k || cRows != m || cColumns != n)
-        {
-            throw new ArgumentException(
-                $"Gemm: op(A) is {m}x{k} ({a.Describe()}{(transposeA ? ", transposed" : "")}), op(B) is {bInner}x{n} " +
-                $"({b.Describe()}{(transposeB ? ", transposed" : "")}), so C must be {m}x{n}, but it is {c.Describe()}.");
-        }
-        ExpectDistinct(nameof(Gemm), c, nameof(c), a, nameof(a));
-        ExpectDistinct(nameof(Gemm), c, nameof(c), b, nameof(b));
+        var (m, n, k) = OpContract.Gemm(a, b, transposeA, transposeB, c);
+        var (aColumns, bColumns, cColumns) = (a.Shape.ItemLength, b.Shape.ItemLength, c.Shape.ItemLength);
         RowMajorGemm(transposeA, transposeB, m, n, k, alpha,
             Address(a, nameof(Gemm)), aColumns, 0,
             Address(b, nameof(Gemm)), bColumns, 0,
@@ -52,7 +42,4 @@ public sealed partial class CudaBackend
         _device.Gemm(new GemmCall(transposeB, transposeA, n, m, k, alpha,
             b, ldb, strideB, a, lda, strideA, beta, c, ldc, strideC, batchCount));
     }
-
-    /// <summary>A tensor read as a matrix: the outermost dimension is the rows, the rest the columns.</summary>
-    private static (int Rows, int Columns) AsMatrix(Tensor tensor) => (tensor.Shape[0], tensor.Shape.ItemLength);
 }

@@ -3,13 +3,13 @@ using AlexNet.Tensors;
 namespace AlexNet.Backends.Cuda;
 
 // Parameter updates: Kernels/optimizers.cu. Mirrors Cpu/CpuBackend.Optimizers.cs.
+// The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Optimizers.cs.
 public sealed partial class CudaBackend
 {
     public void SgdMomentumUpdate(Tensor gradient, float learningRate, float momentum, float weightDecay, Tensor velocity, Tensor parameter)
     {
         const string op = nameof(SgdMomentumUpdate);
-        ExpectLength(op, nameof(velocity), velocity, gradient.Length);
-        ExpectLength(op, nameof(parameter), parameter, gradient.Length);
+        OpContract.SgdMomentumUpdate(gradient, velocity, parameter);
         LaunchElements(Kernel.SgdMomentumUpdate, gradient.Length, Address(gradient, op), learningRate, momentum, weightDecay,
             gradient.Length, Address(velocity, op), Address(parameter, op));
     }
@@ -17,10 +17,7 @@ public sealed partial class CudaBackend
     public void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, int step, Tensor m, Tensor v, Tensor parameter)
     {
         const string op = nameof(AdamUpdate);
-        ArgumentOutOfRangeException.ThrowIfLessThan(step, 1);
-        ExpectLength(op, nameof(m), m, gradient.Length);
-        ExpectLength(op, nameof(v), v, gradient.Length);
-        ExpectLength(op, nameof(parameter), parameter, gradient.Length);
+        OpContract.AdamUpdate(gradient, step, m, v, parameter);
         // The bias corrections 1/(1 − β^t) are the same for every element: computed once here, in double.
         float inverseCorrection1 = (float)(1.0 / (1.0 - Math.Pow(beta1, step)));
         float inverseCorrection2 = (float)(1.0 / (1.0 - Math.Pow(beta2, step)));

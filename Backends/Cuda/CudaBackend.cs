@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using AlexNet.Backends.Cuda.Emulation;
 using AlexNet.Tensors;
 
@@ -61,6 +62,10 @@ public sealed partial class CudaBackend : IBackend
     /// <summary>The device and the versions of the driver, NVRTC and cuBLAS (for a real GPU), one line.</summary>
     public string Description => _device is DriverDevice real ? real.Describe() : $"{Name} (the CUDA kernels compiled for the CPU by g++)";
 
+    /// <summary>The device, one stream, the CUDA C kernels and cuBLAS.</summary>
+    public BackendDescription Describe() =>
+        new(Name, Threads: 1, Kernels: "CUDA C kernels (Cuda/Kernels) and cuBLAS", Device: Description);
+
     /// <summary>A debug counter of the host↔device copies made (only <see cref="Upload"/> and <see cref="Download"/> make any).</summary>
     public TransferCounter Transfers => _device.Transfers;
 
@@ -87,10 +92,7 @@ public sealed partial class CudaBackend : IBackend
     public unsafe void Upload(ReadOnlySpan<float> source, Tensor destination)
     {
         var pointer = Address(destination, nameof(Upload));
-        if (source.Length != destination.Length)
-        {
-            throw new ArgumentException($"Upload: {source.Length} values do not fit {destination.Describe()} of {destination.Length} elements.", nameof(source));
-        }
+        OpContract.TransferLength(nameof(Upload), source.Length, destination);
         fixed (float* host = source)
         {
             _device.CopyToDevice(host, pointer, source.Length);
@@ -102,10 +104,7 @@ public sealed partial class CudaBackend : IBackend
     public unsafe void Download(Tensor source, Span<float> destination)
     {
         var pointer = Address(source, nameof(Download));
-        if (destination.Length != source.Length)
-        {
-            throw new ArgumentException($"Download: {source.Describe()} has {source.Length} elements, not {destination.Length}.", nameof(destination));
-        }
+        OpContract.TransferLength(nameof(Download), destination.Length, source);
         fixed (float* host = destination)
         {
             _device.CopyToHost(pointer, host, destination.Length);
@@ -154,20 +153,11 @@ public sealed partial class CudaBackend : IBackend
 
     // ----- Helpers shared by the op files ---------------------------------------------------
 
-    /// <summary>The device address of a tensor, after checking that it lives on this backend.</summary>
-    private DevicePointer Address(Tensor tensor, string operation)
+    /// <summary>The device address of a tensor, after the contract's check that it lives on this backend and is not disposed.</summary>
+    private DevicePointer Address(Tensor tensor, string operation, [CallerArgumentExpression(nameof(tensor))] string parameter = "")
     {
-        ArgumentNullException.ThrowIfNull(tensor);
-        if (tensor.Buffer is not CudaBuffer buffer || !ReferenceEquals(buffer.Device, this))
-        {
-            string where = tensor.Device.Name == Name ? "another backend of the same kind" : tensor.Device.Name;
-            throw new ArgumentException($"{operation}: {tensor.Describe()} lives on {where}, not on this {Name} backend; move it with Download and Upload.");
-        }
-        if (tensor.IsDisposed)
-        {
-            throw new ObjectDisposedException(tensor.Describe(), $"{operation}: {tensor.Describe()} has been disposed.");
-        }
-        return buffer.Pointer;
+        OpContract.OnDevice(operation, parameter, tensor, this);
+        return ((CudaBuffer)tensor.Buffer).Pointer;
     }
 
     /// <summary>
@@ -208,39 +198,6 @@ public sealed partial class CudaBackend : IBackend
         public DevicePointer Pointer { get; } = pointer;
 
         public void Dispose() => allocator.Return(Pointer);
-    }
-
-    private static void ExpectShape(string operation, string parameter, Tensor tensor, Shape expected)
-    {
-        if (tensor.Shape != expected)
-        {
-            throw new ArgumentException($"{operation}: {parameter} is {tensor.Describe()}, expected shape {expected}.", parameter);
-        }
-    }
-
-    private static void ExpectLength(string operation, string parameter, Tensor tensor, long length)
-    {
-        if (tensor.Length != length)
-        {
-            throw new ArgumentException($"{operation}: {parameter} is {tensor.Describe()} with {tensor.Length} elements, expected {length}.", parameter);
-        }
-    }
-
-    /// <summary>Throws when an output shares memory with an input (views of one buffer included): the kernels read inputs other threads' outputs would overwrite.</summary>
-    private static void ExpectDistinct(string operation, Tensor output, string outputName, Tensor input, string inputName)
-    {
-        if (ReferenceEquals(output.Buffer, input.Buffer))
-        {
-            throw new ArgumentException($"{operation}: {outputName} ({output.Describe()}) shares memory with {inputName} ({input.Describe()}); this op needs a separate output.", outputName);
-        }
-    }
-
-    private static void ExpectRank(string operation, string parameter, Tensor tensor, int rank)
-    {
-        if (tensor.Shape.Rank != rank)
-        {
-            throw new ArgumentException($"{operation}: {parameter} is {tensor.Describe()}, expected {rank} dimensions.", parameter);
-        }
     }
 }
 

@@ -1,5 +1,5 @@
+using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Backends;
 
@@ -36,9 +36,9 @@ public sealed class BatchNormProperties
         b.BatchNormBackward(x, dy, gamma, savedMean, savedInverseStd, dx, dGamma, dBeta);
 
         double[] xs = values.ToDouble(), gs = gammaValues.ToDouble(), bs = betaValues.ToDouble();
-        var expectedInference = ReferenceOps.BatchNormForwardInference(xs, gs, bs, meanValues.ToDouble(), varianceValues.ToDouble(), c.Epsilon, c.N, c.C, c.Pixels);
-        var training = ReferenceOps.BatchNormForwardTraining(xs, gs, bs, c.Momentum, c.Epsilon, meanValues.ToDouble(), varianceValues.ToDouble(), c.N, c.C, c.Pixels);
-        var (refDx, refDGamma, refDBeta) = ReferenceOps.BatchNormBackward(xs, gradients.ToDouble(), gs, c.Epsilon, c.N, c.C, c.Pixels);
+        var expectedInference = ReferenceBackend.BatchNormForwardInference(xs, gs, bs, meanValues.ToDouble(), varianceValues.ToDouble(), c.Epsilon, c.N, c.C, c.Pixels);
+        var training = ReferenceBackend.BatchNormForwardTraining(xs, gs, bs, c.Momentum, c.Epsilon, meanValues.ToDouble(), varianceValues.ToDouble(), c.N, c.C, c.Pixels);
+        var (refDx, refDGamma, refDBeta) = ReferenceBackend.BatchNormBackward(xs, gradients.ToDouble(), gs, c.Epsilon, c.N, c.C, c.Pixels);
         int m = c.N * c.Pixels;
         string name = $"{b.Name} BatchNorm {shape}";
         Compare.Close($"{name} inference y", shape, inference.ToArray(), expectedInference, Tolerances.Elementwise, Tolerances.Relative);
@@ -48,7 +48,7 @@ public sealed class BatchNormProperties
         Compare.Close($"{name} runningMean", perChannel, runningMean.ToArray(), training.RunningMean, Tolerances.SumOf(m), Tolerances.Relative);
         Compare.Close($"{name} runningVariance", perChannel, runningVariance.ToArray(), training.RunningVariance, Tolerances.SumOf(m), Tolerances.Relative);
         Compare.Close($"{name} backward dx", shape, dx.ToArray(), refDx, Tolerances.SumOf(m), Tolerances.Relative);
-        Compare.Close($"{name} backward dGamma", perChannel, dGamma.ToArray(), ReferenceOps.Axpy(1, refDGamma, initialDGamma.ToDouble()), Tolerances.SumOf(m), Tolerances.Relative);
-        Compare.Close($"{name} backward dBeta", perChannel, dBeta.ToArray(), ReferenceOps.Axpy(1, refDBeta, initialDBeta.ToDouble()), Tolerances.SumOf(m), Tolerances.Relative);
+        Compare.Close($"{name} backward dGamma", perChannel, dGamma.ToArray(), ReferenceBackend.Axpy(1, refDGamma, initialDGamma.ToDouble()), Tolerances.SumOf(m), Tolerances.Relative);
+        Compare.Close($"{name} backward dBeta", perChannel, dBeta.ToArray(), ReferenceBackend.Axpy(1, refDBeta, initialDBeta.ToDouble()), Tolerances.SumOf(m), Tolerances.Relative);
     }));
 }

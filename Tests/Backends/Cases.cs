@@ -1,4 +1,4 @@
-using AlexNet.Tests.Reference;
+using AlexNet.Backends;
 using FsCheck;
 using FsCheck.Fluent;
 

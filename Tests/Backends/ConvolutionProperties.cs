@@ -1,6 +1,6 @@
 using AlexNet.Backends;
+using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Backends;
 
@@ -18,7 +18,7 @@ public sealed class ConvolutionProperties
 
         b.Conv2dForward(x, weight, bias, Shapes.Convolution(s), y);
 
-        double[] expected = ReferenceOps.Conv2dForward(values.X.ToDouble(), values.Weight.ToDouble(), c.Bias ? values.Bias.ToDouble() : null, s);
+        double[] expected = ReferenceBackend.Conv2dForward(values.X.ToDouble(), values.Weight.ToDouble(), c.Bias ? values.Bias.ToDouble() : null, s);
         Compare.Close($"{b.Name} Conv2dForward y", y.Shape, y.ToArray(), expected, Tolerances.SumOf(s.ChannelsPerGroup * s.KH * s.KW), Tolerances.Relative);
     }));
 
@@ -33,7 +33,7 @@ public sealed class ConvolutionProperties
 
         b.Conv2dBackwardData(dy, weight, Shapes.Convolution(s), dx);
 
-        double[] expected = ReferenceOps.Conv2dBackwardData(values.Dy.ToDouble(), values.Weight.ToDouble(), s);
+        double[] expected = ReferenceBackend.Conv2dBackwardData(values.Dy.ToDouble(), values.Weight.ToDouble(), s);
         Compare.Close($"{b.Name} Conv2dBackwardData dx", dx.Shape, dx.ToArray(), expected, Tolerances.SumOf(s.FiltersPerGroup * s.KH * s.KW), Tolerances.Relative);
     }));
 
@@ -47,8 +47,8 @@ public sealed class ConvolutionProperties
 
         b.Conv2dBackwardFilter(x, dy, Shapes.Convolution(s), dWeight);
 
-        double[] fresh = ReferenceOps.Conv2dBackwardFilter(values.X.ToDouble(), values.Dy.ToDouble(), s);
-        double[] expected = ReferenceOps.Axpy(1, fresh, values.Initial(s.WeightLength).ToDouble());
+        double[] fresh = ReferenceBackend.Conv2dBackwardFilter(values.X.ToDouble(), values.Dy.ToDouble(), s);
+        double[] expected = ReferenceBackend.Axpy(1, fresh, values.Initial(s.WeightLength).ToDouble());
         Compare.Close($"{b.Name} Conv2dBackwardFilter dWeight", dWeight.Shape, dWeight.ToArray(), expected, Tolerances.SumOf(s.N * s.OH * s.OW), Tolerances.Relative);
     }));
 
@@ -61,8 +61,8 @@ public sealed class ConvolutionProperties
 
         b.Conv2dBackwardBias(dy, dBias);
 
-        double[] fresh = ReferenceOps.Conv2dBackwardBias(values.Dy.ToDouble(), s.N, s.O, s.OH * s.OW);
-        double[] expected = ReferenceOps.Axpy(1, fresh, values.Initial(s.O).ToDouble());
+        double[] fresh = ReferenceBackend.Conv2dBackwardBias(values.Dy.ToDouble(), s.N, s.O, s.OH * s.OW);
+        double[] expected = ReferenceBackend.Axpy(1, fresh, values.Initial(s.O).ToDouble());
         Compare.Close($"{b.Name} Conv2dBackwardBias dBias", dBias.Shape, dBias.ToArray(), expected, Tolerances.SumOf(s.N * s.OH * s.OW), Tolerances.Relative);
     }));
 

@@ -1,6 +1,7 @@
+using AlexNet.Backends;
 using AlexNet.Backends.Cpu;
+using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Backends;
 
@@ -57,11 +58,11 @@ public sealed class CpuConvolutionTests
 
             string what = $"{geometry}, {images} image(s), {threads} thread(s):";
             Compare.Close($"{what} y", y.Shape, y.ToArray(),
-                ReferenceOps.Conv2dForward(xValues.ToDouble(), wValues.ToDouble(), bValues.ToDouble(), s), Tolerances.SumOf(s.ChannelsPerGroup * s.KH * s.KW), Tolerances.Relative);
+                ReferenceBackend.Conv2dForward(xValues.ToDouble(), wValues.ToDouble(), bValues.ToDouble(), s), Tolerances.SumOf(s.ChannelsPerGroup * s.KH * s.KW), Tolerances.Relative);
             Compare.Close($"{what} dx", dx.Shape, dx.ToArray(),
-                ReferenceOps.Conv2dBackwardData(dyValues.ToDouble(), wValues.ToDouble(), s), Tolerances.SumOf(s.FiltersPerGroup * s.KH * s.KW), Tolerances.Relative);
+                ReferenceBackend.Conv2dBackwardData(dyValues.ToDouble(), wValues.ToDouble(), s), Tolerances.SumOf(s.FiltersPerGroup * s.KH * s.KW), Tolerances.Relative);
             Compare.Close($"{what} dWeight", dWeight.Shape, dWeight.ToArray(),
-                ReferenceOps.Axpy(1, ReferenceOps.Conv2dBackwardFilter(xValues.ToDouble(), dyValues.ToDouble(), s), initial.ToDouble()),
+                ReferenceBackend.Axpy(1, ReferenceBackend.Conv2dBackwardFilter(xValues.ToDouble(), dyValues.ToDouble(), s), initial.ToDouble()),
                 Tolerances.SumOf(s.N * s.OH * s.OW), Tolerances.Relative);
         }
     }

@@ -1,6 +1,6 @@
 using AlexNet.Backends.Cpu;
+using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Backends;
 
@@ -39,13 +39,13 @@ public sealed class CpuDenseTests
 
         string what = $"batch {n}, {threads} thread(s):";
         Compare.Close($"{what} y", y.Shape, y.ToArray(),
-            ReferenceOps.DenseForward(xValues.ToDouble(), wValues.ToDouble(), withBias ? bValues.ToDouble() : null, n, inputs, outputs), Tolerances.SumOf(inputs), Tolerances.Relative);
-        var (refDx, refDWeight, refDBias) = ReferenceOps.DenseBackward(xValues.ToDouble(), wValues.ToDouble(), dyValues.ToDouble(), n, inputs, outputs);
+            ReferenceBackend.DenseForward(xValues.ToDouble(), wValues.ToDouble(), withBias ? bValues.ToDouble() : null, n, inputs, outputs), Tolerances.SumOf(inputs), Tolerances.Relative);
+        var (refDx, refDWeight, refDBias) = ReferenceBackend.DenseBackward(xValues.ToDouble(), wValues.ToDouble(), dyValues.ToDouble(), n, inputs, outputs);
         Compare.Close($"{what} dx", dx.Shape, dx.ToArray(), refDx, Tolerances.SumOf(outputs), Tolerances.Relative);
-        Compare.Close($"{what} dWeight", dWeight.Shape, dWeight.ToArray(), ReferenceOps.Axpy(1, refDWeight, initialWeight.ToDouble()), Tolerances.SumOf(n), Tolerances.Relative);
+        Compare.Close($"{what} dWeight", dWeight.Shape, dWeight.ToArray(), ReferenceBackend.Axpy(1, refDWeight, initialWeight.ToDouble()), Tolerances.SumOf(n), Tolerances.Relative);
         if (withBias)
         {
-            Compare.Close($"{what} dBias", dBias.Shape, dBias.ToArray(), ReferenceOps.Axpy(1, refDBias, initialBias.ToDouble()), Tolerances.SumOf(n), Tolerances.Relative);
+            Compare.Close($"{what} dBias", dBias.Shape, dBias.ToArray(), ReferenceBackend.Axpy(1, refDBias, initialBias.ToDouble()), Tolerances.SumOf(n), Tolerances.Relative);
         }
     }
 }

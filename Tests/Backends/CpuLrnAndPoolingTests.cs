@@ -1,6 +1,7 @@
+using AlexNet.Backends;
 using AlexNet.Backends.Cpu;
+using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Backends;
 
@@ -29,8 +30,8 @@ public sealed class CpuLrnAndPoolingTests
         backend.LrnForward(x, Shapes.Lrn(s), y);
         backend.LrnBackward(x, y, dy, Shapes.Lrn(s), dx);
 
-        Compare.Close("LrnForward y", y.Shape, y.ToArray(), ReferenceOps.LrnForward(values.ToDouble(), s), Tolerances.SumOf(s.Size), Tolerances.Relative);
-        Compare.Close("LrnBackward dx", dx.Shape, dx.ToArray(), ReferenceOps.LrnBackward(values.ToDouble(), gradients.ToDouble(), s),
+        Compare.Close("LrnForward y", y.Shape, y.ToArray(), ReferenceBackend.LrnForward(values.ToDouble(), s), Tolerances.SumOf(s.Size), Tolerances.Relative);
+        Compare.Close("LrnBackward dx", dx.Shape, dx.ToArray(), ReferenceBackend.LrnBackward(values.ToDouble(), gradients.ToDouble(), s),
             Tolerances.SumOf(2 * s.Size), Tolerances.Relative);
     }
 
@@ -55,8 +56,8 @@ public sealed class CpuLrnAndPoolingTests
         backend.MaxPool2dForward(x, Shapes.Pooling(s), y);
         backend.MaxPool2dBackward(x, dy, Shapes.Pooling(s), dx);
 
-        Compare.Exact("MaxPool2dForward y", y.Shape, y.ToArray(), Array.ConvertAll(ReferenceOps.MaxPool2dForward(values.ToDouble(), s), v => (float)v));
+        Compare.Exact("MaxPool2dForward y", y.Shape, y.ToArray(), Array.ConvertAll(ReferenceBackend.MaxPool2dForward(values.ToDouble(), s), v => (float)v));
         Compare.Exact("MaxPool2dBackward dx", dx.Shape, dx.ToArray(),
-            Array.ConvertAll(ReferenceOps.MaxPool2dBackward(values.ToDouble(), gradients.ToDouble(), s), v => (float)v));
+            Array.ConvertAll(ReferenceBackend.MaxPool2dBackward(values.ToDouble(), gradients.ToDouble(), s), v => (float)v));
     }
 }

@@ -1,6 +1,6 @@
 using AlexNet.Backends;
+using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Backends;
 
@@ -22,7 +22,7 @@ public sealed class DataMovementTests
 
         b.Im2Col(x, s.KH, s.KW, Shapes.Convolution(s), columns);
 
-        float[] expected = Array.ConvertAll(ReferenceOps.Im2Col(values.ToDouble(), s), v => (float)v);
+        float[] expected = Array.ConvertAll(ReferenceBackend.Im2Col(values.ToDouble(), s), v => (float)v);
         Compare.Exact($"{b.Name} Im2Col columns", columnsShape, columns.ToArray(), expected);
     }));
 
@@ -48,7 +48,7 @@ public sealed class DataMovementTests
 
         double left = Dot(unfolded.ToArray(), columnValues), right = Dot(xValues, folded.ToArray());
         Assert.True(left == right, $"{b.Name}: ⟨im2col(x), c⟩ = {left} but ⟨x, col2im(c)⟩ = {right}.");
-        float[] expected = Array.ConvertAll(ReferenceOps.Col2Im(columnValues.ToDouble(), s), v => (float)v);
+        float[] expected = Array.ConvertAll(ReferenceBackend.Col2Im(columnValues.ToDouble(), s), v => (float)v);
         Compare.Exact($"{b.Name} Col2Im x", folded.Shape, folded.ToArray(), expected);
     }));
 
@@ -62,7 +62,7 @@ public sealed class DataMovementTests
 
         b.MaxPool2dForward(x, Shapes.Pooling(s), y);
 
-        float[] expected = Array.ConvertAll(ReferenceOps.MaxPool2dForward(values.ToDouble(), s), v => (float)v);
+        float[] expected = Array.ConvertAll(ReferenceBackend.MaxPool2dForward(values.ToDouble(), s), v => (float)v);
         Compare.Exact($"{b.Name} MaxPool2dForward y", y.Shape, y.ToArray(), expected);
     }));
 
@@ -83,7 +83,7 @@ public sealed class DataMovementTests
 
         b.MaxPool2dBackward(x, dy, Shapes.Pooling(s), dx);
 
-        float[] expected = Array.ConvertAll(ReferenceOps.MaxPool2dBackward(values.ToDouble(), gradients.ToDouble(), s), v => (float)v);
+        float[] expected = Array.ConvertAll(ReferenceBackend.MaxPool2dBackward(values.ToDouble(), gradients.ToDouble(), s), v => (float)v);
         Compare.Exact($"{b.Name} MaxPool2dBackward dx", dx.Shape, dx.ToArray(), expected);
     }));
 
@@ -103,9 +103,9 @@ public sealed class DataMovementTests
         b.ReluForward(x, y);
         b.ReluBackward(y, dy, dx);
 
-        float[] expectedY = Array.ConvertAll(ReferenceOps.ReluForward(values.ToDouble()), v => (float)v);
+        float[] expectedY = Array.ConvertAll(ReferenceBackend.ReluForward(values.ToDouble()), v => (float)v);
         Compare.Exact($"{b.Name} ReluForward y", shape, y.ToArray(), expectedY);
-        float[] expectedDx = Array.ConvertAll(ReferenceOps.ReluBackward(expectedY.ToDouble(), gradients.ToDouble()), v => (float)v);
+        float[] expectedDx = Array.ConvertAll(ReferenceBackend.ReluBackward(expectedY.ToDouble(), gradients.ToDouble()), v => (float)v);
         Compare.Exact($"{b.Name} ReluBackward dx", shape, dx.ToArray(), expectedDx);
 
         // In place, as IBackend allows: y may be x and dx may be dy.
@@ -127,7 +127,7 @@ public sealed class DataMovementTests
         b.DropoutForward(x, c.P, c.Seed, c.Offset, y);
 
         float scale = 1f / (1f - c.P);
-        float[] expected = Enumerable.Range(0, c.Length).Select(i => ReferenceOps.DropoutKeeps(c.P, c.Seed, c.Offset, i) ? scale : 0f).ToArray();
+        float[] expected = Enumerable.Range(0, c.Length).Select(i => ReferenceBackend.DropoutKeeps(c.P, c.Seed, c.Offset, i) ? scale : 0f).ToArray();
         Compare.Exact($"{b.Name} DropoutForward mask", shape, y.ToArray(), expected);
     }, maxTest: 25));
 

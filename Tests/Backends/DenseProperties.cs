@@ -1,5 +1,5 @@
+using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Backends;
 
@@ -17,7 +17,7 @@ public sealed class DenseProperties
 
         b.DenseForward(x, weight, bias, y);
 
-        double[] expected = ReferenceOps.DenseForward(v.X.ToDouble(), v.Weight.ToDouble(), c.Bias ? v.Bias.ToDouble() : null, c.N, c.Inputs, c.Outputs);
+        double[] expected = ReferenceBackend.DenseForward(v.X.ToDouble(), v.Weight.ToDouble(), c.Bias ? v.Bias.ToDouble() : null, c.N, c.Inputs, c.Outputs);
         Compare.Close($"{b.Name} DenseForward y", y.Shape, y.ToArray(), expected, Tolerances.SumOf(c.Inputs), Tolerances.Relative);
     }));
 
@@ -37,16 +37,16 @@ public sealed class DenseProperties
         // Without bias the layer passes no dBias; dx may be skipped too (the first layer's input needs none).
         b.DenseBackward(x, weight, dy, dx, dWeight, c.Bias ? dBias : null);
 
-        var (refDx, refDWeight, refDBias) = ReferenceOps.DenseBackward(v.X.ToDouble(), v.Weight.ToDouble(), v.Dy.ToDouble(), c.N, c.Inputs, c.Outputs);
+        var (refDx, refDWeight, refDBias) = ReferenceBackend.DenseBackward(v.X.ToDouble(), v.Weight.ToDouble(), v.Dy.ToDouble(), c.N, c.Inputs, c.Outputs);
         Compare.Close($"{b.Name} DenseBackward dx", dx.Shape, dx.ToArray(), refDx, Tolerances.SumOf(c.Outputs), Tolerances.Relative);
-        Compare.Close($"{b.Name} DenseBackward dWeight", dWeight.Shape, dWeight.ToArray(), ReferenceOps.Axpy(1, refDWeight, initialWeight.ToDouble()),
+        Compare.Close($"{b.Name} DenseBackward dWeight", dWeight.Shape, dWeight.ToArray(), ReferenceBackend.Axpy(1, refDWeight, initialWeight.ToDouble()),
             Tolerances.SumOf(c.N), Tolerances.Relative);
-        double[] expectedBias = c.Bias ? ReferenceOps.Axpy(1, refDBias, initialBias.ToDouble()) : initialBias.ToDouble();
+        double[] expectedBias = c.Bias ? ReferenceBackend.Axpy(1, refDBias, initialBias.ToDouble()) : initialBias.ToDouble();
         Compare.Close($"{b.Name} DenseBackward dBias", dBias.Shape, dBias.ToArray(), expectedBias, Tolerances.SumOf(c.N), Tolerances.Relative);
 
         b.DenseBackward(x, weight, dy, null, dWeight, null);
         Compare.Close($"{b.Name} DenseBackward dWeight (second call, no dx)", dWeight.Shape, dWeight.ToArray(),
-            ReferenceOps.Axpy(2, refDWeight, initialWeight.ToDouble()), Tolerances.SumOf(2 * c.N), Tolerances.Relative);
+            ReferenceBackend.Axpy(2, refDWeight, initialWeight.ToDouble()), Tolerances.SumOf(2 * c.N), Tolerances.Relative);
     }));
 
     private sealed record Values(float[] X, float[] Weight, float[] Bias, float[] Dy)

@@ -1,5 +1,5 @@
+using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Backends;
 
@@ -17,7 +17,7 @@ public sealed class ElementwiseProperties
         using var y = b.Tensor(shape, ys, "y");
 
         b.Axpy(alpha, x, y);
-        Compare.Close($"{b.Name} Axpy", shape, y.ToArray(), ReferenceOps.Axpy(alpha, xs.ToDouble(), ys.ToDouble()), Tolerances.Elementwise, Tolerances.Relative);
+        Compare.Close($"{b.Name} Axpy", shape, y.ToArray(), ReferenceBackend.Axpy(alpha, xs.ToDouble(), ys.ToDouble()), Tolerances.Elementwise, Tolerances.Relative);
 
         b.Scale(alpha, x);
         Compare.Close($"{b.Name} Scale", shape, x.ToArray(), xs.Select(v => alpha * (double)v).ToArray(), Tolerances.Elementwise, Tolerances.Relative);

@@ -1,6 +1,6 @@
 using AlexNet.Backends;
+using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Backends;
 
@@ -25,7 +25,7 @@ public sealed class GemmProperties
 
         backend.Gemm(ta, tb, c.TransposeA, c.TransposeB, c.Alpha, c.Beta, tc);
 
-        double[] expected = ReferenceOps.Gemm(a.ToDouble(), b.ToDouble(), old.ToDouble(), c.M, c.N, c.K, c.TransposeA, c.TransposeB, c.Alpha, c.Beta);
+        double[] expected = ReferenceBackend.Gemm(a.ToDouble(), b.ToDouble(), old.ToDouble(), c.M, c.N, c.K, c.TransposeA, c.TransposeB, c.Alpha, c.Beta);
         Compare.Close($"{backend.Name} Gemm c", tc.Shape, tc.ToArray(), expected, Tolerances.SumOf(c.K), Tolerances.Relative);
     }
 }

@@ -1,4 +1,5 @@
-using AlexNet.Tests.Reference;
+using AlexNet.Backends.Reference;
+
 
 namespace AlexNet.Tests.Backends;
 
@@ -21,8 +22,8 @@ public sealed class LrnProperties
         b.LrnForward(x, Shapes.Lrn(s), y);
         b.LrnBackward(x, y, dy, Shapes.Lrn(s), dx);
 
-        Compare.Close($"{b.Name} LrnForward y", y.Shape, y.ToArray(), ReferenceOps.LrnForward(values.ToDouble(), s), Tolerances.SumOf(s.Size), Tolerances.Relative);
-        Compare.Close($"{b.Name} LrnBackward dx", dx.Shape, dx.ToArray(), ReferenceOps.LrnBackward(values.ToDouble(), gradients.ToDouble(), s),
+        Compare.Close($"{b.Name} LrnForward y", y.Shape, y.ToArray(), ReferenceBackend.LrnForward(values.ToDouble(), s), Tolerances.SumOf(s.Size), Tolerances.Relative);
+        Compare.Close($"{b.Name} LrnBackward dx", dx.Shape, dx.ToArray(), ReferenceBackend.LrnBackward(values.ToDouble(), gradients.ToDouble(), s),
             Tolerances.SumOf(s.Size), Tolerances.Relative);
     }));
 }

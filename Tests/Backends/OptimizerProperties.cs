@@ -1,5 +1,5 @@
+using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Backends;
 
@@ -19,7 +19,7 @@ public sealed class OptimizerProperties
 
         b.SgdMomentumUpdate(gradient, learningRate, momentum, weightDecay, velocity, parameter);
 
-        var (expectedV, expectedW) = ReferenceOps.SgdMomentum(g.ToDouble(), learningRate, momentum, weightDecay, v.ToDouble(), w.ToDouble());
+        var (expectedV, expectedW) = ReferenceBackend.SgdMomentum(g.ToDouble(), learningRate, momentum, weightDecay, v.ToDouble(), w.ToDouble());
         Compare.Close($"{b.Name} SgdMomentumUpdate velocity", shape, velocity.ToArray(), expectedV, Tolerances.Elementwise, Tolerances.Relative);
         Compare.Close($"{b.Name} SgdMomentumUpdate parameter", shape, parameter.ToArray(), expectedW, Tolerances.Elementwise, Tolerances.Relative);
     }, maxTest: 25));
@@ -40,7 +40,7 @@ public sealed class OptimizerProperties
 
         b.AdamUpdate(gradient, learningRate, beta1, beta2, epsilon, step, first, second, parameter);
 
-        var (expectedM, expectedV, expectedW) = ReferenceOps.Adam(g.ToDouble(), learningRate, beta1, beta2, epsilon, step, m.ToDouble(), v.ToDouble(), w.ToDouble());
+        var (expectedM, expectedV, expectedW) = ReferenceBackend.Adam(g.ToDouble(), learningRate, beta1, beta2, epsilon, step, m.ToDouble(), v.ToDouble(), w.ToDouble());
         Compare.Close($"{b.Name} AdamUpdate m (step {step})", shape, first.ToArray(), expectedM, Tolerances.Elementwise, Tolerances.Relative);
         Compare.Close($"{b.Name} AdamUpdate v (step {step})", shape, second.ToArray(), expectedV, Tolerances.Elementwise, Tolerances.Relative);
         Compare.Close($"{b.Name} AdamUpdate parameter (step {step})", shape, parameter.ToArray(), expectedW, Tolerances.Elementwise, Tolerances.Relative);

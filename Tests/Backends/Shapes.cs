@@ -1,6 +1,5 @@
 using AlexNet.Backends;
 using AlexNet.Tensors;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Backends;
 

@@ -1,5 +1,5 @@
+using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Backends;
 
@@ -25,13 +25,13 @@ public sealed class SoftmaxProperties
         b.SoftmaxCrossEntropyForward(x, label, probabilities, loss);
         b.SoftmaxCrossEntropyBackward(probabilities, label, dLogits);
 
-        double[] expected = ReferenceOps.Softmax(logits.ToDouble(), c.N, c.Classes);
+        double[] expected = ReferenceBackend.Softmax(logits.ToDouble(), c.N, c.Classes);
         Compare.Close($"{b.Name} Softmax", shape, softmax.ToArray(), expected, Tolerances.Elementwise, Tolerances.Relative);
         Compare.Close($"{b.Name} SoftmaxCrossEntropyForward probabilities", shape, probabilities.ToArray(), expected, Tolerances.Elementwise, Tolerances.Relative);
-        Compare.Close($"{b.Name} SoftmaxCrossEntropyForward loss", loss.Shape, loss.ToArray(), [ReferenceOps.CrossEntropy(logits.ToDouble(), labels, c.N, c.Classes)],
+        Compare.Close($"{b.Name} SoftmaxCrossEntropyForward loss", loss.Shape, loss.ToArray(), [ReferenceBackend.CrossEntropy(logits.ToDouble(), labels, c.N, c.Classes)],
             Tolerances.SumOf(c.Classes), Tolerances.Relative);
         Compare.Close($"{b.Name} SoftmaxCrossEntropyBackward dLogits", shape, dLogits.ToArray(),
-            ReferenceOps.SoftmaxCrossEntropyBackward(expected, labels, c.N, c.Classes), Tolerances.Elementwise, Tolerances.Relative);
+            ReferenceBackend.SoftmaxCrossEntropyBackward(expected, labels, c.N, c.Classes), Tolerances.Elementwise, Tolerances.Relative);
     }));
 
     [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
@@ -46,7 +46,7 @@ public sealed class SoftmaxProperties
 
         b.TopK(x, k, indices);
 
-        float[] expected = Array.ConvertAll(ReferenceOps.TopK(scores.ToDouble(), c.N, c.Classes, k), i => (float)i);
+        float[] expected = Array.ConvertAll(ReferenceBackend.TopK(scores.ToDouble(), c.N, c.Classes, k), i => (float)i);
         Compare.Exact($"{b.Name} TopK (k = {k})", indices.Shape, indices.ToArray(), expected);
     }));
 }

@@ -2,6 +2,7 @@ using AlexNet.Backends;
 using AlexNet.Backends.Cpu;
 using AlexNet.Backends.Cuda;
 using AlexNet.Backends.Cuda.Emulation;
+using AlexNet.Backends.Reference;
 using AlexNet.Tests.Cuda;
 
 namespace AlexNet.Tests.Backends;
@@ -18,10 +19,9 @@ public static class TestBackends
 {
     private static readonly TestBackend[] All =
     [
+        // The readable maths of every op, in float: the same code the double-precision comparisons use.
+        new("reference", unavailableReason: static () => null, create: static () => new ReferenceBackend(), threadSafe: true, required: static () => true),
         new("cpu", unavailableReason: static () => null, create: static () => new CpuBackend(), threadSafe: true, required: static () => true),
-        // The CPU backend with its textbook convolution (im2col written out, GEMM, col2im).
-        new("cpu-im2col", unavailableReason: static () => null, create: static () => new CpuBackend(new CpuBackendOptions { Convolution = ConvolutionAlgorithm.Im2Col }),
-            threadSafe: true, required: static () => true),
         // The CUDA backend's code and kernels on the CPU (g++-built emulator, its stream deferred as a GPU's); CI installs g++, so there it must run.
         new("cuda-emulated", unavailableReason: CudaTools.EmulatorUnavailableReason, create: static () => CudaBackend.CreateEmulated(EmulatorMode.Deferred),
             threadSafe: true, required: static () => CudaTools.InCi),

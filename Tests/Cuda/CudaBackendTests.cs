@@ -194,7 +194,7 @@ public class CudaBackendTests
 
         var error = Assert.Throws<ArgumentException>(() => backend.ReluForward(foreign, local));
 
-        Assert.Contains("ReluForward: foreign [4] on cuda-emulated lives on another backend of the same kind, not on this cuda-emulated backend", error.Message);
+        Assert.Contains("ReluForward: x is foreign [4] on cuda-emulated, which belongs to another cuda-emulated backend instance, not to this cuda-emulated backend", error.Message);
     }
 
     [Fact]
@@ -205,7 +205,7 @@ public class CudaBackendTests
 
         var error = Assert.Throws<ArgumentException>(() => backend.LrnForward(x, LocalResponseNorm.Paper, x.Reshape(x.Shape, "view of x")));
 
-        Assert.Contains("LrnForward: y (view of x [1, 8, 4, 4] on cuda-emulated) shares memory with x", error.Message);
+        Assert.Contains("LrnForward: y (view of x [1, 8, 4, 4]) shares memory with x", error.Message);
     }
 
     [Fact]
@@ -218,7 +218,7 @@ public class CudaBackendTests
 
         var error = Assert.Throws<ArgumentException>(() => backend.Conv2dForward(x, weight, null, new Convolution(Stride: 1), y));
 
-        Assert.Contains("Conv2dForward: y is y [1, 4, 5, 5] on cuda-emulated, expected shape [1, 4, 6, 6]", error.Message);
+        Assert.Contains("Conv2dForward: y is y [1, 4, 5, 5], expected shape [1, 4, 6, 6]", error.Message);
     }
 
     private static float[] Values(Random random, int count) =>

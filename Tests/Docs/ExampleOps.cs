@@ -1,7 +1,7 @@
 using AlexNet.Backends;
+using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
 using AlexNet.Tests.Backends;
-using AlexNet.Tests.Reference;
 
 namespace AlexNet.Tests.Docs;
 
@@ -13,7 +13,7 @@ public sealed record ExampleOp(string Name, string[] Arguments, string[] Inputs,
 
 /// <summary>
 /// The ops of the layer pages' worked examples. Each runs one layer's forward and backward through
-/// <see cref="IBackend"/> exactly as the layer calls it, and through <see cref="ReferenceOps"/>, so
+/// <see cref="IBackend"/> exactly as the layer calls it, and through <see cref="ReferenceBackend"/>'s double-precision maths, so
 /// that a page's numbers are checked against both.
 /// </summary>
 public static class ExampleOps
@@ -63,12 +63,12 @@ public static class ExampleOps
         double[] rx = x.Floats.ToDouble(), rWeight = weight.Floats.ToDouble(), rdy = dy.Floats.ToDouble();
         return
         [
-            new("columns", columnsShape, ReferenceOps.Im2Col(rx, s), columns.ToArray()),
-            new("y", yShape, ReferenceOps.Conv2dForward(rx, rWeight, bias.Floats.ToDouble(), s), y.ToArray()),
+            new("columns", columnsShape, ReferenceBackend.Im2Col(rx, s), columns.ToArray()),
+            new("y", yShape, ReferenceBackend.Conv2dForward(rx, rWeight, bias.Floats.ToDouble(), s), y.ToArray()),
             new("dColumns", columnsShape, ColumnGradients(rWeight, rdy, s), null),
-            new("dx", xs, ReferenceOps.Conv2dBackwardData(rdy, rWeight, s), dx.ToArray()),
-            new("dWeight", weight.Shape, ReferenceOps.Conv2dBackwardFilter(rx, rdy, s), dWeight.ToArray()),
-            new("dBias", bias.Shape, ReferenceOps.Conv2dBackwardBias(rdy, s.N, s.O, s.OH * s.OW), dBias.ToArray()),
+            new("dx", xs, ReferenceBackend.Conv2dBackwardData(rdy, rWeight, s), dx.ToArray()),
+            new("dWeight", weight.Shape, ReferenceBackend.Conv2dBackwardFilter(rx, rdy, s), dWeight.ToArray()),
+            new("dBias", bias.Shape, ReferenceBackend.Conv2dBackwardBias(rdy, s.N, s.O, s.OH * s.OW), dBias.ToArray()),
         ];
     }
 
@@ -109,11 +109,11 @@ public static class ExampleOps
         b.ReluForward(tx, y);
         b.ReluBackward(y, tdy, dx);
 
-        double[] reference = ReferenceOps.ReluForward(x.Floats.ToDouble());
+        double[] reference = ReferenceBackend.ReluForward(x.Floats.ToDouble());
         return
         [
             new("y", x.Shape, reference, y.ToArray()),
-            new("dx", x.Shape, ReferenceOps.ReluBackward(reference, dy.Floats.ToDouble()), dx.ToArray()),
+            new("dx", x.Shape, ReferenceBackend.ReluBackward(reference, dy.Floats.ToDouble()), dx.ToArray()),
         ];
     }
 
@@ -135,8 +135,8 @@ public static class ExampleOps
         double[] rx = x.Floats.ToDouble();
         return
         [
-            new("y", yShape, ReferenceOps.MaxPool2dForward(rx, s), y.ToArray()),
-            new("dx", xs, ReferenceOps.MaxPool2dBackward(rx, dy.Floats.ToDouble(), s), dx.ToArray()),
+            new("y", yShape, ReferenceBackend.MaxPool2dForward(rx, s), y.ToArray()),
+            new("dx", xs, ReferenceBackend.MaxPool2dBackward(rx, dy.Floats.ToDouble(), s), dx.ToArray()),
         ];
     }
 
@@ -158,8 +158,8 @@ public static class ExampleOps
         return
         [
             new("s", xs, LrnScales(rx, s), null),
-            new("y", xs, ReferenceOps.LrnForward(rx, s), y.ToArray()),
-            new("dx", xs, ReferenceOps.LrnBackward(rx, dy.Floats.ToDouble(), s), dx.ToArray()),
+            new("y", xs, ReferenceBackend.LrnForward(rx, s), y.ToArray()),
+            new("dx", xs, ReferenceBackend.LrnBackward(rx, dy.Floats.ToDouble(), s), dx.ToArray()),
         ];
     }
 
@@ -204,8 +204,8 @@ public static class ExampleOps
         return
         [
             new("u", x.Shape, u, null),
-            new("y", x.Shape, ReferenceOps.Dropout(x.Floats.ToDouble(), p, seed, offset), y.ToArray()),
-            new("dx", x.Shape, ReferenceOps.Dropout(dy.Floats.ToDouble(), p, seed, offset), dx.ToArray()),
+            new("y", x.Shape, ReferenceBackend.Dropout(x.Floats.ToDouble(), p, seed, offset), y.ToArray()),
+            new("dx", x.Shape, ReferenceBackend.Dropout(dy.Floats.ToDouble(), p, seed, offset), dx.ToArray()),
         ];
     }
 
@@ -227,10 +227,10 @@ public static class ExampleOps
         b.DenseBackward(tx, tWeight, tdy, dx, dWeight, dBias);
 
         double[] rx = x.Floats.ToDouble(), rWeight = weight.Floats.ToDouble();
-        var (rdx, rdWeight, rdBias) = ReferenceOps.DenseBackward(rx, rWeight, dy.Floats.ToDouble(), n, inputs, outputs);
+        var (rdx, rdWeight, rdBias) = ReferenceBackend.DenseBackward(rx, rWeight, dy.Floats.ToDouble(), n, inputs, outputs);
         return
         [
-            new("y", yShape, ReferenceOps.DenseForward(rx, rWeight, bias.Floats.ToDouble(), n, inputs, outputs), y.ToArray()),
+            new("y", yShape, ReferenceBackend.DenseForward(rx, rWeight, bias.Floats.ToDouble(), n, inputs, outputs), y.ToArray()),
             new("dx", x.Shape, rdx, dx.ToArray()),
             new("dWeight", weight.Shape, rdWeight, dWeight.ToArray()),
             new("dBias", bias.Shape, rdBias, dBias.ToArray()),
@@ -252,12 +252,12 @@ public static class ExampleOps
 
         double[] rLogits = logits.Floats.ToDouble();
         int[] rLabels = [.. labels.Floats.Select(v => (int)v)];
-        double[] p = ReferenceOps.Softmax(rLogits, n, classes);
+        double[] p = ReferenceBackend.Softmax(rLogits, n, classes);
         return
         [
             new("probabilities", logits.Shape, p, probabilities.ToArray()),
-            new("loss", new Shape(1), [ReferenceOps.CrossEntropy(rLogits, rLabels, n, classes)], loss.ToArray()),
-            new("dLogits", logits.Shape, ReferenceOps.SoftmaxCrossEntropyBackward(p, rLabels, n, classes), dLogits.ToArray()),
+            new("loss", new Shape(1), [ReferenceBackend.CrossEntropy(rLogits, rLabels, n, classes)], loss.ToArray()),
+            new("dLogits", logits.Shape, ReferenceBackend.SoftmaxCrossEntropyBackward(p, rLabels, n, classes), dLogits.ToArray()),
         ];
     }
 
@@ -288,9 +288,9 @@ public static class ExampleOps
         b.BatchNormForwardInference(tx, tGamma, tBeta, tMean, tVariance, epsilon, yInference);
 
         double[] rx = x.Floats.ToDouble(), rGamma = gamma.Floats.ToDouble(), rBeta = beta.Floats.ToDouble();
-        var training = ReferenceOps.BatchNormForwardTraining(rx, rGamma, rBeta, momentum, epsilon,
+        var training = ReferenceBackend.BatchNormForwardTraining(rx, rGamma, rBeta, momentum, epsilon,
             runningMean.Floats.ToDouble(), runningVariance.Floats.ToDouble(), n, channels, pixels);
-        var (rdx, rdGamma, rdBeta) = ReferenceOps.BatchNormBackward(rx, dy.Floats.ToDouble(), rGamma, epsilon, n, channels, pixels);
+        var (rdx, rdGamma, rdBeta) = ReferenceBackend.BatchNormBackward(rx, dy.Floats.ToDouble(), rGamma, epsilon, n, channels, pixels);
         return
         [
             new("mean", perChannel, training.Mean, savedMean.ToArray()),
@@ -298,7 +298,7 @@ public static class ExampleOps
             new("y", xs, training.Y, y.ToArray()),
             new("runningMeanAfter", perChannel, training.RunningMean, tMean.ToArray()),
             new("runningVarianceAfter", perChannel, training.RunningVariance, tVariance.ToArray()),
-            new("yInference", xs, ReferenceOps.BatchNormForwardInference(rx, rGamma, rBeta, training.RunningMean, training.RunningVariance,
+            new("yInference", xs, ReferenceBackend.BatchNormForwardInference(rx, rGamma, rBeta, training.RunningMean, training.RunningVariance,
                 epsilon, n, channels, pixels), yInference.ToArray()),
             new("dx", xs, rdx, dx.ToArray()),
             new("dGamma", perChannel, rdGamma, dGamma.ToArray()),

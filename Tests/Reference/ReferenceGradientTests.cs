@@ -1,3 +1,5 @@
+using AlexNet.Backends;
+using AlexNet.Backends.Reference;
 using AlexNet.Tests.Backends;
 using FsCheck;
 using FsCheck.Fluent;
@@ -37,11 +39,11 @@ public sealed class ReferenceGradientTests
             var random = new Random(seed);
             double[] x = GradientCheck.Uniform(random, s.XLength), weight = GradientCheck.Uniform(random, s.WeightLength);
             double[] bias = GradientCheck.Uniform(random, s.O), dy = GradientCheck.Uniform(random, s.YLength);
-            double Loss() => GradientCheck.Dot(ReferenceOps.Conv2dForward(x, weight, bias, s), dy);
+            double Loss() => GradientCheck.Dot(ReferenceBackend.Conv2dForward(x, weight, bias, s), dy);
 
-            GradientCheck.Verify($"Conv2dBackwardData {s}", x, Loss, ReferenceOps.Conv2dBackwardData(dy, weight, s), random);
-            GradientCheck.Verify($"Conv2dBackwardFilter {s}", weight, Loss, ReferenceOps.Conv2dBackwardFilter(x, dy, s), random);
-            GradientCheck.Verify($"Conv2dBackwardBias {s}", bias, Loss, ReferenceOps.Conv2dBackwardBias(dy, s.N, s.O, s.OH * s.OW), random);
+            GradientCheck.Verify($"Conv2dBackwardData {s}", x, Loss, ReferenceBackend.Conv2dBackwardData(dy, weight, s), random);
+            GradientCheck.Verify($"Conv2dBackwardFilter {s}", weight, Loss, ReferenceBackend.Conv2dBackwardFilter(x, dy, s), random);
+            GradientCheck.Verify($"Conv2dBackwardBias {s}", bias, Loss, ReferenceBackend.Conv2dBackwardBias(dy, s.N, s.O, s.OH * s.OW), random);
         }, maxTest: 25);
 
     [Fact]
@@ -51,9 +53,9 @@ public sealed class ReferenceGradientTests
             var (s, seed) = input;
             var random = new Random(seed);
             double[] x = GradientCheck.Uniform(random, s.XLength), columns = GradientCheck.Uniform(random, s.ColumnsLength);
-            double Loss() => GradientCheck.Dot(ReferenceOps.Im2Col(x, s), columns);
+            double Loss() => GradientCheck.Dot(ReferenceBackend.Im2Col(x, s), columns);
 
-            GradientCheck.Verify($"Col2Im {s}", x, Loss, ReferenceOps.Col2Im(columns, s), random);
+            GradientCheck.Verify($"Col2Im {s}", x, Loss, ReferenceBackend.Col2Im(columns, s), random);
         }, maxTest: 25);
 
     [Fact]
@@ -63,9 +65,9 @@ public sealed class ReferenceGradientTests
             var s = c.Shape;
             var random = new Random(c.Seed);
             double[] x = GradientCheck.Distinct(random, s.XLength), dy = GradientCheck.Uniform(random, s.YLength);
-            double Loss() => GradientCheck.Dot(ReferenceOps.MaxPool2dForward(x, s), dy);
+            double Loss() => GradientCheck.Dot(ReferenceBackend.MaxPool2dForward(x, s), dy);
 
-            GradientCheck.Verify($"MaxPool2dBackward {s}", x, Loss, ReferenceOps.MaxPool2dBackward(x, dy, s), random);
+            GradientCheck.Verify($"MaxPool2dBackward {s}", x, Loss, ReferenceBackend.MaxPool2dBackward(x, dy, s), random);
         }, maxTest: 25);
 
     [Fact]
@@ -75,9 +77,9 @@ public sealed class ReferenceGradientTests
             var s = c.Shape;
             var random = new Random(c.Seed);
             double[] x = GradientCheck.Uniform(random, s.Length, -3, 3), dy = GradientCheck.Uniform(random, s.Length);
-            double Loss() => GradientCheck.Dot(ReferenceOps.LrnForward(x, s), dy);
+            double Loss() => GradientCheck.Dot(ReferenceBackend.LrnForward(x, s), dy);
 
-            GradientCheck.Verify($"LrnBackward {s}", x, Loss, ReferenceOps.LrnBackward(x, dy, s), random);
+            GradientCheck.Verify($"LrnBackward {s}", x, Loss, ReferenceBackend.LrnBackward(x, dy, s), random);
         }, maxTest: 25);
 
     [Fact]
@@ -86,9 +88,9 @@ public sealed class ReferenceGradientTests
         {
             var random = new Random(c.Seed);
             double[] x = GradientCheck.AwayFromZero(random, c.Length), dy = GradientCheck.Uniform(random, c.Length);
-            double Loss() => GradientCheck.Dot(ReferenceOps.ReluForward(x), dy);
+            double Loss() => GradientCheck.Dot(ReferenceBackend.ReluForward(x), dy);
 
-            GradientCheck.Verify("ReluBackward", x, Loss, ReferenceOps.ReluBackward(ReferenceOps.ReluForward(x), dy), random);
+            GradientCheck.Verify("ReluBackward", x, Loss, ReferenceBackend.ReluBackward(ReferenceBackend.ReluForward(x), dy), random);
         }, maxTest: 25);
 
     [Fact]
@@ -97,9 +99,9 @@ public sealed class ReferenceGradientTests
         {
             var random = new Random(c.ValueSeed);
             double[] x = GradientCheck.Uniform(random, c.Length), dy = GradientCheck.Uniform(random, c.Length);
-            double Loss() => GradientCheck.Dot(ReferenceOps.Dropout(x, c.P, c.Seed, c.Offset), dy);
+            double Loss() => GradientCheck.Dot(ReferenceBackend.Dropout(x, c.P, c.Seed, c.Offset), dy);
 
-            GradientCheck.Verify($"DropoutBackward p = {c.P}", x, Loss, ReferenceOps.Dropout(dy, c.P, c.Seed, c.Offset), random);
+            GradientCheck.Verify($"DropoutBackward p = {c.P}", x, Loss, ReferenceBackend.Dropout(dy, c.P, c.Seed, c.Offset), random);
         }, maxTest: 25);
 
     [Fact]
@@ -109,8 +111,8 @@ public sealed class ReferenceGradientTests
             var random = new Random(c.Seed);
             double[] x = GradientCheck.Uniform(random, c.N * c.Inputs), weight = GradientCheck.Uniform(random, c.Outputs * c.Inputs);
             double[] bias = GradientCheck.Uniform(random, c.Outputs), dy = GradientCheck.Uniform(random, c.N * c.Outputs);
-            double Loss() => GradientCheck.Dot(ReferenceOps.DenseForward(x, weight, bias, c.N, c.Inputs, c.Outputs), dy);
-            var (dx, dWeight, dBias) = ReferenceOps.DenseBackward(x, weight, dy, c.N, c.Inputs, c.Outputs);
+            double Loss() => GradientCheck.Dot(ReferenceBackend.DenseForward(x, weight, bias, c.N, c.Inputs, c.Outputs), dy);
+            var (dx, dWeight, dBias) = ReferenceBackend.DenseBackward(x, weight, dy, c.N, c.Inputs, c.Outputs);
 
             GradientCheck.Verify($"DenseBackward dx {c}", x, Loss, dx, random);
             GradientCheck.Verify($"DenseBackward dWeight {c}", weight, Loss, dWeight, random);
@@ -124,11 +126,11 @@ public sealed class ReferenceGradientTests
             var random = new Random(c.Seed);
             double[] logits = GradientCheck.Uniform(random, c.N * c.Classes, -5, 5);
             int[] labels = Enumerable.Range(0, c.N).Select(_ => random.Next(c.Classes)).ToArray();
-            double Loss() => ReferenceOps.CrossEntropy(logits, labels, c.N, c.Classes);
-            double[] probabilities = ReferenceOps.Softmax(logits, c.N, c.Classes);
+            double Loss() => ReferenceBackend.CrossEntropy(logits, labels, c.N, c.Classes);
+            double[] probabilities = ReferenceBackend.Softmax(logits, c.N, c.Classes);
 
             GradientCheck.Verify($"SoftmaxCrossEntropyBackward {c}", logits, Loss,
-                ReferenceOps.SoftmaxCrossEntropyBackward(probabilities, labels, c.N, c.Classes), random);
+                ReferenceBackend.SoftmaxCrossEntropyBackward(probabilities, labels, c.N, c.Classes), random);
         }, maxTest: 25);
 
     [Fact]
@@ -141,8 +143,8 @@ public sealed class ReferenceGradientTests
             double[] gamma = GradientCheck.Uniform(random, c.C, 0.5, 2), beta = GradientCheck.Uniform(random, c.C);
             double[] dy = GradientCheck.Uniform(random, c.Length);
             double[] zeros = new double[c.C], ones = Enumerable.Repeat(1.0, c.C).ToArray();
-            double Loss() => GradientCheck.Dot(ReferenceOps.BatchNormForwardTraining(x, gamma, beta, 0.1, c.Epsilon, zeros, ones, c.N, c.C, c.Pixels).Y, dy);
-            var (dx, dGamma, dBeta) = ReferenceOps.BatchNormBackward(x, dy, gamma, c.Epsilon, c.N, c.C, c.Pixels);
+            double Loss() => GradientCheck.Dot(ReferenceBackend.BatchNormForwardTraining(x, gamma, beta, 0.1, c.Epsilon, zeros, ones, c.N, c.C, c.Pixels).Y, dy);
+            var (dx, dGamma, dBeta) = ReferenceBackend.BatchNormBackward(x, dy, gamma, c.Epsilon, c.N, c.C, c.Pixels);
 
             GradientCheck.Verify($"BatchNormBackward dx {c}", x, Loss, dx, random);
             GradientCheck.Verify($"BatchNormBackward dGamma {c}", gamma, Loss, dGamma, random);

@@ -115,21 +115,6 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData("train", "cuda")]
-    [InlineData("train", "cuda-emulated")]
-    [InlineData("bench", "cuda-emulated")]
-    public async Task The_textbook_convolution_is_refused_for_a_backend_that_would_ignore_it(string command, string backend)
-    {
-        string[] args = command == "train"
-            ? ["train", "--synthetic", "--model", "mini", "--epochs", "1", "--backend", backend, "--convolution", "im2col"]
-            : ["bench", "--model", "mini", "--train", "--backend", backend, "--convolution", "im2col"];
-
-        var result = await Run(args);
-
-        AssertOneLineError(result, AppHost.Failure, $"--convolution im2col chooses how the cpu backend convolves; the {backend} backend always uses its own im2col kernels.");
-    }
-
-    [Theory]
     [InlineData("train", "cpu")]
     [InlineData("bench", "cuda-emulated")]
     public async Task TF32_is_refused_for_a_backend_that_computes_in_fp32_only(string command, string backend)

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using AlexNet.Backends;
-using AlexNet.Backends.Cpu;
 using AlexNet.Layers;
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Benchmarking;
@@ -49,7 +48,6 @@ public static class BenchCommand
 
         public Option<string> Backend { get; } = CommonOptions.Backend();
 
-        public Option<string> Convolution { get; } = CommonOptions.Convolution();
 
         public Option<string> Precision { get; } = CommonOptions.Precision();
 
@@ -88,7 +86,7 @@ public static class BenchCommand
             Example: alexnet bench --model alexnet --classes 1000 --batch-size 64 --threads 2 --train
             """)
         {
-            o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Convolution, o.Precision, o.Inference, o.Train, o.Layers, o.Gemm, o.Roofline,
+            o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Precision, o.Inference, o.Train, o.Layers, o.Gemm, o.Roofline,
             o.Warmup, o.Iterations, o.MaxIterations, o.MinSeconds, o.Seed,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(app, parse, o, cancellationToken)));
@@ -129,10 +127,10 @@ public static class BenchCommand
         foreach (int threads in threadCounts)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var backend = CommonOptions.CreateBackend(backendName, threads, CommonOptions.ParseConvolution(parse.GetValue(o.Convolution)!),
-                CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!));
-            int actualThreads = backend is CpuBackend cpu ? cpu.Threads : threads;
-            app.WriteLine($"== {backend.Name}, {actualThreads} thread(s){(backend is CpuBackend c ? $", GEMM kernel {c.GemmKernel}, convolution {c.Convolution}" : "")} ==");
+            using var backend = CommonOptions.CreateBackend(backendName, threads, CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!));
+            var description = backend.Describe();
+            int actualThreads = description.Threads;
+            app.WriteLine($"== {description} ==");
             if (roofline)
             {
                 RunRoofline(app, actualThreads);
@@ -267,9 +265,9 @@ public static class BenchCommand
     private static string MemoryLine(IBackend backend)
     {
         string line = "  memory: peak resident " + GarbageCounter.FormatBytes(GarbageCounter.PeakResidentBytes()) + " (process, so far)";
-        if (backend is CpuBackend cpu)
+        if (backend.Describe() is { TensorBytes: long tensors, ScratchBytes: long scratch })
         {
-            line += ", tensors " + GarbageCounter.FormatBytes(cpu.AllocatedBytes) + ", scratch " + GarbageCounter.FormatBytes(cpu.WorkspaceBytes);
+            line += ", tensors " + GarbageCounter.FormatBytes(tensors) + ", scratch " + GarbageCounter.FormatBytes(scratch);
         }
         return line;
     }

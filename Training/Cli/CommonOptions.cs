@@ -1,6 +1,5 @@
 using System.CommandLine;
 using AlexNet.Backends;
-using AlexNet.Backends.Cpu;
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Data;
 
@@ -24,12 +23,12 @@ public static class CommonOptions
         HelpName = "N",
     }.AtLeast(1);
 
-    /// <summary><c>--backend cpu|cuda|cuda-emulated</c>.</summary>
+    /// <summary><c>--backend cpu|reference|cuda|cuda-emulated</c>.</summary>
     public static Option<string> Backend() => new Option<string>("--backend")
     {
-        Description = "Where to compute: cpu (every machine), cuda (an NVIDIA GPU), or cuda-emulated (the CUDA kernels run on the CPU through g++, for checking and debugging them; slow).",
+        Description = "Where to compute: cpu (every machine), reference (the readable maths of every op, plain loops on one thread: very slow, for reading and stepping through in a debugger), cuda (an NVIDIA GPU), or cuda-emulated (the CUDA kernels run on the CPU through g++, for checking and debugging them; slow).",
         DefaultValueFactory = _ => "cpu",
-        HelpName = "cpu|cuda|cuda-emulated",
+        HelpName = "cpu|reference|cuda|cuda-emulated",
     }.AcceptOnlyFromAmong([.. BackendFactory.Names]);
 
     /// <summary><c>--threads N</c> for the CPU backend.</summary>
@@ -39,20 +38,6 @@ public static class CommonOptions
         DefaultValueFactory = _ => 0,
         HelpName = "N",
     }.AtLeast(0);
-
-    /// <summary><c>--convolution implicit-gemm|im2col</c> for the CPU backend.</summary>
-    public static Option<string> Convolution() => new Option<string>("--convolution")
-    {
-        Description = "How the cpu backend convolves: implicit-gemm (fast: the column matrix is read straight from the image) or im2col (the textbook im2col + GEMM + col2im, one image at a time: slower, for reading and stepping through in a debugger).",
-        DefaultValueFactory = _ => ConvolutionNames[0],
-        HelpName = "implicit-gemm|im2col",
-    }.AcceptOnlyFromAmong(ConvolutionNames);
-
-    private static readonly string[] ConvolutionNames = ["implicit-gemm", "im2col"];
-
-    /// <summary>The algorithm named by a <see cref="Convolution"/> option's value.</summary>
-    public static ConvolutionAlgorithm ParseConvolution(string name) =>
-        name == "im2col" ? ConvolutionAlgorithm.Im2Col : ConvolutionAlgorithm.ImplicitGemm;
 
     /// <summary><c>--precision fp32|tf32</c>: the GEMMs' arithmetic (tf32 only with --backend cuda).</summary>
     public static Option<string> Precision() => new Option<string>("--precision")
@@ -84,21 +69,16 @@ public static class CommonOptions
     public static Option<bool> TenCrop(string description) => new("--tta") { Description = description };
 
     /// <summary>Creates the backend named by <paramref name="name"/>, turning "not available" into a clear app error.</summary>
-    /// <exception cref="AppException">The backend cannot start here, or <paramref name="convolution"/> asks a backend other than cpu for the textbook path, which it would ignore.</exception>
-    public static IBackend CreateBackend(string name, int threads, ConvolutionAlgorithm convolution = ConvolutionAlgorithm.ImplicitGemm,
-        MatrixPrecision precision = MatrixPrecision.Fp32)
+    /// <exception cref="AppException">The backend cannot start here, or <paramref name="precision"/> asks for TF32 where only fp32 exists.</exception>
+    public static IBackend CreateBackend(string name, int threads, MatrixPrecision precision = MatrixPrecision.Fp32)
     {
         if (precision == MatrixPrecision.Tf32 && !string.Equals(name.Trim(), "cuda", StringComparison.OrdinalIgnoreCase))
         {
             throw new AppException($"--precision tf32 asks cuBLAS for TF32 tensor cores; the {name} backend computes in fp32 only. Leave --precision out, or use --backend cuda.");
         }
-        if (convolution == ConvolutionAlgorithm.Im2Col && !string.Equals(name.Trim(), "cpu", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new AppException($"--convolution im2col chooses how the cpu backend convolves; the {name} backend always uses its own im2col kernels. Leave --convolution out, or use --backend cpu.");
-        }
         try
         {
-            return BackendFactory.Create(name, new BackendOptions { Threads = threads, Convolution = convolution, Precision = precision });
+            return BackendFactory.Create(name, new BackendOptions { Threads = threads, Precision = precision });
         }
         catch (Exception e) when (e is not ArgumentException)
         {

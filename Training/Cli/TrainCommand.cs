@@ -3,7 +3,6 @@
 using System.CommandLine;
 using System.Globalization;
 using AlexNet.Backends;
-using AlexNet.Backends.Cpu;
 using AlexNet.Layers;
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Checkpoints;
@@ -33,7 +32,6 @@ public static class TrainCommand
         public Option<int?> Classes { get; } = new Option<int?>("--classes") { Description = "Number of classes; must match the data (default: as many as the data has; 4 with --synthetic).", HelpName = "N" }.AtLeast(2);
         public Option<string> Backend { get; } = CommonOptions.Backend();
         public Option<int> Threads { get; } = CommonOptions.Threads();
-        public Option<string> Convolution { get; } = CommonOptions.Convolution();
         public Option<string> Precision { get; } = CommonOptions.Precision();
         public Option<DirectoryInfo> Data { get; } = CommonOptions.Data();
         public Option<bool> Synthetic { get; } = new("--synthetic") { Description = "Train on a small generated data set (no download, no files): for offline smoke runs." };
@@ -72,7 +70,7 @@ public static class TrainCommand
             the current step finishes, the run is saved, and the command to resume it is printed.
             """)
         {
-            o.Model, o.Classes, o.Backend, o.Threads, o.Convolution, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
+            o.Model, o.Classes, o.Backend, o.Threads, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
             o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.InitFrom, o.Freeze, o.FeaturesLrScale,
         };
@@ -90,10 +88,10 @@ public static class TrainCommand
     private sealed record RunPlan(string Folder, RunConfig Config, RunProgress Progress, DataCatalog Catalog, BackendSettings Settings, Checkpoint? Resume, Checkpoint? Init = null);
 
     /// <summary>How the backend runs: what may change between a run and its resumption.</summary>
-    private sealed record BackendSettings(int Threads, ConvolutionAlgorithm Convolution, MatrixPrecision Precision)
+    private sealed record BackendSettings(int Threads, MatrixPrecision Precision)
     {
         public static BackendSettings From(ParseResult parse, Options o) =>
-            new(parse.GetValue(o.Threads), CommonOptions.ParseConvolution(parse.GetValue(o.Convolution)!), CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!));
+            new(parse.GetValue(o.Threads), CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!));
     }
 
     private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, CancellationToken cancellationToken)
@@ -183,7 +181,7 @@ public static class TrainCommand
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
-            throw new AppException($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --convolution, --data, --tta and --max-steps may be given with --resume.");
+            throw new AppException($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --data, --tta and --max-steps may be given with --resume.");
         }
         string path = Path.GetFullPath(resume, app.WorkingDirectory);
         string file = Directory.Exists(path) ? Path.Combine(path, Trainer.LastFile) : path;
@@ -275,7 +273,7 @@ public static class TrainCommand
             var measured = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized);
             config = config with { Preprocessing = plan.Init is null ? measured : FineTuning.KeepInputScale(measured, plan.Init.State.Preprocessing) };
         }
-        using var backend = CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Convolution, plan.Settings.Precision);
+        using var backend = CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision);
         using var model = variant.Build(backend, config.ClassNames.Count, config.Seed, RunNames.Initializations[config.Initialization]);
         var schedule = config.NewSchedule();
         schedule.State = progress.ScheduleState;

@@ -58,6 +58,31 @@ internal readonly unsafe struct MatrixA(float* a, int lda, bool transposed, int 
     }
 }
 
+/// <summary>
+/// op(A) packed beforehand by <see cref="Sgemm.Pack{TA}"/> (a convolution's weights, shared by every image),
+/// or the band of its rows <see cref="FirstRow"/> … on (a multiple of the micro-kernel's rows): Sgemm reads
+/// its slivers as they lie instead of packing them again.
+/// </summary>
+internal readonly unsafe struct PackedA(float* pointer, int rows, int firstRow = 0) : IOperandA
+{
+    /// <summary>Where the packed matrix starts.</summary>
+    public float* Pointer => pointer;
+
+    /// <summary>Rows of the whole packed op(A).</summary>
+    public int Rows => rows;
+
+    /// <summary>The first row of the band multiplied.</summary>
+    public int FirstRow => firstRow;
+
+    /// <summary>The band's slivers in the k block starting at <paramref name="pc"/> (kc long), for a micro-kernel of <paramref name="mr"/> rows.</summary>
+    public float* Block(int pc, int kc, int mr) =>
+        pointer + ((long)pc * ((rows + mr - 1) / mr) * mr) + ((long)(firstRow / mr) * mr * kc);
+
+    /// <summary>Never called: Sgemm reads <see cref="Block"/> instead of packing a packed matrix again.</summary>
+    public void Pack(int row0, int p0, int kc, int mr, float* destination) =>
+        throw new InvalidOperationException("A packed operand is read as it lies, not packed again.");
+}
+
 /// <summary>A row-major matrix in memory as op(B): stored K×N with row stride <c>ldb</c>, or N×K when transposed.</summary>
 internal readonly unsafe struct MatrixB(float* b, int ldb, bool transposed, int n) : IOperandB
 {

@@ -77,21 +77,30 @@ internal sealed unsafe class Sgemm
     public int Columns { get; }
 
     /// <summary>
-    /// C = alpha·op(A)·op(B) + beta·C with op(A) M×K, op(B) K×N, C M×N, all row-major with the given
-    /// leading dimensions (row strides). A is stored M×K (K×M when <paramref name="transposeA"/>), B is
-    /// stored K×N (N×K when <paramref name="transposeB"/>). With beta = 0, C is never read; with
+    /// C = alpha·op(A)·op(B) + beta·C, the one entry: op(A) is M×K and op(B) K×N as <paramref name="shape"/>
+    /// says, C is M×N, row-major with row stride <paramref name="ldc"/>. The operands pack themselves
+    /// (<see cref="IOperandA"/>, <see cref="IOperandB"/>): a stored matrix (<see cref="MatrixA"/>,
+    /// <see cref="MatrixB"/>, transposed or not), a convolution's columns read from the image, or an A packed
+    /// beforehand by <see cref="Pack{TA}"/> (<see cref="PackedA"/>). With beta = 0, C is never read; with
     /// alpha = 0, A and B are never read. <paramref name="parallel"/> = false runs on the calling thread
     /// only — for callers that already run one GEMM per thread.
     /// </summary>
-    public void Multiply(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool parallel) =>
-        Multiply(new MatrixA(a, lda, transposeA, m), new MatrixB(b, ldb, transposeB, n), m, n, k, alpha, beta, c, ldc, parallel);
-
-    /// <summary>C = alpha·op(A)·op(B) + beta·C for any operands that can pack themselves (see <see cref="IOperandA"/>).</summary>
-    public void Multiply<TA, TB>(TA a, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
+    public void Multiply<TA, TB>(GemmShape shape, TA a, TB b, float* c, int ldc, bool parallel)
         where TA : struct, IOperandA
         where TB : struct, IOperandB
     {
+        var (m, n, k, alpha, beta) = shape;
+        var prepacked = default(PackedA);
+        if (typeof(TA) == typeof(PackedA))
+        {
+            // A struct type test the JIT resolves per instantiation: no cost for the other operands.
+            prepacked = Unsafe.As<TA, PackedA>(ref a);
+            if (prepacked.FirstRow % Rows != 0 || prepacked.FirstRow + m > prepacked.Rows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(a), prepacked.FirstRow,
+                    $"A band of a packed matrix starts on a multiple of {Rows} rows and ends inside its {prepacked.Rows} rows.");
+            }
+        }
         if (m <= 0 || n <= 0)
         {
             return;
@@ -101,7 +110,7 @@ internal sealed unsafe class Sgemm
             ScaleRows(m, n, beta, c, ldc);
             return;
         }
-        Dispatch(a, default, b, m, n, k, alpha, beta, c, ldc, parallel);
+        Dispatch(a, prepacked, b, m, n, k, alpha, beta, c, ldc, parallel);
     }
 
     /// <summary>Floats needed by <see cref="Pack{TA}"/> for an M×K op(A).</summary>
@@ -126,46 +135,7 @@ internal sealed unsafe class Sgemm
         });
     }
 
-    /// <summary>C = alpha·op(A)·op(B) + beta·C with op(A) (M×K) packed beforehand by <see cref="Pack{TA}"/>.</summary>
-    public void Multiply<TB>(float* packedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
-        where TB : struct, IOperandB =>
-        Multiply(packedA, m, 0, b, m, n, k, alpha, beta, c, ldc, parallel);
-
-    /// <summary>
-    /// C = alpha·A'·op(B) + beta·C where A' is rows <paramref name="firstRow"/> … +m−1 (firstRow a multiple of
-    /// <see cref="Rows"/>) of an op(A) with <paramref name="packedRows"/> rows packed by <see cref="Pack{TA}"/>:
-    /// a band of a packed matrix, multiplied without packing it again.
-    /// </summary>
-    public void Multiply<TB>(float* packedA, int packedRows, int firstRow, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
-        where TB : struct, IOperandB
-    {
-        if (firstRow % Rows != 0 || firstRow + m > packedRows)
-        {
-            throw new ArgumentOutOfRangeException(nameof(firstRow), firstRow, $"A band of a packed matrix starts on a multiple of {Rows} rows and ends inside its {packedRows} rows.");
-        }
-        if (m <= 0 || n <= 0)
-        {
-            return;
-        }
-        if (alpha == 0 || k <= 0)
-        {
-            ScaleRows(m, n, beta, c, ldc);
-            return;
-        }
-        Dispatch(default(MatrixA), new PackedBand(packedA, packedRows, firstRow), b, m, n, k, alpha, beta, c, ldc, parallel);
-    }
-
-    /// <summary>Where a band of rows of a matrix packed by <see cref="Pack{TA}"/> lies; <see cref="Pointer"/> null when A is packed by each product itself.</summary>
-    private readonly struct PackedBand(float* pointer, int packedRows, int firstRow)
-    {
-        public float* Pointer => pointer;
-
-        /// <summary>The band's slivers in the k block starting at <paramref name="pc"/> (kc long).</summary>
-        public float* Block(int pc, int kc, int mr) =>
-            pointer + ((long)pc * DivideRoundingUp(packedRows, mr) * mr) + ((long)(firstRow / mr) * mr * kc);
-    }
-
-    private void Dispatch<TA, TB>(TA a, PackedBand packedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
+    private void Dispatch<TA, TB>(TA a, PackedA packedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
         where TA : struct, IOperandA
         where TB : struct, IOperandB
     {
@@ -199,7 +169,7 @@ internal sealed unsafe class Sgemm
     }
 
     /// <summary>The blocked loops of the class comment; <paramref name="prepackedA"/> has a null pointer unless A was packed by <see cref="Pack{TA}"/>.</summary>
-    private void Run<TKernel, TA, TB>(TA a, PackedBand prepackedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
+    private void Run<TKernel, TA, TB>(TA a, PackedA prepackedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
         where TKernel : struct, IMicroKernel
         where TA : struct, IOperandA
         where TB : struct, IOperandB

@@ -31,8 +31,8 @@ internal sealed unsafe class EmulatedBlas : IDisposable
             float* a = (float*)call.A.Address + (batch * call.StrideA);
             float* b = (float*)call.B.Address + (batch * call.StrideB);
             float* c = (float*)call.C.Address + (batch * call.StrideC);
-            _gemm.Multiply(call.TransposeB, call.TransposeA, call.N, call.M, call.K, call.Alpha,
-                b, call.Ldb, a, call.Lda, call.Beta, c, call.Ldc, parallel: true);
+            _gemm.Multiply(new GemmShape(call.N, call.M, call.K, call.Alpha, call.Beta),
+                new MatrixA(b, call.Ldb, call.TransposeB, call.N), new MatrixB(a, call.Lda, call.TransposeA, call.M), c, call.Ldc, parallel: true);
         }
     }
 

@@ -7,7 +7,7 @@
 // share of the N·S values before a tree reduction in shared memory. dense_bias_backward (N values
 // per channel), one thread per channel adding its column from the top: neighbouring threads read
 // neighbouring addresses. Neither uses atomics, so both are deterministic.
-// Mirrors the bias parts of Cpu/CpuBackend.Convolution.cs and Cpu/CpuBackend.Dense.cs.
+// Mirrors the bias parts of Cpu/Convolution/CpuBackend.Convolution.cs and Cpu/CpuBackend.Dense.cs.
 #include "common.cuh"
 
 extern "C" __global__ void bias_forward(const float* __restrict__ bias, int channels, int spatial, int n, float* __restrict__ y)

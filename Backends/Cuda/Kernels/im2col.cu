@@ -7,7 +7,7 @@
 // gathers its entries in (i, j) order, so no two threads write the same pixel (no atomics) and
 // the sum is added in the same order as the CPU's scatter loop.
 // Both run over a whole chunk of images at once (batch = images in the chunk).
-// Mirrors Im2Col / Col2Im in Cpu/CpuBackend.Convolution.cs.
+// Mirrors Im2Col / Col2Im in Cpu/Convolution/CpuBackend.Im2Col.cs (readable: Reference/ReferenceBackend.Convolution.cs).
 #include "common.cuh"
 
 extern "C" __global__ void im2col_forward(const float* __restrict__ x, int batch, int channels, int height, int width,

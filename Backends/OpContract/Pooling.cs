@@ -18,10 +18,13 @@ public readonly record struct Pooling(int Kernel, int Stride, int Padding = 0)
         return (span / Stride) + 1;
     }
 
-    /// <summary>Throws unless kernel ≥ 1, stride ≥ 1 and 0 ≤ padding &lt; kernel (a window must see real input).</summary>
+    /// <summary>Kernel ≥ 1, stride ≥ 1 and 0 ≤ padding &lt; kernel (a window must see real input): the rule <see cref="OpContract"/> and the layers check.</summary>
+    public bool IsValid() => Kernel >= 1 && Stride >= 1 && Padding >= 0 && Padding < Kernel;
+
+    /// <summary>Throws unless <see cref="IsValid"/> holds.</summary>
     public void Validate()
     {
-        if (Kernel < 1 || Stride < 1 || Padding < 0 || Padding >= Kernel)
+        if (!IsValid())
         {
             throw new ArgumentException($"Invalid pooling {this}: kernel and stride must be ≥ 1 and padding between 0 and kernel − 1.");
         }

@@ -1,16 +1,77 @@
-namespace AlexNet.Tests.Reference;
+using System.Numerics;
+using AlexNet.Tensors;
 
-public static partial class ReferenceOps
+namespace AlexNet.Backends.Reference;
+
+// Convolution, as its definition: seven nested loops (Docs/layers/conv2d.md), and im2col/col2im, the
+// rearrangement that turns it into one matrix product. Fast versions: Cpu/Convolution/ (implicit GEMM:
+// the column matrix read straight from the image by a packed, vectorized GEMM over threads) and
+// Cuda/CudaBackend.Convolution.cs (im2col kernels and cuBLAS).
+public sealed partial class ReferenceBackend
 {
+    public void Im2Col(Tensor x, int kernelHeight, int kernelWidth, Convolution convolution, Tensor columns)
+    {
+        float[] vx = Values(x, nameof(x), nameof(Im2Col));
+        Values(columns, nameof(columns), nameof(Im2Col));
+        var s = OpContract.Im2Col(x, kernelHeight, kernelWidth, convolution, columns);
+        Store(Im2Col(vx, s), columns);
+    }
+
+    public void Col2Im(Tensor columns, int kernelHeight, int kernelWidth, Convolution convolution, Tensor x)
+    {
+        float[] vColumns = Values(columns, nameof(columns), nameof(Col2Im));
+        Values(x, nameof(x), nameof(Col2Im));
+        var s = OpContract.Col2Im(columns, kernelHeight, kernelWidth, convolution, x);
+        Store(Col2Im(vColumns, s), x);
+    }
+
+    public void Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y)
+    {
+        const string op = nameof(Conv2dForward);
+        float[] vx = Values(x, nameof(x), op), vWeight = Values(weight, nameof(weight), op);
+        float[]? vBias = bias is null ? null : Values(bias, nameof(bias), op);
+        Values(y, nameof(y), op);
+        var s = OpContract.Conv2dForward(x, weight, bias, convolution, y);
+        Store(Conv2dForward(vx, vWeight, vBias, s), y);
+    }
+
+    public void Conv2dBackwardData(Tensor dy, Tensor weight, Convolution convolution, Tensor dx)
+    {
+        const string op = nameof(Conv2dBackwardData);
+        float[] vdy = Values(dy, nameof(dy), op), vWeight = Values(weight, nameof(weight), op);
+        Values(dx, nameof(dx), op);
+        var s = OpContract.Conv2dBackwardData(dy, weight, convolution, dx);
+        Store(Conv2dBackwardData(vdy, vWeight, s), dx);
+    }
+
+    public void Conv2dBackwardFilter(Tensor x, Tensor dy, Convolution convolution, Tensor dWeight)
+    {
+        const string op = nameof(Conv2dBackwardFilter);
+        float[] vx = Values(x, nameof(x), op), vdy = Values(dy, nameof(dy), op);
+        Values(dWeight, nameof(dWeight), op);
+        var s = OpContract.Conv2dBackwardFilter(x, dy, convolution, dWeight);
+        Accumulate(Conv2dBackwardFilter(vx, vdy, s), dWeight);
+    }
+
+    public void Conv2dBackwardBias(Tensor dy, Tensor dBias)
+    {
+        float[] vdy = Values(dy, nameof(dy), nameof(Conv2dBackwardBias));
+        Values(dBias, nameof(dBias), nameof(Conv2dBackwardBias));
+        var (n, o, pixels) = OpContract.Conv2dBackwardBias(dy, dBias);
+        Accumulate(Conv2dBackwardBias(vdy, n, o, pixels), dBias);
+    }
+
     /// <summary>x[n, c, h, w] when (h, w) lies inside the image, else 0 (the padding).</summary>
-    private static double Pixel(double[] x, int channels, int height, int width, int n, int c, int h, int w) =>
-        h < 0 || h >= height || w < 0 || w >= width ? 0 : x[(((((n * channels) + c) * height) + h) * width) + w];
+    private static T Pixel<T>(T[] x, int channels, int height, int width, int n, int c, int h, int w)
+        where T : IFloatingPointIeee754<T> =>
+        h < 0 || h >= height || w < 0 || w >= width ? T.Zero : x[(((((n * channels) + c) * height) + h) * width) + w];
 
     /// <summary>columns[n, (c·KH + i)·KW + j, oh·OW + ow] = x[n, c, oh·S − P + i, ow·S − P + j], 0 in the padding.</summary>
-    public static double[] Im2Col(double[] x, ConvolutionShape s)
+    public static T[] Im2Col<T>(T[] x, ConvolutionShape s)
+        where T : IFloatingPointIeee754<T>
     {
         int rows = s.C * s.KH * s.KW, pixels = s.OH * s.OW;
-        var columns = new double[s.N * rows * pixels];
+        var columns = new T[s.N * rows * pixels];
         for (int n = 0; n < s.N; n++)
         {
             for (int c = 0; c < s.C; c++)
@@ -35,11 +96,12 @@ public static partial class ReferenceOps
         return columns;
     }
 
-    /// <summary>The adjoint of <see cref="Im2Col"/>: every column entry added back to the pixel it came from (padding entries dropped).</summary>
-    public static double[] Col2Im(double[] columns, ConvolutionShape s)
+    /// <summary>The adjoint of <see cref="Im2Col{T}"/>: every column entry added back to the pixel it came from (padding entries dropped).</summary>
+    public static T[] Col2Im<T>(T[] columns, ConvolutionShape s)
+        where T : IFloatingPointIeee754<T>
     {
         int rows = s.C * s.KH * s.KW, pixels = s.OH * s.OW;
-        var x = new double[s.XLength];
+        var x = new T[s.XLength];
         for (int n = 0; n < s.N; n++)
         {
             for (int c = 0; c < s.C; c++)
@@ -71,9 +133,10 @@ public static partial class ReferenceOps
     /// y[n, o, oh, ow] = bias[o] + Σ_{c, i, j} weight[o, c, i, j] · x[n, g·C/G + c, oh·S − P + i, ow·S − P + j],
     /// g = o's group: the definition, as seven nested loops.
     /// </summary>
-    public static double[] Conv2dForward(double[] x, double[] weight, double[]? bias, ConvolutionShape s)
+    public static T[] Conv2dForward<T>(T[] x, T[] weight, T[]? bias, ConvolutionShape s)
+        where T : IFloatingPointIeee754<T>
     {
-        var y = new double[s.YLength];
+        var y = new T[s.YLength];
         for (int n = 0; n < s.N; n++)
         {
             for (int o = 0; o < s.O; o++)
@@ -83,7 +146,7 @@ public static partial class ReferenceOps
                 {
                     for (int ow = 0; ow < s.OW; ow++)
                     {
-                        double sum = bias?[o] ?? 0;
+                        T sum = bias is null ? T.Zero : bias[o];
                         for (int c = 0; c < s.ChannelsPerGroup; c++)
                         {
                             for (int i = 0; i < s.KH; i++)
@@ -104,25 +167,28 @@ public static partial class ReferenceOps
     }
 
     /// <summary>dx: every product weight·x of the forward, run backwards — dx[pixel] += weight · dy[output] for each pair that met.</summary>
-    public static double[] Conv2dBackwardData(double[] dy, double[] weight, ConvolutionShape s)
+    public static T[] Conv2dBackwardData<T>(T[] dy, T[] weight, ConvolutionShape s)
+        where T : IFloatingPointIeee754<T>
     {
-        var dx = new double[s.XLength];
+        var dx = new T[s.XLength];
         ForEachConvolutionTerm(s, (yIndex, weightIndex, xIndex) => dx[xIndex] += weight[weightIndex] * dy[yIndex]);
         return dx;
     }
 
     /// <summary>dWeight (fresh, not accumulated): dWeight[w] = Σ over every use of weight w of x · dy.</summary>
-    public static double[] Conv2dBackwardFilter(double[] x, double[] dy, ConvolutionShape s)
+    public static T[] Conv2dBackwardFilter<T>(T[] x, T[] dy, ConvolutionShape s)
+        where T : IFloatingPointIeee754<T>
     {
-        var dWeight = new double[s.WeightLength];
+        var dWeight = new T[s.WeightLength];
         ForEachConvolutionTerm(s, (yIndex, weightIndex, xIndex) => dWeight[weightIndex] += x[xIndex] * dy[yIndex]);
         return dWeight;
     }
 
     /// <summary>dBias (fresh): dy summed over N, OH, OW.</summary>
-    public static double[] Conv2dBackwardBias(double[] dy, int n, int o, int pixels)
+    public static T[] Conv2dBackwardBias<T>(T[] dy, int n, int o, int pixels)
+        where T : IFloatingPointIeee754<T>
     {
-        var dBias = new double[o];
+        var dBias = new T[o];
         for (int image = 0; image < n; image++)
         {
             for (int filter = 0; filter < o; filter++)

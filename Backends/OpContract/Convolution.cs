@@ -30,10 +30,13 @@ public readonly record struct Convolution(int Stride = 1, int Padding = 0, int G
         return (span / Stride) + 1;
     }
 
-    /// <summary>Throws unless stride ≥ 1, padding ≥ 0 and groups ≥ 1.</summary>
+    /// <summary>Stride ≥ 1, padding ≥ 0 and groups ≥ 1: the rule <see cref="OpContract"/> and the layers check.</summary>
+    public bool IsValid() => Stride >= 1 && Padding >= 0 && Groups >= 1;
+
+    /// <summary>Throws unless <see cref="IsValid"/> holds.</summary>
     public void Validate()
     {
-        if (Stride < 1 || Padding < 0 || Groups < 1)
+        if (!IsValid())
         {
             throw new ArgumentException($"Invalid convolution {this}: stride must be ≥ 1, padding ≥ 0 and groups ≥ 1.");
         }

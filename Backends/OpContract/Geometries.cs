@@ -1,8 +1,11 @@
-namespace AlexNet.Tests.Reference;
+namespace AlexNet.Backends;
+
+// The sizes of one call of an op, as OpContract derives them from the tensors (and the tests build
+// them for generated cases): what the reference's loops run over and the fast backends plan with.
 
 /// <summary>
-/// A convolution problem: input [N, C, H, W], weights [O, C/Groups, KH, KW], stride, padding, groups.
-/// Output sizes follow (W − F + 2P)/S + 1, written out here rather than borrowed from the code under test.
+/// A convolution's sizes: input [N, C, H, W], weights [O, C/Groups, KH, KW], stride, padding, groups.
+/// Output sizes follow (W − F + 2P)/S + 1.
 /// </summary>
 public sealed record ConvolutionShape(int N, int C, int H, int W, int O, int KH, int KW, int Stride, int Padding, int Groups)
 {

@@ -19,10 +19,13 @@ public readonly record struct LocalResponseNorm(int Size, float Alpha, float Bet
     /// <summary>Last channel (inclusive) of the window around <paramref name="channel"/> (clamped to the last channel).</summary>
     public int WindowEnd(int channel, int channels) => Math.Min(channels - 1, channel + ((Size - 1) / 2));
 
-    /// <summary>Throws unless size ≥ 1, k &gt; 0, alpha ≥ 0 and beta ≥ 0.</summary>
+    /// <summary>Size ≥ 1, k &gt; 0, alpha ≥ 0 and beta ≥ 0: the rule <see cref="OpContract"/> and the layers check.</summary>
+    public bool IsValid() => Size >= 1 && K > 0 && Alpha >= 0 && Beta >= 0;
+
+    /// <summary>Throws unless <see cref="IsValid"/> holds.</summary>
     public void Validate()
     {
-        if (Size < 1 || !(K > 0) || !(Alpha >= 0) || !(Beta >= 0))
+        if (!IsValid())
         {
             throw new ArgumentException($"Invalid local response normalization {this}: size must be ≥ 1, k > 0, alpha ≥ 0 and beta ≥ 0.");
         }

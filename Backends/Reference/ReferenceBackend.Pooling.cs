@@ -1,11 +1,34 @@
-namespace AlexNet.Tests.Reference;
+using System.Numerics;
+using AlexNet.Tensors;
 
-public static partial class ReferenceOps
+namespace AlexNet.Backends.Reference;
+
+// Max pooling (the paper's overlapping pooling, section 3.4: 3×3 windows every 2 pixels). The
+// backward routes each gradient to its window's winner. Fast versions: Cpu/CpuBackend.Pooling.cs
+// (rows of windows reduced with vectors, over threads), Cuda/Kernels/pooling.cu.
+public sealed partial class ReferenceBackend
 {
-    /// <summary>y = the largest real pixel of each window (padding never wins).</summary>
-    public static double[] MaxPool2dForward(double[] x, PoolingShape s)
+    public void MaxPool2dForward(Tensor x, Pooling pooling, Tensor y)
     {
-        var y = new double[s.YLength];
+        float[] vx = Values(x, nameof(x), nameof(MaxPool2dForward));
+        Values(y, nameof(y), nameof(MaxPool2dForward));
+        var s = OpContract.MaxPool2dForward(x, pooling, y);
+        Store(MaxPool2dForward(vx, s), y);
+    }
+
+    public void MaxPool2dBackward(Tensor x, Tensor dy, Pooling pooling, Tensor dx)
+    {
+        float[] vx = Values(x, nameof(x), nameof(MaxPool2dBackward)), vdy = Values(dy, nameof(dy), nameof(MaxPool2dBackward));
+        Values(dx, nameof(dx), nameof(MaxPool2dBackward));
+        var s = OpContract.MaxPool2dBackward(x, dy, pooling, dx);
+        Store(MaxPool2dBackward(vx, vdy, s), dx);
+    }
+
+    /// <summary>y = the largest real pixel of each window (padding never wins).</summary>
+    public static T[] MaxPool2dForward<T>(T[] x, PoolingShape s)
+        where T : IFloatingPointIeee754<T>
+    {
+        var y = new T[s.YLength];
         for (int plane = 0; plane < s.N * s.C; plane++)
         {
             for (int oh = 0; oh < s.OH; oh++)
@@ -20,9 +43,10 @@ public static partial class ReferenceOps
     }
 
     /// <summary>dx: each dy added to its window's winner; the first maximum in row-major order wins ties.</summary>
-    public static double[] MaxPool2dBackward(double[] x, double[] dy, PoolingShape s)
+    public static T[] MaxPool2dBackward<T>(T[] x, T[] dy, PoolingShape s)
+        where T : IFloatingPointIeee754<T>
     {
-        var dx = new double[s.XLength];
+        var dx = new T[s.XLength];
         for (int plane = 0; plane < s.N * s.C; plane++)
         {
             for (int oh = 0; oh < s.OH; oh++)
@@ -37,7 +61,8 @@ public static partial class ReferenceOps
     }
 
     /// <summary>The flat index in x of the winner of window (oh, ow) in one plane, scanning rows then columns, keeping the first maximum.</summary>
-    public static int Winner(double[] x, PoolingShape s, int plane, int oh, int ow)
+    public static int Winner<T>(T[] x, PoolingShape s, int plane, int oh, int ow)
+        where T : IFloatingPointIeee754<T>
     {
         int best = -1;
         for (int i = 0; i < s.Kernel; i++)

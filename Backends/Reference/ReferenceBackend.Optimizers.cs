@@ -1,0 +1,67 @@
+using System.Numerics;
+using AlexNet.Tensors;
+
+namespace AlexNet.Backends.Reference;
+
+// The optimizer updates, one parameter at a time: the paper's SGD with momentum and weight decay
+// (section 5) and Adam. Fast versions: Cpu/CpuBackend.Optimizers.cs (vectors, threads), Cuda/Kernels/optimizers.cu.
+public sealed partial class ReferenceBackend
+{
+    public void SgdMomentumUpdate(Tensor gradient, float learningRate, float momentum, float weightDecay, Tensor velocity, Tensor parameter)
+    {
+        const string op = nameof(SgdMomentumUpdate);
+        float[] g = Values(gradient, nameof(gradient), op), v = Values(velocity, nameof(velocity), op), w = Values(parameter, nameof(parameter), op);
+        OpContract.SgdMomentumUpdate(gradient, velocity, parameter);
+        var (newVelocity, newParameter) = SgdMomentum(g[..parameter.Length], learningRate, momentum, weightDecay, v[..parameter.Length], w[..parameter.Length]);
+        Store(newVelocity, velocity);
+        Store(newParameter, parameter);
+    }
+
+    public void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, int step, Tensor m, Tensor v, Tensor parameter)
+    {
+        const string op = nameof(AdamUpdate);
+        float[] g = Values(gradient, nameof(gradient), op), vm = Values(m, nameof(m), op), vv = Values(v, nameof(v), op), w = Values(parameter, nameof(parameter), op);
+        OpContract.AdamUpdate(gradient, step, m, v, parameter);
+        int length = parameter.Length;
+        var (newM, newV, newParameter) = Adam(g[..length], learningRate, beta1, beta2, epsilon, step, vm[..length], vv[..length], w[..length]);
+        Store(newM, m);
+        Store(newV, v);
+        Store(newParameter, parameter);
+    }
+
+    /// <summary>The paper's update: v ← momentum·v − weightDecay·lr·w − lr·g; w ← w + v. Returns the new (velocity, parameter).</summary>
+    public static (T[] Velocity, T[] Parameter) SgdMomentum<T>(T[] gradient, T learningRate, T momentum, T weightDecay, T[] velocity, T[] parameter)
+        where T : IFloatingPointIeee754<T>
+    {
+        var v = new T[parameter.Length];
+        var w = new T[parameter.Length];
+        for (int i = 0; i < w.Length; i++)
+        {
+            v[i] = (momentum * velocity[i]) - (weightDecay * learningRate * parameter[i]) - (learningRate * gradient[i]);
+            w[i] = parameter[i] + v[i];
+        }
+        return (v, w);
+    }
+
+    /// <summary>
+    /// Adam: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − lr·m̂/(√v̂ + ε), m̂ = m/(1−β1^t), v̂ = v/(1−β2^t).
+    /// Returns the new (m, v, parameter).
+    /// </summary>
+    public static (T[] M, T[] V, T[] Parameter) Adam<T>(T[] gradient, T learningRate, T beta1, T beta2, T epsilon, int step, T[] m, T[] v, T[] parameter)
+        where T : IFloatingPointIeee754<T>
+    {
+        var newM = new T[parameter.Length];
+        var newV = new T[parameter.Length];
+        var w = new T[parameter.Length];
+        T t = T.CreateChecked(step);
+        for (int i = 0; i < w.Length; i++)
+        {
+            newM[i] = (beta1 * m[i]) + ((T.One - beta1) * gradient[i]);
+            newV[i] = (beta2 * v[i]) + ((T.One - beta2) * gradient[i] * gradient[i]);
+            T mHat = newM[i] / (T.One - T.Pow(beta1, t));
+            T vHat = newV[i] / (T.One - T.Pow(beta2, t));
+            w[i] = parameter[i] - (learningRate * mHat / (T.Sqrt(vHat) + epsilon));
+        }
+        return (newM, newV, w);
+    }
+}
