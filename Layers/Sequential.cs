@@ -136,7 +136,10 @@ public sealed class Sequential : IDisposable
     /// Backpropagates dLoss/dLogits through every layer in reverse, adding to each parameter's gradient.
     /// The first layer skips the gradient of the images, which nothing needs.
     /// </summary>
-    public void Backward(Tensor outputGradient)
+    /// <param name="outputGradient">dLoss/dLogits, [N, classes]</param>
+    /// <param name="layerDone">called after each layer, once its parameter gradients are final
+    /// (data-parallel training starts sending them while earlier layers still compute)</param>
+    public void Backward(Tensor outputGradient, Action<Layer>? layerDone = null)
     {
         ArgumentNullException.ThrowIfNull(outputGradient);
         Tensor? gradient = outputGradient;
@@ -144,6 +147,7 @@ public sealed class Sequential : IDisposable
         {
             Layer layer = Layers[i];
             Tensor? inputGradient = layer.Backward(gradient!, computeInputGradient: i > 0);
+            layerDone?.Invoke(layer);
             gradient = inputGradient;
         }
     }

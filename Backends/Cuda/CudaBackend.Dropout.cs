@@ -3,25 +3,29 @@ using AlexNet.Tensors;
 namespace AlexNet.Backends.Cuda;
 
 // Inverted dropout with Philox masks: Kernels/dropout.cu (+ philox.cuh = Philox.cs). One thread per
-// four elements, so the launch counts quads. Mirrors Cpu/CpuBackend.Dropout.cs.
+// Philox quad of the mask, so the launch counts the quads covering first … first + n − 1. Mirrors Cpu/CpuBackend.Dropout.cs.
 public sealed partial class CudaBackend
 {
-    public void DropoutForward(Tensor x, float p, ulong seed, ulong offset, Tensor y)
+    public void DropoutForward(Tensor x, float p, ulong seed, ulong offset, long firstElement, Tensor y)
     {
-        CheckDropout(nameof(DropoutForward), x, p, y);
-        LaunchElements(Kernel.DropoutForward, (x.Length + 3L) / 4, Address(x, nameof(DropoutForward)), p, seed, offset, x.Length,
+        CheckDropout(nameof(DropoutForward), x, p, firstElement, y);
+        LaunchElements(Kernel.DropoutForward, Quads(firstElement, x.Length), Address(x, nameof(DropoutForward)), p, seed, offset, (ulong)firstElement, x.Length,
             Address(y, nameof(DropoutForward)));
     }
 
-    public void DropoutBackward(Tensor dy, float p, ulong seed, ulong offset, Tensor dx)
+    public void DropoutBackward(Tensor dy, float p, ulong seed, ulong offset, long firstElement, Tensor dx)
     {
-        CheckDropout(nameof(DropoutBackward), dy, p, dx);
-        LaunchElements(Kernel.DropoutBackward, (dy.Length + 3L) / 4, Address(dy, nameof(DropoutBackward)), p, seed, offset, dy.Length,
+        CheckDropout(nameof(DropoutBackward), dy, p, firstElement, dx);
+        LaunchElements(Kernel.DropoutBackward, Quads(firstElement, dy.Length), Address(dy, nameof(DropoutBackward)), p, seed, offset, (ulong)firstElement, dy.Length,
             Address(dx, nameof(DropoutBackward)));
     }
 
-    private static void CheckDropout(string op, Tensor input, float p, Tensor output)
+    /// <summary>The Philox quads covering mask elements first … first + length − 1.</summary>
+    private static long Quads(long first, int length) => ((first + length + 3) / 4) - (first / 4);
+
+    private static void CheckDropout(string op, Tensor input, float p, long firstElement, Tensor output)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstElement);
         if (!(p >= 0f && p < 1f))
         {
             throw new ArgumentOutOfRangeException(nameof(p), p, $"{op}: the drop probability must be in [0, 1).");
