@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using AlexNet.Backends.Cpu;
+using AlexNet.Backends.Distributed;
 using AlexNet.Layers;
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
+using AlexNet.Training.Distributed;
 using AlexNet.Training.Loop;
 using AlexNet.Training.Optimization;
 using AlexNet.Training.Reporting;
@@ -46,6 +48,9 @@ public static class TrainCommand
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
         public Option<bool> Tta { get; } = CommonOptions.TenCrop("Score the final test with the paper's 10 crops (corners and centre, mirrored) instead of the centre crop.");
         public Option<long> MaxPixels { get; } = CommonOptions.MaxPixels();
+        public Option<string> Communicator { get; } = new Option<string>("--communicator") { Description = "How data-parallel processes talk: auto (MPI when started by mpirun, e.g. mpirun -np 2 alexnet train …; else one process), local (one process) or mpi. Each of N processes trains on 1/N of every batch and the gradients are averaged; rank 0 writes and prints.", DefaultValueFactory = _ => "auto", HelpName = "auto|local|mpi" }.AcceptOnlyFromAmong(Communicators.Names);
+        public Option<int> CommunicationTimeout { get; } = new Option<int>("--comm-timeout") { Description = "Seconds a data-parallel process waits for the others in one exchange before it stops with an error (a process died or hangs).", DefaultValueFactory = _ => 300, HelpName = "SECONDS" }.AtLeast(1);
+        public Option<bool> NoOverlap { get; } = new("--no-overlap") { Description = "Data-parallel: send the gradients after backward instead of while it runs." };
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
 
@@ -61,17 +66,23 @@ public static class TrainCommand
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Convolution, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
-            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps,
+            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            using var communicator = Communicators.Create(parse.GetValue(o.Communicator)!, app.Environment, TimeSpan.FromSeconds(parse.GetValue(o.CommunicationTimeout)));
+            var rankApp = communicator.Rank == 0 ? app : app.Quiet();
             var run = parse.GetValue(o.Resume) is { } resume
-                ? Resumed(app, parse, o, resume)
-                : await Fresh(app, parse, o, cancellationToken).ConfigureAwait(false);
-            return Train(app, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), cancellationToken);
+                ? Resumed(rankApp, parse, o, resume)
+                : await Fresh(rankApp, parse, o, communicator, cancellationToken).ConfigureAwait(false);
+            var group = new Group(communicator, !parse.GetValue(o.NoOverlap));
+            return Train(rankApp, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), group, cancellationToken);
         });
         return command;
     }
+
+    /// <summary>The processes training together (one, unless mpirun started several) and how they exchange gradients.</summary>
+    private sealed record Group(ICommunicator Communicator, bool Overlap);
 
     /// <summary>Everything a run needs, fresh or resumed.</summary>
     private sealed record RunPlan(string Folder, TrainingState State, DataCatalog Catalog, string BackendName, BackendSettings Settings, Checkpoint? Resume);
@@ -83,7 +94,7 @@ public static class TrainCommand
             new(parse.GetValue(o.Threads), CommonOptions.ParseConvolution(parse.GetValue(o.Convolution)!));
     }
 
-    private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, CancellationToken cancellationToken)
+    private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, ICommunicator communicator, CancellationToken cancellationToken)
     {
         var variant = ModelVariants.Get(parse.GetValue(o.Model)!);
         var defaults = variant.Defaults;
@@ -121,7 +132,8 @@ public static class TrainCommand
         var schedule = new LearningRateSchedule(parse.GetValue(o.Schedule) ?? defaults.Schedule, optimizer.LearningRate, epochs,
             parse.GetValue(o.StepEpochs) ?? 30, patience: parse.GetValue(o.Patience) ?? defaults.Patience);
         var split = parse.GetValue(o.Split) is { } text ? SplitSpec.Parse(text) : SplitSpec.Default;
-        string folderName = parse.GetValue(o.Name) ?? UniqueName(app, $"{variant.Name}-{DataName(catalog)}");
+        // Only rank 0 chooses a numbered name: the others would see the folder it just created and count on.
+        string folderName = DataParallel.FromWriter(communicator, parse.GetValue(o.Name) ?? (communicator.Rank == 0 ? UniqueName(app, $"{variant.Name}-{DataName(catalog)}") : ""));
         string runFolder = Path.Combine(app.WorkingDirectory, "runs", folderName);
         if (File.Exists(Path.Combine(runFolder, Trainer.LastFile)))
         {
@@ -224,8 +236,9 @@ public static class TrainCommand
         return DataCatalog.FromLocation(location);
     }
 
-    private static int Train(AppContext app, RunPlan plan, bool tta, int? maxSteps, CancellationToken cancellationToken)
+    private static int Train(AppContext app, RunPlan plan, bool tta, int? maxSteps, Group group, CancellationToken cancellationToken)
     {
+        var communicator = group.Communicator;
         var state = plan.State;
         var variant = ModelVariants.Get(state.Model);
         if (state.Epoch >= state.TotalEpochs && state.StepInEpoch == 0)
@@ -240,6 +253,8 @@ public static class TrainCommand
         }
         var parts = SplitLoader.Load(app, plan.Catalog, SplitSpec.Parse(state.Split), state.Seed, variant.ImageSize, state.MaxPixels,
             train: true, validation: true, test: false, cancellationToken);
+        var shard = new BatchShard(communicator.Rank, communicator.Size);
+        shard.CheckSplits(state.BatchSize);
         if (parts.Train!.Count < state.BatchSize)
         {
             throw new AppException($"The training set has {parts.Train.Count} images, fewer than one batch of {state.BatchSize}; use a smaller --batch-size.");
@@ -257,19 +272,34 @@ public static class TrainCommand
         using var optimizer = new Optimizer(state.Optimizer, model.Parameters, backend);
         plan.Resume?.Restore(model, optimizer);
         Directory.CreateDirectory(plan.Folder);
-        var train = new InputPipeline(parts.Train, state.Preprocessing, state.BatchSize);
+        using var parallel = communicator.Size > 1 ? new DataParallel(communicator, model, group.Overlap) : null;
+        parallel?.CheckSameStart(model, state.GlobalStep);
+        var train = new InputPipeline(parts.Train, state.Preprocessing, state.BatchSize, shard);
         var validation = new InputPipeline(parts.Validation!, state.Preprocessing, state.BatchSize);
         string relative = Relative(app, plan.Folder);
+        string where = parallel is null ? backend.Name : $"{backend.Name}, {parallel.Describe(state.BatchSize)}";
         app.WriteLine(plan.Resume is null
-            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {state.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {state.Split}, seed {state.Seed}, init {state.Initialization ?? variant.Initializations[0]})."
-            : $"Resuming {relative} at epoch {state.Epoch + 1}, step {state.StepInEpoch} on {backend.Name}, up to epoch {state.TotalEpochs}.");
+            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {where}: {plan.Catalog.Kind}, {state.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {state.Split}, seed {state.Seed}, init {state.Initialization ?? variant.Initializations[0]})."
+            : $"Resuming {relative} at epoch {state.Epoch + 1}, step {state.StepInEpoch} on {where}, up to epoch {state.TotalEpochs}.");
         app.WriteLine($"{state.Optimizer}, schedule {state.Schedule}, batch {state.BatchSize}, {Plural.Of(state.TotalEpochs, "epoch")}; {state.Preprocessing}. Output: {relative}/");
         using var trainer = new Trainer(model, optimizer, schedule, train, validation, state, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
         {
             AfterStep = app.AfterTrainingStep,
             MaxSteps = maxSteps,
+            Parallel = parallel,
         };
-        var outcome = trainer.Run(cancellationToken);
+        TrainingOutcome outcome;
+        try
+        {
+            outcome = trainer.Run(cancellationToken);
+        }
+        catch (CommunicatorTimeoutException e)
+        {
+            string saved = File.Exists(Path.Combine(plan.Folder, Trainer.LastFile))
+                ? $"The last checkpoint, {relative}/{Trainer.LastFile}, is intact (it is replaced only whole); resume with: alexnet train --resume {relative}"
+                : "No checkpoint had been written yet.";
+            throw new AppException($"{e.Message} Stopping at {trainer.State.Position()}. {saved}", e);
+        }
         string resumeCommand = $"alexnet train --resume {relative} --epochs {trainer.State.TotalEpochs}";
         switch (outcome)
         {
@@ -288,7 +318,11 @@ public static class TrainCommand
             app.WriteLine($"Interrupted after the last epoch ({trainer.State.Epoch}) finished; saved {relative}/{Trainer.LastFile}. The test was skipped; score it with: alexnet evaluate --checkpoint {relative}/{Trainer.BestFile}");
             return AppHost.Interrupted;
         }
-        TestBest(app, plan, trainer.State, model, parts, tta, cancellationToken);
+        if (parallel is null || parallel.IsWriter)
+        {
+            TestBest(app, plan, trainer.State, model, parts, tta, cancellationToken);
+        }
+        communicator.Barrier(); // the other ranks wait for rank 0's test, then all leave MPI together
         return 0;
     }
 

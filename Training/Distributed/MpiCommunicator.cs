@@ -15,6 +15,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     private readonly MpiLibrary _mpi;
     private readonly Lock _serial = new(); // MPI_THREAD_SERIALIZED: one call at a time
     private bool _disposed;
+    private bool _failed; // an operation timed out or failed: MPI_Finalize would wait for the missing rank
 
     private MpiCommunicator(MpiLibrary mpi, int rank, int size, TimeSpan timeout)
     {
@@ -86,12 +87,6 @@ public sealed unsafe class MpiCommunicator : ICommunicator
 
     public void Barrier() => Wait("MPI_Ibarrier", (mpi, request) => mpi.Ibarrier(mpi.CommWorld, request));
 
-    /// <summary>
-    /// Ends the job at once on every rank (MPI_Abort): what a rank does after a timeout, since the
-    /// operation it gave up on can neither finish nor be cancelled.
-    /// </summary>
-    public void Abort(int exitCode) => _mpi.Abort(_mpi.CommWorld, exitCode);
-
     public void Dispose()
     {
         if (_disposed)
@@ -99,6 +94,10 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             return;
         }
         _disposed = true;
+        if (_failed)
+        {
+            return; // the process exits without MPI_Finalize, and mpirun ends the other ranks
+        }
         int finalized;
         _mpi.Check(_mpi.Finalized(&finalized), "MPI_Finalized");
         if (finalized == 0)
@@ -115,6 +114,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         ObjectDisposedException.ThrowIf(_disposed, this);
         lock (_serial)
         {
+            _failed = true; // until the operation completes
             nint request;
             _mpi.Check(start(_mpi, &request), call);
             var clock = Stopwatch.StartNew();
@@ -125,6 +125,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
                 _mpi.Check(_mpi.Test(&request, &done, 0), "MPI_Test");
                 if (done != 0)
                 {
+                    _failed = false;
                     return;
                 }
                 if (Timeout != System.Threading.Timeout.InfiniteTimeSpan && clock.Elapsed > Timeout)

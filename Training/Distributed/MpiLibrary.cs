@@ -46,7 +46,6 @@ internal sealed unsafe partial class MpiLibrary
         Ibcast = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)Symbol("MPI_Ibcast");
         Ibarrier = (delegate* unmanaged<nint, nint*, int>)Symbol("MPI_Ibarrier");
         Test = (delegate* unmanaged<nint*, int*, nint, int>)Symbol("MPI_Test");
-        Abort = (delegate* unmanaged<nint, int, int>)Symbol("MPI_Abort");
         GetLibraryVersion = (delegate* unmanaged<byte*, int*, int>)Symbol("MPI_Get_library_version");
         ErrorString = (delegate* unmanaged<int, byte*, int*, int>)Symbol("MPI_Error_string");
     }
@@ -87,8 +86,6 @@ internal sealed unsafe partial class MpiLibrary
 
     /// <summary>MPI_Test(request*, flag*, status*); status MPI_STATUS_IGNORE is null.</summary>
     public delegate* unmanaged<nint*, int*, nint, int> Test { get; }
-
-    public delegate* unmanaged<nint, int, int> Abort { get; }
 
     public delegate* unmanaged<byte*, int*, int> GetLibraryVersion { get; }
 

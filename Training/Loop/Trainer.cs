@@ -5,6 +5,7 @@ using AlexNet.Layers;
 using AlexNet.Tensors;
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
+using AlexNet.Training.Distributed;
 using AlexNet.Training.Optimization;
 using AlexNet.Training.Reporting;
 
@@ -102,7 +103,16 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public long? MaxSteps { get; set; }
 
+    /// <summary>Data-parallel training: this rank's part of the group (null: one process). Only its writer saves files.</summary>
+    public DataParallel? Parallel { get; init; }
+
     private bool StepLimitReached => MaxSteps is long limit && _stepsTaken >= limit;
+
+    private bool IsWriter => Parallel is null || Parallel.IsWriter;
+
+    /// <summary>Whether to stop: Ctrl+C here, or (data-parallel) on any rank, so all stop at the same step.</summary>
+    private bool StopRequested(CancellationToken cancellationToken) =>
+        Parallel?.AgreeToStop(cancellationToken.IsCancellationRequested) ?? cancellationToken.IsCancellationRequested;
 
     /// <summary>Trains until <see cref="TrainingState.TotalEpochs"/>, convergence (the plateau schedule), an interrupt, or a non-finite loss.</summary>
     public TrainingOutcome Run(CancellationToken cancellationToken)
@@ -123,7 +133,7 @@ public sealed class Trainer : IDisposable
             {
                 return TrainingOutcome.Diverged;
             }
-            if (cancellationToken.IsCancellationRequested && State.Epoch < State.TotalEpochs)
+            if (State.Epoch < State.TotalEpochs && StopRequested(cancellationToken))
             {
                 return TrainingOutcome.Interrupted;
             }
@@ -146,7 +156,7 @@ public sealed class Trainer : IDisposable
         for (int step = State.StepInEpoch; step < steps; step++)
         {
             using var batch = queue.Next()!;
-            var (loss, correct) = TrainStep(batch, rate);
+            var (loss, correct, count, stop) = TrainStep(batch, rate, cancellationToken);
             if (!double.IsFinite(loss))
             {
                 Divergence = string.Create(CultureInfo.InvariantCulture,
@@ -154,14 +164,14 @@ public sealed class Trainer : IDisposable
                 return TrainingOutcome.Diverged;
             }
             double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
-            partial = new EpochProgress(partial.LossSum + (loss * batch.Count), partial.Correct + correct, partial.Seen + batch.Count, seconds);
+            partial = new EpochProgress(partial.LossSum + (loss * count), partial.Correct + correct, partial.Seen + count, seconds);
             State = State with { StepInEpoch = step + 1, GlobalStep = State.GlobalStep + 1, Partial = partial, OptimizerSteps = _optimizer.Steps };
             report(new StepReport(step + 1, partial.LossSum / partial.Seen, (double)partial.Correct / partial.Seen,
                 (partial.Seen - seenBefore) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), "train"));
             AfterStep?.Invoke(State.GlobalStep, _backend);
             _stepsTaken++;
             // A stop inside an epoch saves here; at an epoch's end the epoch finishes (validation, checkpoints) first.
-            if (cancellationToken.IsCancellationRequested && step + 1 < steps)
+            if ((Parallel is null ? cancellationToken.IsCancellationRequested : stop) && step + 1 < steps)
             {
                 SaveLast();
                 return TrainingOutcome.Interrupted;
@@ -179,9 +189,11 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// One batch: forward, loss, backward, update. Returns the batch's mean loss and correct top-1
     /// count; a non-finite loss skips the update. Besides the batch going up, only the loss and
-    /// the batch's top-1 classes (one value per image) come back from the backend.
+    /// the batch's top-1 classes (one value per image) come back from the backend. Data-parallel,
+    /// the batch is this rank's shard: the ranks agree on the loss before backward, and average the
+    /// gradients between backward and the update.
     /// </summary>
-    private (double Loss, int Correct) TrainStep(Batch batch, double rate)
+    private StepTotals TrainStep(Batch batch, double rate, CancellationToken cancellationToken)
     {
         var shape = new Shape(batch.Count, _model.InputShape[0], _model.InputShape[1], _model.InputShape[2]);
         if (_images is null || _images.Shape != shape)
@@ -198,20 +210,43 @@ public sealed class Trainer : IDisposable
         _model.ZeroGradients();
         var logits = _model.Forward(_images);
         float loss = _loss.Forward(logits, _labels!).ToArray()[0];
+        if (Parallel is { } parallel)
+        {
+            int hits = 0;
+            if (float.IsFinite(loss))
+            {
+                _backend.TopK(_loss.Probabilities!, 1, _predictions!);
+                hits = Correct(batch);
+            }
+            var totals = parallel.Agree(loss, batch.Count, hits, cancellationToken.IsCancellationRequested);
+            if (double.IsFinite(totals.Loss))
+            {
+                _model.Backward(_loss.Backward(), parallel.LayerDone);
+                parallel.AverageGradients();
+                _optimizer.Step(rate);
+            }
+            return totals;
+        }
         if (!float.IsFinite(loss))
         {
-            return (loss, 0);
+            return new StepTotals(loss, 0, batch.Count, false);
         }
         _backend.TopK(_loss.Probabilities!, 1, _predictions!);
         _model.Backward(_loss.Backward());
         _optimizer.Step(rate);
+        return new StepTotals(loss, Correct(batch), batch.Count, false);
+    }
+
+    /// <summary>Top-1 hits of the batch, from the predictions TopK wrote.</summary>
+    private int Correct(Batch batch)
+    {
         float[] predicted = _predictions!.ToArray();
         int correct = 0;
         for (int n = 0; n < batch.Count; n++)
         {
             correct += predicted[n] == batch.Labels[n] ? 1 : 0;
         }
-        return (loss, correct);
+        return correct;
     }
 
     /// <summary>
@@ -223,6 +258,11 @@ public sealed class Trainer : IDisposable
     {
         var partial = State.Partial;
         var validation = Evaluator.Run(_model, _validation, [Augmentation.Centre(_validation.MaxOffset)], State.ClassNames, CancellationToken.None);
+        if (Parallel is not null)
+        {
+            double[] writer = Parallel.FromWriter(validation.Loss, validation.Top1, validation.Top5);
+            validation = validation with { Loss = writer[0], Top1 = writer[1], Top5 = writer[2] };
+        }
         var metrics = new EpochMetrics(epoch + 1, rate, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen),
             validation.Loss, validation.Top1, validation.Top5, seconds, partial.Seen / Math.Max(1e-9, partial.Seconds));
         _reporter.Line(TrainingReporter.EpochLine(metrics, State.TotalEpochs));
@@ -249,12 +289,15 @@ public sealed class Trainer : IDisposable
             BestEpoch = best ? epoch + 1 : State.BestEpoch,
         };
         SaveLast();
-        if (best)
+        if (IsWriter)
         {
-            AtomicFile.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, BestFile));
+            if (best)
+            {
+                AtomicFile.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, BestFile));
+            }
+            MetricsCsv.Write(Path.Combine(RunFolder, MetricsFile), State.History);
+            TrainingPlots.Write(RunFolder, State.History, State.Model);
         }
-        MetricsCsv.Write(Path.Combine(RunFolder, MetricsFile), State.History);
-        TrainingPlots.Write(RunFolder, State.History, State.Model);
         if (scheduleEvent == ScheduleEvent.Reduced)
         {
             _reporter.Line(string.Create(CultureInfo.InvariantCulture,
@@ -268,7 +311,7 @@ public sealed class Trainer : IDisposable
         return TrainingOutcome.Completed;
     }
 
-    /// <summary>Writes <c>last.safetensors</c> with the current state (atomically).</summary>
+    /// <summary>Writes <c>last.safetensors</c> with the current state (atomically); data-parallel, only rank 0 writes.</summary>
     public void SaveLast()
     {
         State = State with
@@ -277,7 +320,10 @@ public sealed class Trainer : IDisposable
             Counters = _model.Counters.ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal),
             ScheduleState = _schedule.State,
         };
-        Checkpoint.Save(Path.Combine(RunFolder, LastFile), State, _model, _optimizer, _order);
+        if (IsWriter)
+        {
+            Checkpoint.Save(Path.Combine(RunFolder, LastFile), State, _model, _optimizer, _order);
+        }
         _saved = State;
     }
 
