@@ -128,7 +128,7 @@ public sealed partial class CudaBackend : IBackend
     // ----- Helpers shared by the op files ---------------------------------------------------
 
     /// <summary>The device address of a tensor, after checking that it lives on this backend.</summary>
-    private DevicePointer Address(Tensor tensor, string operation)
+    internal DevicePointer Address(Tensor tensor, string operation)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         if (tensor.Buffer is not CudaBuffer buffer || !ReferenceEquals(buffer.Device, this))

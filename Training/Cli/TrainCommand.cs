@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using AlexNet.Backends.Cpu;
+using AlexNet.Backends.Cuda.Nccl;
 using AlexNet.Backends.Distributed;
 using AlexNet.Layers;
 using AlexNet.Layers.Variants;
@@ -48,7 +49,7 @@ public static class TrainCommand
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
         public Option<bool> Tta { get; } = CommonOptions.TenCrop("Score the final test with the paper's 10 crops (corners and centre, mirrored) instead of the centre crop.");
         public Option<long> MaxPixels { get; } = CommonOptions.MaxPixels();
-        public Option<string> Communicator { get; } = new Option<string>("--communicator") { Description = "How data-parallel processes talk: auto (MPI when started by mpirun, e.g. mpirun -np 2 alexnet train …; else one process), local (one process) or mpi. Each of N processes trains on 1/N of every batch and the gradients are averaged; rank 0 writes and prints.", DefaultValueFactory = _ => "auto", HelpName = "auto|local|mpi" }.AcceptOnlyFromAmong(Communicators.Names);
+        public Option<string> Communicator { get; } = new Option<string>("--communicator") { Description = "How data-parallel processes talk: auto (MPI when started by mpirun, e.g. mpirun -np 2 alexnet train …, NCCL for the gradients with --backend cuda; else one process), local (one process), mpi, or nccl (one GPU per process, bootstrapped over MPI). Each of N processes trains on 1/N of every batch and the gradients are averaged; rank 0 writes and prints.", DefaultValueFactory = _ => "auto", HelpName = "auto|local|mpi|nccl" }.AcceptOnlyFromAmong(Communicators.Names);
         public Option<int> CommunicationTimeout { get; } = new Option<int>("--comm-timeout") { Description = "Seconds a data-parallel process waits for the others in one exchange before it stops with an error (a process died or hangs).", DefaultValueFactory = _ => 300, HelpName = "SECONDS" }.AtLeast(1);
         public Option<bool> NoOverlap { get; } = new("--no-overlap") { Description = "Data-parallel: send the gradients after backward instead of while it runs." };
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
@@ -75,14 +76,14 @@ public static class TrainCommand
             var run = parse.GetValue(o.Resume) is { } resume
                 ? Resumed(rankApp, parse, o, resume)
                 : await Fresh(rankApp, parse, o, communicator, cancellationToken).ConfigureAwait(false);
-            var group = new Group(communicator, !parse.GetValue(o.NoOverlap));
+            var group = new Group(communicator, !parse.GetValue(o.NoOverlap), parse.GetValue(o.Communicator)!);
             return Train(rankApp, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), group, cancellationToken);
         });
         return command;
     }
 
     /// <summary>The processes training together (one, unless mpirun started several) and how they exchange gradients.</summary>
-    private sealed record Group(ICommunicator Communicator, bool Overlap);
+    private sealed record Group(ICommunicator Communicator, bool Overlap, string CommunicatorName);
 
     /// <summary>Everything a run needs, fresh or resumed.</summary>
     private sealed record RunPlan(string Folder, TrainingState State, DataCatalog Catalog, string BackendName, BackendSettings Settings, Checkpoint? Resume);
@@ -272,7 +273,8 @@ public static class TrainCommand
         using var optimizer = new Optimizer(state.Optimizer, model.Parameters, backend);
         plan.Resume?.Restore(model, optimizer);
         Directory.CreateDirectory(plan.Folder);
-        using var parallel = communicator.Size > 1 ? new DataParallel(communicator, model, group.Overlap) : null;
+        using var nccl = Communicators.UsesNccl(group.CommunicatorName, plan.BackendName, communicator.Size) ? StartNccl(backend, communicator) : null;
+        using var parallel = communicator.Size > 1 ? new DataParallel(communicator, model, group.Overlap, onDevice: nccl) : null;
         parallel?.CheckSameStart(model, state.GlobalStep);
         var train = new InputPipeline(parts.Train, state.Preprocessing, state.BatchSize, shard);
         var validation = new InputPipeline(parts.Validation!, state.Preprocessing, state.BatchSize);
@@ -324,6 +326,19 @@ public static class TrainCommand
         }
         communicator.Barrier(); // the other ranks wait for rank 0's test, then all leave MPI together
         return 0;
+    }
+
+    /// <summary>Joins the NCCL group of the MPI ranks, one GPU each, or says why it cannot.</summary>
+    private static NcclCommunicator StartNccl(AlexNet.Backends.IBackend backend, ICommunicator communicator)
+    {
+        try
+        {
+            return NcclCommunicator.Create(backend, communicator);
+        }
+        catch (Exception e) when (e is ArgumentException or DllNotFoundException or EntryPointNotFoundException or NcclException)
+        {
+            throw new AppException($"--communicator nccl cannot start: {e.Message}", e);
+        }
     }
 
     /// <summary>Scores the best checkpoint on the test split and writes the confusion matrix as text and PNG.</summary>

@@ -30,7 +30,8 @@ public sealed class DataParallel : IDisposable
     /// <param name="model">this rank's copy of the network; its dropout layers are told their shard</param>
     /// <param name="overlap">send gradient buckets while backward runs</param>
     /// <param name="bucketBytes">the most bytes in one all-reduce</param>
-    public DataParallel(ICommunicator communicator, Sequential model, bool overlap = true, int bucketBytes = GradientBuckets.DefaultBucketBytes)
+    /// <param name="onDevice">NCCL for the gradients (GPUs), with <paramref name="communicator"/> for the rest; null: all through <paramref name="communicator"/></param>
+    public DataParallel(ICommunicator communicator, Sequential model, bool overlap = true, int bucketBytes = GradientBuckets.DefaultBucketBytes, ITensorCommunicator? onDevice = null)
     {
         ArgumentNullException.ThrowIfNull(communicator);
         ArgumentNullException.ThrowIfNull(model);
@@ -40,8 +41,12 @@ public sealed class DataParallel : IDisposable
         {
             dropout.ShardIndex = communicator.Rank;
         }
-        _gradients = new GradientBuckets(model.Parameters, model.Backend, communicator, bucketBytes, overlap);
+        _gradients = new GradientBuckets(model.Parameters, model.Backend, communicator, bucketBytes, overlap, onDevice);
+        Engine = onDevice is null ? communicator.Engine : $"{onDevice.Engine}, bootstrapped over {communicator.Engine}";
     }
+
+    /// <summary>What carries the gradients, e.g. <c>MPI (Open MPI v4.1.4)</c>.</summary>
+    public string Engine { get; }
 
     public ICommunicator Communicator { get; }
 
@@ -53,9 +58,9 @@ public sealed class DataParallel : IDisposable
 
     public GradientBuckets Gradients => _gradients;
 
-    /// <summary>The run's header words, e.g. <c>data-parallel over 2 processes (MPI (Open MPI v4.1.4)), 16 of every 32 images each</c>.</summary>
+    /// <summary>The run's header words, e.g. <c>data-parallel over 2 processes (MPI (Open MPI v4.1.4)), 16 of every 32 images each, …</c>.</summary>
     public string Describe(int batchSize) => string.Create(CultureInfo.InvariantCulture,
-        $"data-parallel over {Communicator.Size} processes ({Communicator.Engine}), {Shard.Size(batchSize)} of every {batchSize} images each, {_gradients.BucketCount} gradient bucket(s) of {_gradients.BytesPerStep / 1e6:0.###} MB per step{(_gradients.Overlap ? " overlapped with backward" : "")}");
+        $"data-parallel over {Communicator.Size} processes ({Engine}), {Shard.Size(batchSize)} of every {batchSize} images each, {_gradients.BucketCount} gradient bucket(s) of {_gradients.BytesPerStep / 1e6:0.###} MB per step{(_gradients.Overlap ? " overlapped with backward" : "")}");
 
     /// <summary>Called by backward after each layer.</summary>
     public void LayerDone(Layer layer) => _gradients.LayerDone(layer);

@@ -18,6 +18,12 @@ namespace AlexNet.Training.Distributed;
 /// <see cref="Finish"/> then waits only for what is still in flight. Without it, everything is
 /// sent after backward. Both give the same sums.
 /// </para>
+/// <para>
+/// With an <see cref="ITensorCommunicator"/> (NCCL on GPUs) the buckets stay where the gradients
+/// are: a finished bucket's all-reduce is queued on the device right behind the backward kernels
+/// that wrote it (overlap comes free, no thread, no copy), and <see cref="Finish"/> waits for it
+/// and scales on the device.
+/// </para>
 /// </summary>
 public sealed class GradientBuckets : IDisposable
 {
@@ -26,6 +32,7 @@ public sealed class GradientBuckets : IDisposable
 
     private readonly IBackend _backend;
     private readonly ICommunicator _communicator;
+    private readonly ITensorCommunicator? _onDevice;
     private readonly Bucket[] _buckets;
     private readonly Dictionary<Parameter, Bucket> _bucketOf = [];
     private readonly BlockingCollection<Bucket>? _queue;
@@ -38,7 +45,9 @@ public sealed class GradientBuckets : IDisposable
     /// <param name="communicator">the ranks to average over</param>
     /// <param name="bucketBytes">the most bytes in one bucket (a parameter larger than this gets a bucket of its own)</param>
     /// <param name="overlap">send each bucket while backward is still running</param>
-    public GradientBuckets(IReadOnlyList<Parameter> parameters, IBackend backend, ICommunicator communicator, int bucketBytes = DefaultBucketBytes, bool overlap = true)
+    /// <param name="onDevice">all-reduce on the device instead (NCCL); null: through host buffers and <paramref name="communicator"/></param>
+    public GradientBuckets(IReadOnlyList<Parameter> parameters, IBackend backend, ICommunicator communicator, int bucketBytes = DefaultBucketBytes, bool overlap = true,
+        ITensorCommunicator? onDevice = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(backend);
@@ -46,8 +55,9 @@ public sealed class GradientBuckets : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(bucketBytes, sizeof(float));
         _backend = backend;
         _communicator = communicator;
+        _onDevice = onDevice;
         BucketBytes = bucketBytes;
-        Overlap = overlap;
+        Overlap = overlap || onDevice is not null;
         var buckets = new List<Bucket>();
         var members = new List<Parameter>();
         long floats = 0;
@@ -55,7 +65,7 @@ public sealed class GradientBuckets : IDisposable
         {
             if (members.Count > 0 && (floats + parameter.Length) * sizeof(float) > bucketBytes)
             {
-                buckets.Add(new Bucket([.. members]));
+                buckets.Add(new Bucket([.. members], onDevice is null));
                 members.Clear();
                 floats = 0;
             }
@@ -64,7 +74,7 @@ public sealed class GradientBuckets : IDisposable
         }
         if (members.Count > 0)
         {
-            buckets.Add(new Bucket([.. members]));
+            buckets.Add(new Bucket([.. members], onDevice is null));
         }
         _buckets = [.. buckets];
         foreach (var bucket in _buckets)
@@ -74,7 +84,7 @@ public sealed class GradientBuckets : IDisposable
                 _bucketOf[parameter] = bucket;
             }
         }
-        if (overlap)
+        if (overlap && onDevice is null)
         {
             _queue = [];
             _sender = new Thread(Send) { IsBackground = true, Name = "gradient all-reduce" };
@@ -93,7 +103,7 @@ public sealed class GradientBuckets : IDisposable
     public IEnumerable<IReadOnlyList<Parameter>> Buckets => _buckets.Select(b => (IReadOnlyList<Parameter>)b.Parameters);
 
     /// <summary>Gradient bytes each rank sends into the all-reduces of one step.</summary>
-    public long BytesPerStep => _buckets.Sum(b => (long)b.Values.Length) * sizeof(float);
+    public long BytesPerStep => _buckets.SelectMany(b => b.Parameters).Sum(p => (long)p.Length) * sizeof(float);
 
     /// <summary>Seconds spent inside all-reduce calls in the last step (waiting for the slowest rank included).</summary>
     public double ReduceSeconds { get; private set; }
@@ -108,7 +118,15 @@ public sealed class GradientBuckets : IDisposable
         foreach (var parameter in layer.Parameters)
         {
             var bucket = _bucketOf[parameter];
-            if (++bucket.Ready == bucket.Parameters.Length)
+            if (++bucket.Ready != bucket.Parameters.Length)
+            {
+                continue;
+            }
+            if (_onDevice is not null)
+            {
+                _onDevice.AllReduceSum([.. bucket.Parameters.Select(p => p.Gradient)]);
+            }
+            else
             {
                 Pack(bucket);
                 _queue?.Add(bucket);
@@ -127,6 +145,10 @@ public sealed class GradientBuckets : IDisposable
             {
                 throw new InvalidOperationException($"Backward finished {bucket.Ready} of the {bucket.Parameters.Length} gradients of the bucket holding {bucket.Parameters[0].Name}; every layer must report through LayerDone before Finish.");
             }
+            if (_onDevice is not null)
+            {
+                continue;
+            }
             if (_queue is null)
             {
                 Reduce(bucket);
@@ -141,6 +163,7 @@ public sealed class GradientBuckets : IDisposable
                 }
             }
         }
+        _onDevice?.Wait();
         WaitSeconds = Stopwatch.GetElapsedTime(waitStart).TotalSeconds;
         ReduceSeconds = (double)Interlocked.Exchange(ref _reduceTicks, 0) / Stopwatch.Frequency;
         float scale = 1f / _communicator.Size;
@@ -165,6 +188,14 @@ public sealed class GradientBuckets : IDisposable
     /// <summary>Writes the summed gradients back, divided by the number of ranks: the mean over the whole batch.</summary>
     private void Unpack(Bucket bucket, float scale)
     {
+        if (_onDevice is not null)
+        {
+            foreach (var parameter in bucket.Parameters)
+            {
+                _backend.Scale(scale, parameter.Gradient);
+            }
+            return;
+        }
         var values = bucket.Values.AsSpan();
         if (scale != 1f)
         {
@@ -219,11 +250,12 @@ public sealed class GradientBuckets : IDisposable
         }
     }
 
-    private sealed class Bucket(Parameter[] parameters)
+    private sealed class Bucket(Parameter[] parameters, bool onHost)
     {
         public Parameter[] Parameters { get; } = parameters;
 
-        public float[] Values { get; } = new float[parameters.Sum(p => p.Length)];
+        /// <summary>The host copy the all-reduce works on (empty when it runs on the device).</summary>
+        public float[] Values { get; } = new float[onHost ? parameters.Sum(p => p.Length) : 0];
 
         /// <summary>Parameters of this bucket whose gradient backward has finished in this step.</summary>
         public int Ready { get; set; }

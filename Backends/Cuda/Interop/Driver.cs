@@ -11,6 +11,7 @@ internal enum CuResult
     InsufficientDriver = 35,
     NoDevice = 100,
     UnsupportedPtxVersion = 222,
+    NotReady = 600,
     SystemDriverMismatch = 803,
     CompatNotSupportedOnDevice = 804,
 }
@@ -105,6 +106,10 @@ internal static unsafe partial class Driver
 
     [LibraryImport(NativeLibraries.Driver)]
     public static partial CuResult cuStreamCreate(out nint stream, uint flags);
+
+    /// <summary>Success when all work queued on the stream has finished, NotReady while some is running.</summary>
+    [LibraryImport(NativeLibraries.Driver)]
+    public static partial CuResult cuStreamQuery(nint stream);
 
     [LibraryImport(NativeLibraries.Driver)]
     public static partial CuResult cuStreamDestroy_v2(nint stream);
