@@ -302,6 +302,10 @@ public static class TrainCommand
                 : "No checkpoint had been written yet.";
             throw new AppException($"{e.Message} Stopping at {trainer.State.Position()}. {saved}", e);
         }
+        if (parallel is not null)
+        {
+            app.WriteLine(parallel.Summary());
+        }
         string resumeCommand = $"alexnet train --resume {relative} --epochs {trainer.State.TotalEpochs}";
         switch (outcome)
         {

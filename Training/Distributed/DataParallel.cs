@@ -25,6 +25,8 @@ public readonly record struct StepTotals(double Loss, int Correct, int Count, bo
 public sealed class DataParallel : IDisposable
 {
     private readonly GradientBuckets _gradients;
+    private long _steps;
+    private double _reduceSeconds, _waitSeconds;
 
     /// <param name="communicator">the ranks</param>
     /// <param name="model">this rank's copy of the network; its dropout layers are told their shard</param>
@@ -66,7 +68,17 @@ public sealed class DataParallel : IDisposable
     public void LayerDone(Layer layer) => _gradients.LayerDone(layer);
 
     /// <summary>After backward, before the update: every parameter gradient becomes the mean over the whole batch.</summary>
-    public void AverageGradients() => _gradients.Finish();
+    public void AverageGradients()
+    {
+        _gradients.Finish();
+        _steps++;
+        _reduceSeconds += _gradients.ReduceSeconds;
+        _waitSeconds += _gradients.WaitSeconds;
+    }
+
+    /// <summary>One line on the gradient exchange of the steps this process took, for the end of a run.</summary>
+    public string Summary() => _steps == 0 ? "Gradient all-reduce: no steps taken." : string.Create(CultureInfo.InvariantCulture,
+        $"Gradient all-reduce over {Communicator.Size} processes, {_steps} steps: {_gradients.BytesPerStep / 1e6:0.###} MB per step, {1000 * _reduceSeconds / _steps:0.0} ms per step in the all-reduce calls, {1000 * _waitSeconds / _steps:0.0} ms of it waited for after backward (rank {Communicator.Rank}).");
 
     /// <summary>Sums this rank's step results with the others' (one small all-reduce), so every rank makes the same decisions.</summary>
     /// <param name="loss">this shard's mean loss</param>
