@@ -37,6 +37,7 @@ public static class AppHost
           alexnet summary --model alexnet --classes 1000
           alexnet visualize --checkpoint runs/alexnet-oxflower17/best.safetensors --filters --activations photo.jpg
           alexnet bench --model alexnet --batch-size 64 --train --layers   where the time of a training step goes
+          mpirun -np 2 alexnet train --model mini --synthetic   data-parallel: 2 processes, half of every batch each
         """;
 
     /// <summary>The app's commands, in the order <c>--help</c> lists them. Adding a command is one line here.</summary>
@@ -49,6 +50,7 @@ public static class AppHost
         VisualizeCommand.Create(app),
         DataCommand.Create(app),
         BenchCommand.Create(app),
+        CommBenchCommand.Create(app),
     ];
 
     /// <summary>The root command with every subcommand.</summary>
