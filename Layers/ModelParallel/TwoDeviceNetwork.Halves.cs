@@ -14,23 +14,29 @@ public sealed partial class TwoDeviceNetwork
     {
         private readonly Layer[] _layers;
         private readonly int[] _outputs;
-        private readonly string _name;
+        private readonly Layer _source;
 
         public Halves(TwoDeviceNetwork network, Layer source, Layer[] layers, int[] outputs)
             : base(network)
         {
             _layers = layers;
             _outputs = outputs;
-            _name = source.Name;
-            for (int p = 0; p < source.Parameters.Count; p++)
+            _source = source;
+            Load();
+        }
+
+        /// <summary>Copies the single-device layer's weights, device d getting its block of rows.</summary>
+        public void Load()
+        {
+            for (int p = 0; p < _source.Parameters.Count; p++)
             {
-                var whole = source.Parameters[p];
+                var whole = _source.Parameters[p];
                 float[] values = ChannelHalves.Read(whole.Value);
                 int rowLength = whole.Length / whole.Shape[0];
                 for (int d = 0; d < 2; d++)
                 {
-                    var half = layers[d].Parameters[p];
-                    half.Backend.Upload(values.AsSpan(Offset(d) * rowLength, outputs[d] * rowLength), half.Value);
+                    var half = _layers[d].Parameters[p];
+                    half.Backend.Upload(values.AsSpan(Offset(d) * rowLength, _outputs[d] * rowLength), half.Value);
                 }
             }
         }
@@ -63,6 +69,6 @@ public sealed partial class TwoDeviceNetwork
 
         private int Offset(int device) => device == 0 ? 0 : _outputs[0];
 
-        public override string ToString() => _name;
+        public override string ToString() => _source.Name;
     }
 }

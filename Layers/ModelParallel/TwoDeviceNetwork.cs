@@ -38,6 +38,7 @@ public sealed partial class TwoDeviceNetwork : IDisposable
     public TwoDeviceNetwork(Sequential source, IBackend device0, IBackend device1)
     {
         ArgumentNullException.ThrowIfNull(source);
+        Source = source;
         Devices = [device0, device1];
         _inputShape = source.InputShape;
         bool split = false; // false: each device holds the whole activation; true: each holds its half of the channels
@@ -78,6 +79,9 @@ public sealed partial class TwoDeviceNetwork : IDisposable
         }
         Crossings = crossings;
     }
+
+    /// <summary>The single-device network this one was split from.</summary>
+    public Sequential Source { get; }
 
     /// <summary>The two devices.</summary>
     public IReadOnlyList<IBackend> Devices { get; }
@@ -135,6 +139,32 @@ public sealed partial class TwoDeviceNetwork : IDisposable
         foreach (var layer in Layers)
         {
             layer.ZeroGradients();
+        }
+    }
+
+    /// <summary>
+    /// Training through the split with the single-device model as the record: writes the halves'
+    /// gradients into <see cref="Source"/>'s parameters (where its optimizer updates them), and
+    /// the dropout layers' mask counts into its counters (which checkpoints save).
+    /// </summary>
+    public void GradientsToSource()
+    {
+        foreach (var parameter in Source.Parameters)
+        {
+            Source.Backend.Upload(Assemble(parameter.Name, gradient: true), parameter.Gradient);
+        }
+        foreach (var (dropout, copy) in Source.Layers.OfType<Dropout>().Zip(_stages.OfType<OnEach>().SelectMany(s => s.Layers.Take(1)).OfType<Dropout>()))
+        {
+            dropout.Offset.Value = copy.Offset.Value;
+        }
+    }
+
+    /// <summary>Copies <see cref="Source"/>'s current weights into the halves (after its optimizer's update).</summary>
+    public void WeightsFromSource()
+    {
+        foreach (var halves in _stages.OfType<Halves>())
+        {
+            halves.Load();
         }
     }
 

@@ -57,6 +57,28 @@ public sealed class TwoDeviceNetworkTests
         Assert.Equal(2L * 2 * 55 * 55, split.Crossings[0].ForwardFloats); // norm1 borrows 2 maps of 55×55 each way
     }
 
+    [Fact]
+    public async Task Training_with_model_parallel_2_ends_with_the_single_devices_weights_and_counters()
+    {
+        using var work = AlexNet.Tests.Training.TestFiles.NewFolder();
+        string[] run = ["train", "--model", "mini", "--synthetic", "--epochs", "2", "--threads", "1", "--seed", "5", "--max-steps", "3"];
+
+        var split = await AlexNet.Tests.Training.AppRunner.RunAsync(work.Path, null, [.. run, "--model-parallel", "2", "--name", "split"]);
+        var one = await AlexNet.Tests.Training.AppRunner.RunAsync(work.Path, null, [.. run, "--name", "one"]);
+
+        Assert.True(split.ExitCode == 0, split.Error);
+        Assert.True(one.ExitCode == 0, one.Error);
+        Assert.Contains("on two cpu devices, split as the paper's two GPUs (--model-parallel 2)", split.Output, StringComparison.Ordinal);
+        var expected = AlexNet.Training.Checkpoints.Checkpoint.Read(work.Combine("runs", "one", "last.safetensors"));
+        var actual = AlexNet.Training.Checkpoints.Checkpoint.Read(work.Combine("runs", "split", "last.safetensors"));
+        Assert.Equal(expected.State.Counters, actual.State.Counters); // dropout drew as many masks
+        foreach (var (name, tensor) in expected.Tensors.Where(t => t.Value.DType == "F32"))
+        {
+            float[] reference = tensor.ToFloats();
+            Compare.Close($"--model-parallel 2 {name}", new Shape(reference.Length), actual.Tensors[name].ToFloats(), [.. reference.Select(v => (double)v)], 1e-6, 1e-4);
+        }
+    }
+
     private static IBackend Cpu() => new CpuBackend(new CpuBackendOptions { Threads = 1 });
 
     private static IBackend Device(string kind) => kind == "cpu" ? Cpu() : CudaTools.EmulatedBackend();

@@ -4,6 +4,7 @@ using AlexNet.Backends.Cpu;
 using AlexNet.Backends.Cuda.Nccl;
 using AlexNet.Backends.Distributed;
 using AlexNet.Layers;
+using AlexNet.Layers.ModelParallel;
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
@@ -51,6 +52,7 @@ public static class TrainCommand
         public Option<long> MaxPixels { get; } = CommonOptions.MaxPixels();
         public Option<string> Communicator { get; } = new Option<string>("--communicator") { Description = "How data-parallel processes talk: auto (MPI when started by mpirun, e.g. mpirun -np 2 alexnet train …, NCCL for the gradients with --backend cuda; else one process), local (one process), mpi, or nccl (one GPU per process, bootstrapped over MPI). Each of N processes trains on 1/N of every batch and the gradients are averaged; rank 0 writes and prints.", DefaultValueFactory = _ => "auto", HelpName = "auto|local|mpi|nccl" }.AcceptOnlyFromAmong(Communicators.Names);
         public Option<int> CommunicationTimeout { get; } = new Option<int>("--comm-timeout") { Description = "Seconds a data-parallel process waits for the others in one exchange before it stops with an error (a process died or hangs).", DefaultValueFactory = _ => 300, HelpName = "SECONDS" }.AtLeast(1);
+        public Option<int> ModelParallel { get; } = new Option<int>("--model-parallel") { Description = "2: the paper's two-GPU split, as a teaching mode: every layer's kernels halved over two devices of --backend, activations crossing where the paper's Figure 2 shows (Docs/distributed.md). Same results as 1, slower.", DefaultValueFactory = _ => 1, HelpName = "1|2" }.AcceptOnlyFromAmong("1", "2");
         public Option<bool> NoOverlap { get; } = new("--no-overlap") { Description = "Data-parallel: send the gradients after backward instead of while it runs." };
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
@@ -67,7 +69,7 @@ public static class TrainCommand
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Convolution, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
-            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap,
+            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -76,14 +78,14 @@ public static class TrainCommand
             var run = parse.GetValue(o.Resume) is { } resume
                 ? Resumed(rankApp, parse, o, resume)
                 : await Fresh(rankApp, parse, o, communicator, cancellationToken).ConfigureAwait(false);
-            var group = new Group(communicator, !parse.GetValue(o.NoOverlap), parse.GetValue(o.Communicator)!);
+            var group = new Group(communicator, !parse.GetValue(o.NoOverlap), parse.GetValue(o.Communicator)!, parse.GetValue(o.ModelParallel) == 2);
             return Train(rankApp, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), group, cancellationToken);
         });
         return command;
     }
 
     /// <summary>The processes training together (one, unless mpirun started several) and how they exchange gradients.</summary>
-    private sealed record Group(ICommunicator Communicator, bool Overlap, string CommunicatorName);
+    private sealed record Group(ICommunicator Communicator, bool Overlap, string CommunicatorName, bool SplitOverTwoDevices);
 
     /// <summary>Everything a run needs, fresh or resumed.</summary>
     private sealed record RunPlan(string Folder, TrainingState State, DataCatalog Catalog, string BackendName, BackendSettings Settings, Checkpoint? Resume);
@@ -275,11 +277,19 @@ public static class TrainCommand
         Directory.CreateDirectory(plan.Folder);
         using var nccl = Communicators.UsesNccl(group.CommunicatorName, plan.BackendName, communicator.Size) ? StartNccl(backend, communicator) : null;
         using var parallel = communicator.Size > 1 ? new DataParallel(communicator, model, group.Overlap, onDevice: nccl) : null;
+        if (group.SplitOverTwoDevices && parallel is not null)
+        {
+            throw new AppException("--model-parallel 2 splits one process's network over two devices; it does not combine with data-parallel processes (mpirun). Use one or the other.");
+        }
+        using var secondDevice = group.SplitOverTwoDevices ? CommonOptions.CreateBackend(plan.BackendName, plan.Settings.Threads, plan.Settings.Convolution) : null;
+        using var split = secondDevice is null ? null : new TwoDeviceNetwork(model, backend, secondDevice);
         parallel?.CheckSameStart(model, state.GlobalStep);
         var train = new InputPipeline(parts.Train, state.Preprocessing, state.BatchSize, shard);
         var validation = new InputPipeline(parts.Validation!, state.Preprocessing, state.BatchSize);
         string relative = Relative(app, plan.Folder);
-        string where = parallel is null ? backend.Name : $"{backend.Name}, {parallel.Describe(state.BatchSize)}";
+        string where = parallel is not null ? $"{backend.Name}, {parallel.Describe(state.BatchSize)}"
+            : split is not null ? $"two {backend.Name} devices, split as the paper's two GPUs (--model-parallel 2)"
+            : backend.Name;
         app.WriteLine(plan.Resume is null
             ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {where}: {plan.Catalog.Kind}, {state.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {state.Split}, seed {state.Seed}, init {state.Initialization ?? variant.Initializations[0]})."
             : $"Resuming {relative} at epoch {state.Epoch + 1}, step {state.StepInEpoch} on {where}, up to epoch {state.TotalEpochs}.");
@@ -289,6 +299,7 @@ public static class TrainCommand
             AfterStep = app.AfterTrainingStep,
             MaxSteps = maxSteps,
             Parallel = parallel,
+            Split = split,
         };
         TrainingOutcome outcome;
         try

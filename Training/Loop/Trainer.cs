@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using AlexNet.Backends;
 using AlexNet.Layers;
+using AlexNet.Layers.ModelParallel;
 using AlexNet.Tensors;
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
@@ -106,6 +107,12 @@ public sealed class Trainer : IDisposable
     /// <summary>Data-parallel training: this rank's part of the group (null: one process). Only its writer saves files.</summary>
     public DataParallel? Parallel { get; init; }
 
+    /// <summary>
+    /// The paper's two-device split (<c>--model-parallel 2</c>): forward and backward run through it;
+    /// the gradients come back to the model, whose optimizer updates it, and the halves take the new weights.
+    /// </summary>
+    public TwoDeviceNetwork? Split { get; init; }
+
     private bool StepLimitReached => MaxSteps is long limit && _stepsTaken >= limit;
 
     private bool IsWriter => Parallel is null || Parallel.IsWriter;
@@ -208,33 +215,45 @@ public sealed class Trainer : IDisposable
         _backend.Upload(batch.Inputs, _images);
         _backend.Upload(batch.Labels, _labels!);
         _model.ZeroGradients();
-        var logits = _model.Forward(_images);
+        Split?.ZeroGradients();
+        var logits = Split is null ? _model.Forward(_images) : Split.Forward(batch.Inputs, batch.Count);
         float loss = _loss.Forward(logits, _labels!).ToArray()[0];
-        if (Parallel is { } parallel)
+        var totals = Parallel is null ? new StepTotals(loss, 0, batch.Count, false) : AgreeOnShard(Parallel, batch, loss, cancellationToken);
+        if (!double.IsFinite(totals.Loss))
         {
-            int hits = 0;
-            if (float.IsFinite(loss))
-            {
-                _backend.TopK(_loss.Probabilities!, 1, _predictions!);
-                hits = Correct(batch);
-            }
-            var totals = parallel.Agree(loss, batch.Count, hits, cancellationToken.IsCancellationRequested);
-            if (double.IsFinite(totals.Loss))
-            {
-                _model.Backward(_loss.Backward(), parallel.LayerDone);
-                parallel.AverageGradients();
-                _optimizer.Step(rate);
-            }
             return totals;
         }
-        if (!float.IsFinite(loss))
+        if (Split is not null)
         {
-            return new StepTotals(loss, 0, batch.Count, false);
+            _backend.TopK(_loss.Probabilities!, 1, _predictions!);
+            Split.Backward(_loss.Backward());
+            Split.GradientsToSource();
         }
-        _backend.TopK(_loss.Probabilities!, 1, _predictions!);
-        _model.Backward(_loss.Backward());
+        else if (Parallel is null)
+        {
+            _backend.TopK(_loss.Probabilities!, 1, _predictions!);
+            _model.Backward(_loss.Backward());
+        }
+        else
+        {
+            _model.Backward(_loss.Backward(), Parallel.LayerDone);
+            Parallel.AverageGradients();
+        }
         _optimizer.Step(rate);
-        return new StepTotals(loss, Correct(batch), batch.Count, false);
+        Split?.WeightsFromSource();
+        return Parallel is null ? totals with { Correct = Correct(batch) } : totals;
+    }
+
+    /// <summary>Data-parallel: this shard's loss and hits summed with the other ranks' before backward, so all agree on skipping a non-finite step.</summary>
+    private StepTotals AgreeOnShard(DataParallel parallel, Batch batch, float loss, CancellationToken cancellationToken)
+    {
+        int hits = 0;
+        if (float.IsFinite(loss))
+        {
+            _backend.TopK(_loss.Probabilities!, 1, _predictions!);
+            hits = Correct(batch);
+        }
+        return parallel.Agree(loss, batch.Count, hits, cancellationToken.IsCancellationRequested);
     }
 
     /// <summary>Top-1 hits of the batch, from the predictions TopK wrote.</summary>
