@@ -122,6 +122,13 @@ public sealed partial class TwoDeviceNetwork : IDisposable
         return _logits!;
     }
 
+    /// <summary>Runs a batch already on device 0 (read back and given to both devices); returns the logits on device 0.</summary>
+    public Tensor Forward(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        return Forward(ChannelHalves.Read(images), images.Shape[0]);
+    }
+
     /// <summary>Backpropagates dLoss/dLogits (on device 0), adding to every half's parameter gradients.</summary>
     public void Backward(Tensor logitsGradient)
     {

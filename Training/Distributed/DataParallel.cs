@@ -25,6 +25,7 @@ public readonly record struct StepTotals(double Loss, int Correct, int Count, bo
 public sealed class DataParallel : IDisposable
 {
     private readonly GradientBuckets _gradients;
+    private readonly Sequential _model;
     private long _steps;
     private double _reduceSeconds, _waitSeconds;
 
@@ -38,6 +39,7 @@ public sealed class DataParallel : IDisposable
         ArgumentNullException.ThrowIfNull(communicator);
         ArgumentNullException.ThrowIfNull(model);
         Communicator = communicator;
+        _model = model;
         Shard = new BatchShard(communicator.Rank, communicator.Size);
         foreach (var dropout in model.Layers.OfType<Dropout>())
         {
@@ -64,8 +66,8 @@ public sealed class DataParallel : IDisposable
     public string Describe(int batchSize) => string.Create(CultureInfo.InvariantCulture,
         $"data-parallel over {Communicator.Size} processes ({Engine}), {Shard.Size(batchSize)} of every {batchSize} images each, {_gradients.BucketCount} gradient bucket(s) of {_gradients.BytesPerStep / 1e6:0.###} MB per step{(_gradients.Overlap ? " overlapped with backward" : "")}");
 
-    /// <summary>Called by backward after each layer.</summary>
-    public void LayerDone(Layer layer) => _gradients.LayerDone(layer);
+    /// <summary>Called by backward after the model's layer <paramref name="index"/>.</summary>
+    public void LayerDone(int index) => _gradients.LayerDone(_model.Layers[index]);
 
     /// <summary>After backward, before the update: every parameter gradient becomes the mean over the whole batch.</summary>
     public void AverageGradients()
