@@ -94,7 +94,7 @@ public sealed class NcclCommunicator : ITensorCommunicator
             {
                 return;
             }
-            if (clock.Elapsed > Timeout)
+            if (Timeout != System.Threading.Timeout.InfiniteTimeSpan && clock.Elapsed > Timeout)
             {
                 AbortAndThrow(new CommunicatorTimeoutException($"NCCL rank {Rank} of {Size} waited {Timeout.TotalSeconds:0.#} s for an all-reduce to finish: another rank died or stopped answering; the communicator was aborted."));
             }
