@@ -188,22 +188,27 @@ public interface IBackend : IDevice, IDisposable
     /// kept when the uniform number u(seed, offset, i) ≥ p, drawn from the counter-based generator
     /// Philox4x32-10 (see <see cref="Philox"/>): a pure function of (seed, offset, i), so every
     /// backend draws the same mask without storing or copying it. Give each call its own offset
-    /// (a layer counts its calls); different offsets give unrelated masks.
+    /// (a layer counts its calls); different offsets give unrelated masks. Element k of
+    /// <paramref name="x"/> is element i = <paramref name="firstElement"/> + k of the mask: 0 for a
+    /// whole batch; a data-parallel rank holding rows r … of the batch passes r·(elements per row),
+    /// so the ranks together draw exactly the mask one process would.
     /// </summary>
     /// <param name="x">any shape</param>
     /// <param name="p">probability of dropping, 0 ≤ p &lt; 1</param>
     /// <param name="seed">the generator's key</param>
     /// <param name="offset">where this call's counters start</param>
+    /// <param name="firstElement">the mask index of x's first element, ≥ 0</param>
     /// <param name="y">same length as x; may be x</param>
-    void DropoutForward(Tensor x, float p, ulong seed, ulong offset, Tensor y);
+    void DropoutForward(Tensor x, float p, ulong seed, ulong offset, long firstElement, Tensor y);
 
     /// <summary>dx = dy / (1 − p) where the forward kept the element (same seed and offset), 0 elsewhere. dx may be dy.</summary>
     /// <param name="dy">the forward output's shape</param>
     /// <param name="p">the forward's p</param>
     /// <param name="seed">the forward's seed</param>
     /// <param name="offset">the forward's offset</param>
+    /// <param name="firstElement">the forward's firstElement</param>
     /// <param name="dx">same length as dy, overwritten</param>
-    void DropoutBackward(Tensor dy, float p, ulong seed, ulong offset, Tensor dx);
+    void DropoutBackward(Tensor dy, float p, ulong seed, ulong offset, long firstElement, Tensor dx);
 
     // ----- Dense ---------------------------------------------------------------------------
 

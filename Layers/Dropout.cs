@@ -48,6 +48,17 @@ public sealed class Dropout : Layer
     /// <summary>How many masks this layer has drawn: the offset the next training-mode forward pass uses.</summary>
     public StateCounter Offset { get; }
 
+    /// <summary>
+    /// In data-parallel training, this rank's place among the equal shards of every batch (0 alone):
+    /// its N rows are rows ShardIndex·N … of the whole batch, and they draw those rows of the mask,
+    /// so the ranks together drop exactly what one process with the whole batch would.
+    /// </summary>
+    public int ShardIndex
+    {
+        get;
+        set => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"{Name}: the shard index must be ≥ 0.");
+    }
+
     public override IReadOnlyList<StateCounter> Counters => [Seed, Offset];
 
     public override string Description => string.Create(CultureInfo.InvariantCulture, $"Dropout p={Probability:G4}");
@@ -73,7 +84,7 @@ public sealed class Dropout : Layer
         }
         var output = OutputTensor(shape);
         _lastOffset = Offset.Value++;
-        Backend.DropoutForward(input, Probability, Seed.Value, _lastOffset, output);
+        Backend.DropoutForward(input, Probability, Seed.Value, _lastOffset, FirstElement(input), output);
         return output;
     }
 
@@ -90,9 +101,11 @@ public sealed class Dropout : Layer
             return outputGradient;
         }
         var inputGradient = InputGradientTensor(output.Shape);
-        Backend.DropoutBackward(outputGradient, Probability, Seed.Value, _lastOffset, inputGradient);
+        Backend.DropoutBackward(outputGradient, Probability, Seed.Value, _lastOffset, FirstElement(outputGradient), inputGradient);
         return inputGradient;
     }
+
+    private long FirstElement(Tensor shard) => (long)ShardIndex * shard.Length;
 
     private static ulong DeriveSeed(ulong seed, string name) => HostRandom.DeriveSeed(seed, HostRandom.StreamOf(name));
 }

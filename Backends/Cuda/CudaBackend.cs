@@ -154,7 +154,7 @@ public sealed partial class CudaBackend : IBackend
     // ----- Helpers shared by the op files ---------------------------------------------------
 
     /// <summary>The device address of a tensor, after the contract's check that it lives on this backend and is not disposed.</summary>
-    private DevicePointer Address(Tensor tensor, string operation, [CallerArgumentExpression(nameof(tensor))] string parameter = "")
+    internal DevicePointer Address(Tensor tensor, string operation, [CallerArgumentExpression(nameof(tensor))] string parameter = "")
     {
         OpContract.OnDevice(operation, parameter, tensor, this);
         return ((CudaBuffer)tensor.Buffer).Pointer;

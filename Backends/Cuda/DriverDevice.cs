@@ -273,6 +273,24 @@ internal sealed unsafe class DriverDevice : ICudaDevice
         return error;
     }
 
+    public bool IsIdle()
+    {
+        MakeCurrent();
+        var result = Driver.cuStreamQuery(_stream);
+        if (result == CuResult.NotReady)
+        {
+            return false;
+        }
+        Driver.Check(result);
+        return true;
+    }
+
+    public nint CurrentStream()
+    {
+        MakeCurrent();
+        return _stream;
+    }
+
     public void Dispose()
     {
         if (_disposed)

@@ -164,4 +164,13 @@ internal interface ICudaDevice : IDisposable
     /// unusable ("sticky"), so later errors are its consequences, not news.
     /// </summary>
     Exception? Failure { get; }
+
+    /// <summary>True when everything queued has finished; never waits (a collective's deadline is checked between polls).</summary>
+    bool IsIdle();
+
+    /// <summary>
+    /// Makes this device current on the calling thread and returns its stream (<c>CUstream</c>), for a
+    /// library that queues work in the same order (NCCL). 0 on the emulator, which has no stream.
+    /// </summary>
+    nint CurrentStream();
 }

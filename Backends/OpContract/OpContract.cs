@@ -67,9 +67,16 @@ public static partial class OpContract
         ShapeIs(nameof(ReluBackward), nameof(dx), dx, y.Shape);
     }
 
-    /// <summary>Dropout, either way: 0 ≤ p &lt; 1 and the output as long as the input (it may be the input).</summary>
-    public static void Dropout(string op, Tensor input, float p, Tensor output, string outputName)
+    /// <summary>
+    /// Dropout, either way: 0 ≤ p &lt; 1, the tensor's first element a place in the mask (≥ 0), and the
+    /// output as long as the input (it may be the input).
+    /// </summary>
+    public static void Dropout(string op, Tensor input, float p, long firstElement, Tensor output, string outputName)
     {
+        if (firstElement < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(firstElement), firstElement, $"{op}: firstElement is {firstElement}, expected a place in the mask ≥ 0.");
+        }
         if (!(p >= 0f && p < 1f))
         {
             throw new ArgumentOutOfRangeException(nameof(p), p, $"{op}: p is {p}, expected a drop probability with 0 ≤ p < 1.");

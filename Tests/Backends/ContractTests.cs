@@ -64,9 +64,11 @@ public sealed class ContractTests
         Bad<ArgumentException>("a ReLU output of the same length but another shape", "y", "ReluForward: y is out [3, 2], expected shape [2, 3].",
             (b, t) => b.ReluForward(t("x", [2, 3]), t("out", [3, 2]))),
         Bad<ArgumentOutOfRangeException>("a drop probability of 1", "p", "DropoutForward: p is 1, expected a drop probability with 0 ≤ p < 1.",
-            (b, t) => b.DropoutForward(t("x", [8]), 1f, 1, 0, t("out", [8]))),
+            (b, t) => b.DropoutForward(t("x", [8]), 1f, 1, 0, 0, t("out", [8]))),
+        Bad<ArgumentOutOfRangeException>("a negative place in the mask", "firstElement", "DropoutForward: firstElement is -1, expected a place in the mask ≥ 0.",
+            (b, t) => b.DropoutForward(t("x", [8]), 0.5f, 1, 0, -1, t("out", [8]))),
         Bad<ArgumentException>("a dropout output of another length", "dx", "DropoutBackward: dx is dx [7], expected 8 elements (it has 7).",
-            (b, t) => b.DropoutBackward(t("dy", [8]), 0.5f, 1, 0, t("dx", [7]))),
+            (b, t) => b.DropoutBackward(t("dy", [8]), 0.5f, 1, 0, 0, t("dx", [7]))),
         Bad<ArgumentException>("dense weights for another input width", "weight", "DenseForward: weight is w [3, 5], expected [O, 4] for x x [2, 4].",
             (b, t) => b.DenseForward(t("x", [2, 4]), t("w", [3, 5]), null, t("out", [2, 3]))),
         // CUDA read any x as [N, I]; every backend now wants the flattened [N, I] the Flatten layer makes.

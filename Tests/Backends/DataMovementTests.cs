@@ -124,12 +124,37 @@ public sealed class DataMovementTests
         using var x = b.Tensor(shape, ones, "x");
         using var y = b.Allocate(shape, "y");
 
-        b.DropoutForward(x, c.P, c.Seed, c.Offset, y);
+        b.DropoutForward(x, c.P, c.Seed, c.Offset, 0, y);
 
         float scale = 1f / (1f - c.P);
         float[] expected = Enumerable.Range(0, c.Length).Select(i => ReferenceBackend.DropoutKeeps(c.P, c.Seed, c.Offset, i) ? scale : 0f).ToArray();
         Compare.Exact($"{b.Name} DropoutForward mask", shape, y.ToArray(), expected);
     }, maxTest: 25));
+
+    /// <summary>A data-parallel rank's rows of a batch, passed with where they start, get exactly those rows of the whole batch's mask, forward and backward.</summary>
+    [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
+    public void Dropout_of_a_shard_equals_those_elements_of_the_whole_batch(string backend) => TestBackends.Run(backend, b =>
+    {
+        const int length = 6 * 7; // rows of 7: shard starts 0, 14, 21 are not all multiples of four
+        var random = new Random(21);
+        float[] values = [.. Enumerable.Range(0, length).Select(_ => (float)random.NextDouble() + 0.5f)];
+        using var whole = b.Tensor(new Shape(6, 7), values, "x");
+        using var wholeY = b.Allocate(whole.Shape, "y");
+        b.DropoutForward(whole, 0.5f, 99, 3, 0, wholeY);
+        float[] expected = wholeY.ToArray();
+        foreach (var (firstRow, rows) in new[] { (0, 2), (2, 1), (3, 3) })
+        {
+            var shape = new Shape(rows, 7);
+            using var shard = b.Tensor(shape, values.AsSpan(firstRow * 7, rows * 7).ToArray(), "shard");
+            using var y = b.Allocate(shape, "y");
+            using var dx = b.Allocate(shape, "dx");
+            b.DropoutForward(shard, 0.5f, 99, 3, firstRow * 7, y);
+            b.DropoutBackward(shard, 0.5f, 99, 3, firstRow * 7, dx);
+            float[] rowsOfWhole = expected.AsSpan(firstRow * 7, rows * 7).ToArray();
+            Compare.Exact($"{b.Name} DropoutForward of rows {firstRow}…", shape, y.ToArray(), rowsOfWhole);
+            Compare.Exact($"{b.Name} DropoutBackward of rows {firstRow}…", shape, dx.ToArray(), rowsOfWhole);
+        }
+    });
 
     [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
     public void Dropout_masks_repeat_for_the_same_seed_and_offset_and_differ_otherwise(string backend) => TestBackends.Run(backend, b =>
@@ -140,7 +165,7 @@ public sealed class DataMovementTests
         float[] Mask(ulong seed, ulong offset)
         {
             using var y = b.Allocate(shape, "y");
-            b.DropoutForward(x, 0.5f, seed, offset, y);
+            b.DropoutForward(x, 0.5f, seed, offset, 0, y);
             return y.ToArray();
         }
 
@@ -165,7 +190,7 @@ public sealed class DataMovementTests
         using var y = b.Allocate(shape, "y");
         foreach (float p in new[] { 0.1f, 0.5f, 0.8f })
         {
-            b.DropoutForward(x, p, seed: 2012, offset: (ulong)(p * 100), y);
+            b.DropoutForward(x, p, seed: 2012, offset: (ulong)(p * 100), firstElement: 0, y);
             float[] values = y.ToArray();
             int kept = values.Count(v => v != 0);
             double sigma = Math.Sqrt(length * p * (1 - p));

@@ -16,9 +16,9 @@ public sealed class DropoutProperties
         using var y = b.Allocate(shape, "y");
         using var dy = b.Tensor(shape, gradients, "dy");
 
-        b.DropoutForward(x, c.P, c.Seed, c.Offset, y);
+        b.DropoutForward(x, c.P, c.Seed, c.Offset, 0, y);
         // The backward runs in place (dx = dy), as layers do.
-        b.DropoutBackward(dy, c.P, c.Seed, c.Offset, dy);
+        b.DropoutBackward(dy, c.P, c.Seed, c.Offset, 0, dy);
 
         Compare.Close($"{b.Name} DropoutForward y", shape, y.ToArray(), ReferenceBackend.Dropout(xs.ToDouble(), c.P, c.Seed, c.Offset), Tolerances.Elementwise, Tolerances.Relative);
         Compare.Close($"{b.Name} DropoutBackward dx", shape, dy.ToArray(), ReferenceBackend.Dropout(gradients.ToDouble(), c.P, c.Seed, c.Offset), Tolerances.Elementwise, Tolerances.Relative);

@@ -164,6 +164,8 @@ public unsafe class AsynchronyTests
         public void Fill(DevicePointer destination, uint bits, long count) => inner.Fill(destination, bits, count);
         public void Launch(Kernel kernel, Dim3 grid, Dim3 block, ReadOnlySpan<KernelArgument> arguments) => inner.Launch(kernel, grid, block, arguments);
         public void Gemm(in GemmCall call) => inner.Gemm(call);
+        public bool IsIdle() => inner.IsIdle();
+        public nint CurrentStream() => inner.CurrentStream();
 
         public void Synchronize()
         {

@@ -58,7 +58,7 @@ public class CudaBackendTests
         using var input = Tensor(backend, x, new Shape(length));
         using var output = backend.Allocate(new Shape(length));
 
-        backend.DropoutForward(input, p, seed, offset, output);
+        backend.DropoutForward(input, p, seed, offset, 0, output);
 
         var y = output.ToArray();
         float scale = 1f / (1f - p);

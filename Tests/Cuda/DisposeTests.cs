@@ -64,6 +64,8 @@ public unsafe class DisposeTests
         public void Fill(DevicePointer destination, uint bits, long count) => inner.Fill(destination, bits, count);
         public void Launch(Kernel kernel, Dim3 grid, Dim3 block, ReadOnlySpan<KernelArgument> arguments) => inner.Launch(kernel, grid, block, arguments);
         public void Gemm(in GemmCall call) => inner.Gemm(call);
+        public bool IsIdle() => inner.IsIdle();
+        public nint CurrentStream() => inner.CurrentStream();
 
         public void Free(DevicePointer pointer)
         {

@@ -110,6 +110,10 @@ public class KnownBadLaunches
 
         public void Synchronize() => inner.Synchronize();
 
+        public bool IsIdle() => inner.IsIdle();
+
+        public nint CurrentStream() => inner.CurrentStream();
+
         public void Dispose() => inner.Dispose();
     }
 }

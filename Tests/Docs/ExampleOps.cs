@@ -197,8 +197,8 @@ public static class ExampleOps
         using var y = b.Allocate(x.Shape, "y");
         using var dx = b.Allocate(x.Shape, "dx");
 
-        b.DropoutForward(tx, p, seed, offset, y);
-        b.DropoutBackward(tdy, p, seed, offset, dx);
+        b.DropoutForward(tx, p, seed, offset, 0, y);
+        b.DropoutBackward(tdy, p, seed, offset, 0, dx);
 
         double[] u = [.. Enumerable.Range(0, x.Shape.Length).Select(i => (double)Philox.Uniform(seed, offset, i))];
         return

@@ -41,6 +41,12 @@ public sealed record AppContext(IAnsiConsole Console, TextWriter Error, string W
         }
     }
 
+    /// <summary>The same context with its console output discarded: what a data-parallel rank other than 0 prints to (errors still reach stderr).</summary>
+    public AppContext Quiet() => this with
+    {
+        Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null), Interactive = InteractionSupport.No }),
+    };
+
     /// <summary>Writes a warning line on stderr.</summary>
     public void Warn(string text) => Error.WriteLine($"warning: {text}");
 }

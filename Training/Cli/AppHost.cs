@@ -39,6 +39,7 @@ public static class AppHost
           alexnet bench --model alexnet --batch-size 64 --train --layers   where the time of a training step goes
           alexnet export --checkpoint runs/alexnet-oxflower17/best.safetensors --onnx alexnet.onnx
           alexnet import --from torchvision alexnet-owt.safetensors --out imagenet.safetensors
+          mpirun -np 2 alexnet train --model mini --synthetic   data-parallel: 2 processes, half of every batch each
         """;
 
     /// <summary>The app's commands, in the order <c>--help</c> lists them. Adding a command is one line here.</summary>
@@ -54,6 +55,7 @@ public static class AppHost
         CudaInfoCommand.Create(app),
         ExportCommand.Create(app),
         ImportCommand.Create(app),
+        CommBenchCommand.Create(app),
     ];
 
     /// <summary>The root command with every subcommand.</summary>

@@ -3,11 +3,16 @@
 using System.CommandLine;
 using System.Globalization;
 using AlexNet.Backends;
+using AlexNet.Backends.Cpu;
+using AlexNet.Backends.Cuda.Nccl;
+using AlexNet.Backends.Distributed;
 using AlexNet.Layers;
+using AlexNet.Layers.ModelParallel;
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
 using AlexNet.Training.Interop;
+using AlexNet.Training.Distributed;
 using AlexNet.Training.Loop;
 using AlexNet.Training.Optimization;
 using AlexNet.Training.Reporting;
@@ -55,6 +60,10 @@ public static class TrainCommand
         public Option<string> InitFrom { get; } = new("--init-from") { Description = "Start from this checkpoint's weights (e.g. one written by alexnet import) instead of drawing them: fine-tuning. The last layer is drawn afresh when the data's classes differ.", HelpName = "CHECKPOINT" };
         public Option<string> Freeze { get; } = new Option<string>("--freeze") { Description = "With --init-from: train the classifier only, keeping the features (every layer up to Flatten) as loaded.", HelpName = "features" }.AcceptOnlyFromAmong(FineTuning.Features);
         public Option<double?> FeaturesLrScale { get; } = new("--features-lr-scale") { Description = "With --init-from: train every layer, the features at this fraction of the learning rate (e.g. 0.1).", HelpName = "X" };
+        public Option<string> Communicator { get; } = new Option<string>("--communicator") { Description = "How data-parallel processes talk: auto (MPI when started by mpirun, e.g. mpirun -np 2 alexnet train …, NCCL for the gradients with --backend cuda; else one process), local (one process), mpi, or nccl (one GPU per process, bootstrapped over MPI). Each of N processes trains on 1/N of every batch and the gradients are averaged; rank 0 writes and prints.", DefaultValueFactory = _ => "auto", HelpName = "auto|local|mpi|nccl" }.AcceptOnlyFromAmong(Communicators.Names);
+        public Option<int> CommunicationTimeout { get; } = new Option<int>("--comm-timeout") { Description = "Seconds a data-parallel process waits for the others in one exchange before it stops with an error (a process died or hangs).", DefaultValueFactory = _ => 300, HelpName = "SECONDS" }.AtLeast(1);
+        public Option<int> ModelParallel { get; } = new Option<int>("--model-parallel") { Description = "2: the paper's two-GPU split, as a teaching mode: every layer's kernels halved over two devices of --backend, activations crossing where the paper's Figure 2 shows (Docs/distributed.md). Same results as 1, slower.", DefaultValueFactory = _ => 1, HelpName = "1|2" }.AcceptOnlyFromAmong("1", "2");
+        public Option<bool> NoOverlap { get; } = new("--no-overlap") { Description = "Data-parallel: send the gradients after backward instead of while it runs." };
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
 
@@ -72,17 +81,23 @@ public static class TrainCommand
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
-            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.InitFrom, o.Freeze, o.FeaturesLrScale,
+            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            using var communicator = Communicators.Create(parse.GetValue(o.Communicator)!, app.Environment, TimeSpan.FromSeconds(parse.GetValue(o.CommunicationTimeout)));
+            var rankApp = communicator.Rank == 0 ? app : app.Quiet();
             var run = parse.GetValue(o.Resume) is { } resume
-                ? Resumed(app, parse, o, resume)
-                : await Fresh(app, parse, o, cancellationToken).ConfigureAwait(false);
-            return Train(app, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), cancellationToken);
+                ? Resumed(rankApp, parse, o, resume)
+                : await Fresh(rankApp, parse, o, communicator, cancellationToken).ConfigureAwait(false);
+            var group = new Group(communicator, !parse.GetValue(o.NoOverlap), parse.GetValue(o.Communicator)!, parse.GetValue(o.ModelParallel) == 2);
+            return Train(rankApp, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), group, cancellationToken);
         });
         return command;
     }
+
+    /// <summary>The processes training together (one, unless mpirun started several) and how they exchange gradients.</summary>
+    private sealed record Group(ICommunicator Communicator, bool Overlap, string CommunicatorName, bool SplitOverTwoDevices);
 
     /// <summary>Everything a run needs, fresh or resumed.</summary>
     private sealed record RunPlan(string Folder, RunConfig Config, RunProgress Progress, DataCatalog Catalog, BackendSettings Settings, Checkpoint? Resume, Checkpoint? Init = null);
@@ -94,7 +109,7 @@ public static class TrainCommand
             new(parse.GetValue(o.Threads), CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!));
     }
 
-    private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, CancellationToken cancellationToken)
+    private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, ICommunicator communicator, CancellationToken cancellationToken)
     {
         var (init, fineTune) = FineTuningOptions(app, parse, o);
         var model = RunNames.Models.Parse(init?.State.Model ?? parse.GetValue(o.Model)!);
@@ -127,7 +142,8 @@ public static class TrainCommand
         // Another optimizer than the recipe's starts from its own usual constants, not the recipe's.
         var (rate, momentum, decay) = optimizer == recipe.Optimizer ? (recipe.LearningRate, recipe.Momentum, recipe.WeightDecay) : Recipes.OptimizerDefaults(optimizer);
         var schedule = parse.GetValue(o.Schedule) is { } scheduleName ? RunNames.Schedules.Parse(scheduleName) : recipe.Schedule;
-        string folderName = parse.GetValue(o.Name) ?? UniqueName(app, $"{variant.Name}-{DataName(catalog)}");
+        // Only rank 0 chooses a numbered name: the others would see the folder it just created and count on.
+        string folderName = DataParallel.FromWriter(communicator, parse.GetValue(o.Name) ?? (communicator.Rank == 0 ? UniqueName(app, $"{variant.Name}-{DataName(catalog)}") : ""));
         string runFolder = Path.Combine(app.WorkingDirectory, "runs", folderName);
         if (File.Exists(Path.Combine(runFolder, Trainer.LastFile)))
         {
@@ -248,8 +264,9 @@ public static class TrainCommand
         return DataCatalog.FromLocation(location);
     }
 
-    private static int Train(AppContext app, RunPlan plan, bool tta, int? maxSteps, CancellationToken cancellationToken)
+    private static int Train(AppContext app, RunPlan plan, bool tta, int? maxSteps, Group group, CancellationToken cancellationToken)
     {
+        var communicator = group.Communicator;
         var (config, progress) = (plan.Config, plan.Progress);
         var variant = config.Variant;
         if (progress.Epoch >= config.Epochs && progress.StepInEpoch == 0)
@@ -264,6 +281,8 @@ public static class TrainCommand
         }
         var parts = SplitLoader.Load(app, plan.Catalog, config.Split, config.Seed, variant.ImageSize, config.MaxPixels,
             train: true, validation: true, test: false, cancellationToken);
+        var shard = new BatchShard(communicator.Rank, communicator.Size);
+        shard.CheckSplits(config.BatchSize);
         if (parts.Train!.Count < config.BatchSize)
         {
             throw new AppException($"The training set has {parts.Train.Count} images, fewer than one batch of {config.BatchSize}; use a smaller --batch-size.");
@@ -282,12 +301,24 @@ public static class TrainCommand
         using var optimizer = new Optimizer(config.Optimizer, trained, backend, rateScales);
         plan.Resume?.Restore(model, optimizer);
         Directory.CreateDirectory(plan.Folder);
-        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize);
+        using var nccl = Communicators.UsesNccl(group.CommunicatorName, config.Backend, communicator.Size) ? StartNccl(backend, communicator) : null;
+        using var parallel = communicator.Size > 1 ? new DataParallel(communicator, model, group.Overlap, onDevice: nccl) : null;
+        if (group.SplitOverTwoDevices && parallel is not null)
+        {
+            throw new AppException("--model-parallel 2 splits one process's network over two devices; it does not combine with data-parallel processes (mpirun). Use one or the other.");
+        }
+        using var secondDevice = group.SplitOverTwoDevices ? CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision) : null;
+        using var split = secondDevice is null ? null : new TwoDeviceNetwork(model, backend, secondDevice);
+        parallel?.CheckSameStart(model, progress.GlobalStep);
+        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard);
         var validation = new InputPipeline(parts.Validation!, config.Preprocessing, config.BatchSize);
         string relative = Relative(app, plan.Folder);
+        string where = parallel is not null ? $"{backend.Name}, {parallel.Describe(config.BatchSize)}"
+            : split is not null ? $"two {backend.Name} devices, split as the paper's two GPUs (--model-parallel 2)"
+            : backend.Name;
         app.WriteLine(plan.Resume is null
-            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {config.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {config.Split}, seed {config.Seed}, {(plan.Init is null ? $"init {RunNames.Initializations[config.Initialization]}" : "weights from --init-from")})."
-            : $"Resuming {relative} at epoch {progress.Epoch + 1}, step {progress.StepInEpoch} on {backend.Name}, up to epoch {config.Epochs}.");
+            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {where}: {plan.Catalog.Kind}, {config.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {config.Split}, seed {config.Seed}, {(plan.Init is null ? $"init {RunNames.Initializations[config.Initialization]}" : "weights from --init-from")})."
+            : $"Resuming {relative} at epoch {progress.Epoch + 1}, step {progress.StepInEpoch} on {where}, up to epoch {config.Epochs}.");
         app.WriteLine($"{config.Optimizer}, schedule {config.Schedule}, batch {config.BatchSize}, {Plural.Of(config.Epochs, "epoch")}; {config.Preprocessing}. Output: {relative}/");
         if (plan.Init is not null)
         {
@@ -298,8 +329,25 @@ public static class TrainCommand
             AfterStep = app.AfterTrainingStep,
             Listener = app.TrainingListener,
             MaxSteps = maxSteps,
+            Parallel = parallel,
+            Split = split,
         };
-        var outcome = trainer.Run(cancellationToken);
+        TrainingOutcome outcome;
+        try
+        {
+            outcome = trainer.Run(cancellationToken);
+        }
+        catch (CommunicatorTimeoutException e)
+        {
+            string saved = File.Exists(Path.Combine(plan.Folder, Trainer.LastFile))
+                ? $"The last checkpoint, {relative}/{Trainer.LastFile}, is intact (it is replaced only whole); resume with: alexnet train --resume {relative}"
+                : "No checkpoint had been written yet.";
+            throw new AppException($"{e.Message} Stopping at {trainer.Progress.Position()}. {saved}", e);
+        }
+        if (parallel is not null)
+        {
+            app.WriteLine(parallel.Summary());
+        }
         string resumeCommand = $"alexnet train --resume {relative} --epochs {config.Epochs}";
         switch (outcome)
         {
@@ -318,8 +366,25 @@ public static class TrainCommand
             app.WriteLine($"Interrupted after the last epoch ({trainer.Progress.Epoch}) finished; saved {relative}/{Trainer.LastFile}. The test was skipped; score it with: alexnet evaluate --checkpoint {relative}/{Trainer.BestFile}");
             return AppHost.Interrupted;
         }
-        TestBest(app, plan, config, trainer.Progress, model, parts, tta, cancellationToken);
+        if (parallel is null || parallel.IsWriter)
+        {
+            TestBest(app, plan, config, trainer.Progress, model, parts, tta, cancellationToken);
+        }
+        communicator.Barrier(); // the other ranks wait for rank 0's test, then all leave MPI together
         return 0;
+    }
+
+    /// <summary>Joins the NCCL group of the MPI ranks, one GPU each, or says why it cannot.</summary>
+    private static NcclCommunicator StartNccl(AlexNet.Backends.IBackend backend, ICommunicator communicator)
+    {
+        try
+        {
+            return NcclCommunicator.Create(backend, communicator);
+        }
+        catch (Exception e) when (e is ArgumentException or DllNotFoundException or EntryPointNotFoundException or NcclException)
+        {
+            throw new AppException($"--communicator nccl cannot start: {e.Message}", e);
+        }
     }
 
     /// <summary>Scores the best checkpoint on the test split and writes the confusion matrix as text and PNG.</summary>

@@ -12,7 +12,11 @@ public sealed class InputPipeline
 
     private readonly BatchPool _pool;
 
-    public InputPipeline(ImageSet images, Preprocessing preprocessing, int batchSize)
+    /// <param name="images">the set</param>
+    /// <param name="preprocessing">crop and normalization</param>
+    /// <param name="batchSize">images per step over all ranks</param>
+    /// <param name="shard">the part of every training batch this process builds (data-parallel training); the whole batch by default</param>
+    public InputPipeline(ImageSet images, Preprocessing preprocessing, int batchSize, BatchShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(preprocessing);
@@ -24,6 +28,8 @@ public sealed class InputPipeline
         Images = images;
         Preprocessing = preprocessing;
         BatchSize = batchSize;
+        Shard = shard ?? BatchShard.Whole;
+        Shard.CheckSplits(batchSize);
         InputLength = 3 * preprocessing.CropSize * preprocessing.CropSize;
         _pool = new BatchPool(batchSize, InputLength);
     }
@@ -33,6 +39,9 @@ public sealed class InputPipeline
     public Preprocessing Preprocessing { get; }
 
     public int BatchSize { get; }
+
+    /// <summary>The part of every training batch this process builds.</summary>
+    public BatchShard Shard { get; }
 
     /// <summary>Floats per input image.</summary>
     public int InputLength { get; }
@@ -52,13 +61,18 @@ public sealed class InputPipeline
     /// <summary>The order in which epoch <paramref name="epoch"/> visits the images.</summary>
     public int[] EpochOrder(ulong seed, int epoch) => RandomStream.Permutation(Images.Count, seed, RandomStream.Purpose.Order, (uint)epoch);
 
-    /// <summary>Training batches <paramref name="firstBatch"/> … of an epoch visiting images in <paramref name="order"/>, augmented.</summary>
+    /// <summary>
+    /// Training batches <paramref name="firstBatch"/> … of an epoch visiting images in <paramref name="order"/>,
+    /// augmented; each holds this process's <see cref="Shard"/> of the batch. An image's crop and flip
+    /// depend only on (seed, epoch, image), so they do not change with the number of ranks.
+    /// </summary>
     public BatchQueue Training(ulong seed, int epoch, int[] order, int firstBatch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
         int maxOffset = MaxOffset;
+        int start = Shard.Start(BatchSize), size = Shard.Size(BatchSize);
         return new BatchQueue(firstBatch, TrainingBatches, b =>
-            Build(order.AsSpan(b * BatchSize, BatchSize), image => Augmentation.ForTraining(seed, epoch, image, maxOffset)), Prefetch, cancellationToken);
+            Build(order.AsSpan((b * BatchSize) + start, size), image => Augmentation.ForTraining(seed, epoch, image, maxOffset)), Prefetch, cancellationToken);
     }
 
     /// <summary>

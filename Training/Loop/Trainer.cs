@@ -4,8 +4,10 @@ using System.Diagnostics;
 using System.Globalization;
 using AlexNet.Backends;
 using AlexNet.Layers;
+using AlexNet.Layers.ModelParallel;
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
+using AlexNet.Training.Distributed;
 using AlexNet.Training.Optimization;
 using AlexNet.Training.Reporting;
 using AlexNet.Training.Run;
@@ -115,7 +117,19 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public long? MaxSteps { get; set; }
 
+    /// <summary>Data-parallel training: this rank's part of the group (null: one process). Only its writer (rank 0) saves files.</summary>
+    public DataParallel? Parallel { get => _step.Parallel; init => _step.Parallel = value; }
+
+    /// <summary>The paper's two-device split (<c>--model-parallel 2</c>), which the step trains through; null: one device.</summary>
+    public TwoDeviceNetwork? Split { get => _step.Split; init => _step.Split = value; }
+
     private bool StepLimitReached => MaxSteps is long limit && _stepsTaken >= limit;
+
+    private bool IsWriter => Parallel is null || Parallel.IsWriter;
+
+    /// <summary>Whether to stop: Ctrl+C here, or (data-parallel) on any rank, so that all stop at the same step.</summary>
+    private bool StopRequested(CancellationToken cancellationToken) =>
+        Parallel?.AgreeToStop(cancellationToken.IsCancellationRequested) ?? cancellationToken.IsCancellationRequested;
 
     /// <summary>Trains until <see cref="RunConfig.Epochs"/>, convergence (the plateau schedule), an interrupt, or a non-finite loss.</summary>
     public TrainingOutcome Run(CancellationToken cancellationToken)
@@ -136,7 +150,7 @@ public sealed class Trainer : IDisposable
             {
                 return TrainingOutcome.Diverged;
             }
-            if (cancellationToken.IsCancellationRequested && Progress.Epoch < Config.Epochs)
+            if (Progress.Epoch < Config.Epochs && StopRequested(cancellationToken))
             {
                 return TrainingOutcome.Interrupted;
             }
@@ -161,7 +175,7 @@ public sealed class Trainer : IDisposable
             {
                 _batch.Load(batch, labels: true);
             }
-            var result = _step.Run(_batch, rate);
+            var result = _step.Run(_batch, rate, stopRequested: cancellationToken.IsCancellationRequested);
             if (!float.IsFinite(result.Loss))
             {
                 Divergence = string.Create(CultureInfo.InvariantCulture,
@@ -177,7 +191,7 @@ public sealed class Trainer : IDisposable
             AfterStep?.Invoke(Progress.GlobalStep, _model.Backend);
             _stepsTaken++;
             // A stop inside an epoch saves here; at an epoch's end the epoch finishes (validation, checkpoints) first.
-            if (cancellationToken.IsCancellationRequested && step + 1 < steps)
+            if ((Parallel is null ? cancellationToken.IsCancellationRequested : result.Stop) && step + 1 < steps)
             {
                 SaveLast();
                 return TrainingOutcome.Interrupted;
@@ -201,6 +215,12 @@ public sealed class Trainer : IDisposable
     {
         var partial = Progress.Partial;
         var validation = Evaluator.Run(_model, _validation, [Augmentation.Centre(_validation.MaxOffset)], Config.ClassNames, CancellationToken.None);
+        if (Parallel is not null)
+        {
+            // Every rank validated the same weights; rank 0's numbers decide, so the schedule cannot differ between ranks.
+            double[] writer = Parallel.FromWriter(validation.Loss, validation.Top1, validation.Top5);
+            validation = validation with { Loss = writer[0], Top1 = writer[1], Top5 = writer[2] };
+        }
         var metrics = new EpochMetrics(epoch + 1, rate, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen),
             validation.Loss, validation.Top1, validation.Top5, seconds, partial.Seen / Math.Max(1e-9, partial.Seconds));
         _reporter.Line(TrainingReporter.EpochLine(metrics, Config.Epochs));
@@ -227,12 +247,15 @@ public sealed class Trainer : IDisposable
             BestEpoch = best ? epoch + 1 : Progress.BestEpoch,
         };
         SaveLast();
-        if (best)
+        if (IsWriter)
         {
-            AtomicFile.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, BestFile));
+            if (best)
+            {
+                AtomicFile.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, BestFile));
+            }
+            MetricsCsv.Write(Path.Combine(RunFolder, MetricsFile), Progress.History);
+            TrainingPlots.Write(RunFolder, Progress.History, RunNames.Models[Config.Model]);
         }
-        MetricsCsv.Write(Path.Combine(RunFolder, MetricsFile), Progress.History);
-        TrainingPlots.Write(RunFolder, Progress.History, RunNames.Models[Config.Model]);
         Listener?.Report(Progress);
         if (scheduleEvent == ScheduleEvent.Reduced)
         {
@@ -247,7 +270,7 @@ public sealed class Trainer : IDisposable
         return TrainingOutcome.Completed;
     }
 
-    /// <summary>Writes <c>last.safetensors</c> with the current state (atomically).</summary>
+    /// <summary>Writes <c>last.safetensors</c> with the current state (atomically); data-parallel, only rank 0 writes.</summary>
     public void SaveLast()
     {
         Progress = Progress with
@@ -256,7 +279,10 @@ public sealed class Trainer : IDisposable
             Counters = _model.Counters.ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal),
             ScheduleState = _schedule.State,
         };
-        Checkpoint.Save(Path.Combine(RunFolder, LastFile), RunState.Of(Config, Progress), _model, _optimizer, _order);
+        if (IsWriter)
+        {
+            Checkpoint.Save(Path.Combine(RunFolder, LastFile), RunState.Of(Config, Progress), _model, _optimizer, _order);
+        }
         _saved = Progress;
     }
 

@@ -1,7 +1,9 @@
 // TrainingStep: one training step (zero, forward, loss, backward, update) for train and bench; InferenceStep.cs is forward only.
 
 using AlexNet.Layers;
+using AlexNet.Layers.ModelParallel;
 using AlexNet.Tensors;
+using AlexNet.Training.Distributed;
 using AlexNet.Training.Optimization;
 
 namespace AlexNet.Training.Loop;
@@ -10,7 +12,8 @@ namespace AlexNet.Training.Loop;
 /// <param name="Loss">the batch's mean cross-entropy; not finite when the step diverged (then nothing was updated)</param>
 /// <param name="Correct">images whose most probable class was their label, before the update</param>
 /// <param name="Count">images in the batch</param>
-public readonly record struct StepResult(float Loss, int Correct, int Count);
+/// <param name="Stop">data-parallel: some rank was asked to stop, so every rank stops after this step</param>
+public readonly record struct StepResult(float Loss, int Correct, int Count, bool Stop = false);
 
 /// <summary>The parts of a training step, in order, for an <see cref="IStepProbe"/>.</summary>
 public enum StepPhase
@@ -65,38 +68,93 @@ public sealed class TrainingStep : IDisposable
 
     public Optimizer Optimizer { get; }
 
+    /// <summary>
+    /// Data-parallel training (null: one process): the batch is this rank's shard, the ranks agree on
+    /// the loss before backward, and the gradients are averaged between backward and the update.
+    /// </summary>
+    public DataParallel? Parallel { get; set; }
+
+    /// <summary>
+    /// The paper's two-device split (<c>--model-parallel 2</c>; null: one device): forward and backward
+    /// run through it, the gradients come back to <see cref="Model"/> for its optimizer, and the halves take the new weights.
+    /// </summary>
+    public TwoDeviceNetwork? Split { get; set; }
+
     /// <summary>Trains on one batch.</summary>
     /// <param name="batch">loaded with its labels</param>
     /// <param name="learningRate">this epoch's rate</param>
     /// <param name="probe">told when each part has been issued, or null</param>
-    public StepResult Run(DeviceBatch batch, double learningRate, IStepProbe? probe = null)
+    /// <param name="stopRequested">this process was asked to stop (data-parallel: told to the other ranks)</param>
+    public StepResult Run(DeviceBatch batch, double learningRate, IStepProbe? probe = null, bool stopRequested = false)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var backend = Model.Backend;
         Model.IsTraining = true;
         Model.ZeroGradients();
+        Split?.ZeroGradients();
         probe?.After(StepPhase.ZeroGradients, -1);
-        var logits = Model.Forward(batch.Images, AfterLayer(probe, StepPhase.LayerForward));
+        var logits = Split is null ? Model.Forward(batch.Images, AfterLayer(probe, StepPhase.LayerForward)) : Split.Forward(batch.Images);
         Span<float> loss = stackalloc float[1];
         // Read at once: a NaN or infinite loss stops the step before it touches the weights.
         backend.Download(_loss.Forward(logits, batch.LabelTensor), loss);
-        if (!float.IsFinite(loss[0]))
-        {
-            return new StepResult(loss[0], 0, batch.Count);
-        }
         var top1 = Reuse(batch.Count);
-        backend.TopK(_loss.Probabilities!, 1, top1);
+        // Data-parallel, the ranks first agree on the whole batch's loss: a non-finite one on any rank stops all.
+        var agreed = Parallel is null ? new StepResult(loss[0], 0, batch.Count) : AgreeOnShard(Parallel, batch, loss[0], top1, stopRequested);
+        if (!float.IsFinite(agreed.Loss))
+        {
+            return agreed;
+        }
+        if (Parallel is null)
+        {
+            backend.TopK(_loss.Probabilities!, 1, top1);
+        }
         var dLogits = _loss.Backward();
         probe?.After(StepPhase.Loss, -1);
-        Model.Backward(dLogits, AfterLayer(probe, StepPhase.LayerBackward));
-        // Here, between backward and update, a data-parallel run would average each gradient over its workers (all-reduce).
+        if (Split is null)
+        {
+            Model.Backward(dLogits, AfterBackward(probe));
+        }
+        else
+        {
+            Split.Backward(dLogits);
+            Split.GradientsToSource();
+        }
+        Parallel?.AverageGradients();
         Optimizer.Step(learningRate);
+        Split?.WeightsFromSource();
         probe?.After(StepPhase.Update, -1);
+        if (Parallel is not null)
+        {
+            return agreed;
+        }
         backend.Download(top1, _top1Values);
         return new StepResult(loss[0], Scoring.CountCorrect(_top1Values, batch.Labels), batch.Count);
     }
 
+    /// <summary>This shard's loss and top-1 hits summed with the other ranks' (one small all-reduce before backward).</summary>
+    private StepResult AgreeOnShard(DataParallel parallel, DeviceBatch batch, float loss, Tensor top1, bool stopRequested)
+    {
+        int correct = 0;
+        if (float.IsFinite(loss))
+        {
+            Model.Backend.TopK(_loss.Probabilities!, 1, top1);
+            Model.Backend.Download(top1, _top1Values);
+            correct = Scoring.CountCorrect(_top1Values, batch.Labels);
+        }
+        var totals = parallel.Agree(loss, batch.Count, correct, stopRequested);
+        return new StepResult((float)totals.Loss, totals.Correct, totals.Count, totals.Stop);
+    }
+
     private static Action<int>? AfterLayer(IStepProbe? probe, StepPhase phase) => probe is null ? null : layer => probe.After(phase, layer);
+
+    /// <summary>After each layer's backward: the probe, and (data-parallel) the gradient buckets that layer completes.</summary>
+    private Action<int>? AfterBackward(IStepProbe? probe) => Parallel is null
+        ? AfterLayer(probe, StepPhase.LayerBackward)
+        : layer =>
+        {
+            Parallel.LayerDone(layer);
+            probe?.After(StepPhase.LayerBackward, layer);
+        };
 
     private Tensor Reuse(int count)
     {

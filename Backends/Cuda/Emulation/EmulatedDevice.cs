@@ -279,6 +279,11 @@ internal sealed unsafe class EmulatedDevice : ICudaDevice
         }
     }
 
+    // Work is done when it is queued: there is never anything in flight.
+    public bool IsIdle() => true;
+
+    public nint CurrentStream() => 0;
+
     public void Dispose()
     {
         _blas.Dispose();

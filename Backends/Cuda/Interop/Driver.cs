@@ -17,6 +17,7 @@ internal enum CuResult
     DeviceUnavailable = 46,
     NoDevice = 100,
     UnsupportedPtxVersion = 222,
+    NotReady = 600,
     IllegalAddress = 700,
     LaunchFailed = 719,
     SystemDriverMismatch = 803,
@@ -113,6 +114,10 @@ internal static unsafe partial class Driver
 
     [LibraryImport(NativeLibraries.Driver)]
     public static partial CuResult cuStreamCreate(out nint stream, uint flags);
+
+    /// <summary>Success when all work queued on the stream has finished, NotReady while some is running.</summary>
+    [LibraryImport(NativeLibraries.Driver)]
+    public static partial CuResult cuStreamQuery(nint stream);
 
     [LibraryImport(NativeLibraries.Driver)]
     public static partial CuResult cuStreamDestroy_v2(nint stream);
