@@ -92,8 +92,8 @@ internal static class CudaTools
     /// A fresh CUDA backend on an emulated device whose stream is deferred, as asynchronous as a
     /// GPU's (cheap: the library is shared).
     /// </summary>
-    public static CudaBackend EmulatedBackend(long memoryLimit = long.MaxValue, bool synchronizeEachLaunch = false) =>
-        new(new EmulatedDevice(RequireEmulator(), memoryLimit, EmulatorMode.Deferred, synchronizeEachLaunch));
+    public static CudaBackend EmulatedBackend(long memoryLimit = long.MaxValue, bool synchronizeEachLaunch = false, EmulatorMode mode = EmulatorMode.Deferred) =>
+        new(new EmulatedDevice(RequireEmulator(), memoryLimit, mode, synchronizeEachLaunch));
 
     /// <summary>Fails under ALEXNET_CI=1, skips otherwise, when <paramref name="available"/> is false.</summary>
     public static void Require(bool available, string reason)

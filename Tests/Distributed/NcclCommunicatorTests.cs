@@ -1,4 +1,5 @@
 using AlexNet.Backends.Cuda;
+using AlexNet.Backends.Cuda.Emulation;
 using AlexNet.Backends.Cuda.Nccl;
 using AlexNet.Backends.Distributed;
 using AlexNet.Layers;
@@ -34,7 +35,10 @@ public sealed class NcclCommunicatorTests
 
         var results = CommunicatorTests.OnRanks(ranks, bootstrap =>
         {
-            using var backend = CudaTools.EmulatedBackend();
+            // Synchronous: the stand-in sums the buffers on the host when the group ends, where real NCCL
+            // would queue the sum on the stream after the backward kernels; a deferred stream would hand it
+            // gradients not yet computed.
+            using var backend = CudaTools.EmulatedBackend(mode: EmulatorMode.Synchronous);
             using var model = ModelVariants.Get("mini").Build(backend, classes, 3);
             using var communicator = new NcclCommunicator(backend, bootstrap, nccl.Members[bootstrap.Rank]);
             using var parallel = new DataParallel(bootstrap, model, onDevice: communicator, bucketBytes: 128 << 10);
