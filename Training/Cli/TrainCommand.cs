@@ -46,6 +46,8 @@ public static class TrainCommand
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
         public Option<bool> Tta { get; } = CommonOptions.TenCrop("Score the final test with the paper's 10 crops (corners and centre, mirrored) instead of the centre crop.");
         public Option<long> MaxPixels { get; } = CommonOptions.MaxPixels();
+        public Option<int?> Dashboard { get; } = new Option<int?>("--dashboard") { Description = $"Serve a live page of the run (curves, the current epoch's progress, conv1's kernels, settings) on http://127.0.0.1:PORT/ (default {Reporting.Html.Dashboard.DefaultPort}) while it trains; it stops with the run.", HelpName = "PORT", Arity = ArgumentArity.ZeroOrOne }.AtLeast(1);
+        public Option<string> DashboardHost { get; } = new("--dashboard-host") { Description = "The address the dashboard listens on: 127.0.0.1 (default: this machine only), or 0.0.0.0 for every network interface.", DefaultValueFactory = _ => "127.0.0.1", HelpName = "ADDRESS" };
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
 
@@ -61,20 +63,31 @@ public static class TrainCommand
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Convolution, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
-            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps,
+            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Dashboard, o.DashboardHost,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(o.DashboardHost) is { Implicit: false } && result.GetResult(o.Dashboard) is null)
+            {
+                result.AddError("--dashboard-host says where the dashboard listens; give --dashboard [PORT] too.");
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var run = parse.GetValue(o.Resume) is { } resume
                 ? Resumed(app, parse, o, resume)
                 : await Fresh(app, parse, o, cancellationToken).ConfigureAwait(false);
-            return Train(app, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), cancellationToken);
+            var dashboard = parse.GetResult(o.Dashboard) is null ? null : new DashboardSettings(parse.GetValue(o.DashboardHost)!, parse.GetValue(o.Dashboard) ?? Reporting.Html.Dashboard.DefaultPort);
+            return Train(app, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), dashboard, cancellationToken);
         });
         return command;
     }
 
     /// <summary>Everything a run needs, fresh or resumed.</summary>
     private sealed record RunPlan(string Folder, TrainingState State, DataCatalog Catalog, string BackendName, BackendSettings Settings, Checkpoint? Resume);
+
+    /// <summary>Where <c>--dashboard</c> serves the live page.</summary>
+    private sealed record DashboardSettings(string Host, int Port);
 
     /// <summary>How the backend runs: what may change between a run and its resumption.</summary>
     private sealed record BackendSettings(int Threads, ConvolutionAlgorithm Convolution)
@@ -164,7 +177,7 @@ public static class TrainCommand
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
-            throw new AppException($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --convolution, --data, --tta and --max-steps may be given with --resume.");
+            throw new AppException($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --convolution, --data, --tta, --max-steps and --dashboard may be given with --resume.");
         }
         string path = Path.GetFullPath(resume, app.WorkingDirectory);
         string file = Directory.Exists(path) ? Path.Combine(path, Trainer.LastFile) : path;
@@ -224,7 +237,7 @@ public static class TrainCommand
         return DataCatalog.FromLocation(location);
     }
 
-    private static int Train(AppContext app, RunPlan plan, bool tta, int? maxSteps, CancellationToken cancellationToken)
+    private static int Train(AppContext app, RunPlan plan, bool tta, int? maxSteps, DashboardSettings? live, CancellationToken cancellationToken)
     {
         var state = plan.State;
         var variant = ModelVariants.Get(state.Model);
@@ -264,7 +277,13 @@ public static class TrainCommand
             ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {state.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {state.Split}, seed {state.Seed}, init {state.Initialization ?? variant.Initializations[0]})."
             : $"Resuming {relative} at epoch {state.Epoch + 1}, step {state.StepInEpoch} on {backend.Name}, up to epoch {state.TotalEpochs}.");
         app.WriteLine($"{state.Optimizer}, schedule {state.Schedule}, batch {state.BatchSize}, {Plural.Of(state.TotalEpochs, "epoch")}; {state.Preprocessing}. Output: {relative}/");
-        using var trainer = new Trainer(model, optimizer, schedule, train, validation, state, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
+        using var dashboard = live is null ? null : new Reporting.Html.Dashboard(live.Host, live.Port, Path.GetFileName(plan.Folder), state, model);
+        if (dashboard is not null)
+        {
+            app.WriteLine($"Dashboard: {dashboard.Address} (it stops with the run).");
+        }
+        var reporter = new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine) { StepObserver = dashboard is null ? null : dashboard.Step, EpochObserver = dashboard is null ? null : dashboard.Epoch };
+        using var trainer = new Trainer(model, optimizer, schedule, train, validation, state, plan.Resume?.DataOrder, plan.Folder, reporter)
         {
             AfterStep = app.AfterTrainingStep,
             MaxSteps = maxSteps,

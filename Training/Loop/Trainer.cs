@@ -225,7 +225,7 @@ public sealed class Trainer : IDisposable
         var validation = Evaluator.Run(_model, _validation, [Augmentation.Centre(_validation.MaxOffset)], State.ClassNames, CancellationToken.None);
         var metrics = new EpochMetrics(epoch + 1, rate, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen),
             validation.Loss, validation.Top1, validation.Top5, seconds, partial.Seen / Math.Max(1e-9, partial.Seconds));
-        _reporter.Line(TrainingReporter.EpochLine(metrics, State.TotalEpochs));
+        _reporter.Epoch(metrics, State.TotalEpochs);
         // Every step's loss was finite, but the last updates can still have broken the weights: the validation loss shows it.
         (string which, double loss) = validation.Count > 0 ? ("validation", validation.Loss) : ("training", metrics.TrainLoss);
         if (!double.IsFinite(loss))
