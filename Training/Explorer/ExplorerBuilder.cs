@@ -59,7 +59,7 @@ public static class ExplorerBuilder
         backend.Softmax(logits, probabilities);
         double[] p = [.. probabilities.ToArray().Select(v => (double)v)];
         var top = Evaluator.TopK(p, Math.Min(TopClasses, classes)).Select(c => new ClassScore(c, state.ClassNames[c], p[c])).ToList();
-        var saliency = top.Select(c => Saliency(model, c, classes)).ToList();
+        var saliency = top.Select(c => Saliency(model, c)).ToList();
         string input;
         using (var picture = ActivationGrid.DrawInput(batch.Inputs, inputShape))
         {
@@ -101,15 +101,18 @@ public static class ExplorerBuilder
     }
 
     /// <summary>
-    /// ∂(score of <paramref name="target"/>)/∂(input): the one-hot gradient of the logits, backpropagated
-    /// through every layer down to the images (which training never needs), taken after the forward pass above.
+    /// ∂(score of class <paramref name="target"/>)/∂(input) for the one image of the model's last forward pass:
+    /// the one-hot gradient of the logits, backpropagated through every layer down to the images (which
+    /// training never needs). Shape: [1, C, H, W], flattened. The parameter gradients it leaves are zeroed.
     /// </summary>
-    private static SaliencyMap Saliency(Sequential model, ClassScore target, int classes)
+    public static float[] InputGradient(Sequential model, int target)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var backend = model.Backend;
-        var oneHot = new float[classes];
-        oneHot[target.Class] = 1;
-        using var dLogits = backend.Allocate(new Shape(1, classes), "dLogits");
+        var logits = model.Layers[^1].Output ?? throw new InvalidOperationException($"{model.Name}: InputGradient needs a forward pass first.");
+        var oneHot = new float[logits.Shape[1]];
+        oneHot[target] = 1;
+        using var dLogits = backend.Allocate(logits.Shape, "dLogits");
         backend.Upload(oneHot, dLogits);
         Tensor gradient = dLogits;
         for (int i = model.Layers.Count - 1; i >= 0; i--)
@@ -117,7 +120,13 @@ public static class ExplorerBuilder
             gradient = model.Layers[i].Backward(gradient, computeInputGradient: true)!;
         }
         model.ZeroGradients();
-        float[] g = gradient.ToArray();
+        return gradient.ToArray();
+    }
+
+    /// <summary>The saliency map of <paramref name="target"/> from <see cref="InputGradient"/>.</summary>
+    private static SaliencyMap Saliency(Sequential model, ClassScore target)
+    {
+        float[] g = InputGradient(model, target.Class);
         int h = model.InputShape[1], w = model.InputShape[2], plane = h * w, channels = model.InputShape[0];
         var magnitude = new float[plane];
         for (int c = 0; c < channels; c++)
