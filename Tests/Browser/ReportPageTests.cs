@@ -65,7 +65,13 @@ public sealed class ReportPageTests(TrainedRun run) : IClassFixture<TrainedRun>
             }
         }
         Assert.Equal(1, await page.Playwright.Locator("#matrix td.selected").CountAsync());
+        Assert.Equal($"#cell={classes - 1},{classes - 1}", await page.Playwright.EvaluateAsync<string>("() => location.hash"));
         page.AssertQuiet();
+
+        // The address of a cell opens the page with that cell chosen.
+        var linked = await chromium.OpenAsync(new Uri(new Uri(run.Report).AbsoluteUri + "#cell=1,0"));
+        Assert.StartsWith($"{test.ClassNames[1]} predicted as {test.ClassNames[0]}: {test.Counts[1][0]} image", await linked.Playwright.InnerTextAsync("#cell-title"), StringComparison.Ordinal);
+        linked.AssertQuiet();
     }
 
     [Fact]
@@ -73,14 +79,14 @@ public sealed class ReportPageTests(TrainedRun run) : IClassFixture<TrainedRun>
     {
         await using var chromium = await Chromium.StartAsync();
         var page = await chromium.OpenAsync(new Uri(run.Report));
-        var box = (await page.Playwright.Locator("#loss-chart").BoundingBoxAsync())!;
-
+        // Positions are relative to the canvas; Playwright waits for it to be visible and still before it acts.
+        var chart = page.Playwright.Locator("#loss-chart");
         var area = await page.Playwright.EvaluateAsync<double[]>("() => { const a = charts['loss-chart'].chartArea; return [a.left, a.top, a.right, a.bottom]; }");
-        await page.Playwright.Mouse.MoveAsync(box.X + (float)((area[0] + area[2]) / 2), box.Y + (float)((area[1] + area[3]) / 2));
+        await chart.HoverAsync(new() { Position = new() { X = (float)((area[0] + area[2]) / 2), Y = (float)((area[1] + area[3]) / 2) } });
         Assert.True(await page.Playwright.EvaluateAsync<int>("() => charts['loss-chart'].tooltip.getActiveElements().length") > 0, "No tooltip on hover.");
 
         var hit = await page.Playwright.EvaluateAsync<double[]>("() => { const b = charts['loss-chart'].legend.legendHitBoxes[1]; return [b.left + b.width / 2, b.top + b.height / 2]; }");
-        await page.Playwright.Mouse.ClickAsync(box.X + (float)hit[0], box.Y + (float)hit[1]);
+        await chart.ClickAsync(new() { Position = new() { X = (float)hit[0], Y = (float)hit[1] } });
         Assert.False(await page.Playwright.EvaluateAsync<bool>("() => charts['loss-chart'].isDatasetVisible(1)"), "The validation series is still shown.");
         Assert.True(await page.Playwright.EvaluateAsync<bool>("() => charts['loss-chart'].isDatasetVisible(0)"));
         page.AssertQuiet();
