@@ -51,8 +51,10 @@ public sealed class ExplorerPageTests(TrainedRun run) : IClassFixture<TrainedRun
         var page = await chromium.OpenAsync(new Uri(run.Explorer));
         var conv1 = InlinedData().Layers[0];
 
-        // conv1's maps are 29×29 in a grid of 16 columns; the second map is one tile (29 + 2 gap pixels) right of the first.
-        await page.Playwright.Locator("#layer-conv1 canvas.grid").ClickAsync(new() { Position = new() { X = 31 + 10, Y = 10 } });
+        // The second map is one tile right of the first (the grid says how wide a tile is, its gap included).
+        var grid = page.Playwright.Locator("#layer-conv1 canvas.grid");
+        float tile = float.Parse((await grid.GetAttributeAsync("data-tile-width"))!, System.Globalization.CultureInfo.InvariantCulture);
+        await grid.ClickAsync(new() { Position = new() { X = tile * 1.5f, Y = 10 } });
         Assert.Equal("1", await page.Playwright.GetAttributeAsync("#layer-conv1 .enlarged", "data-map"));
         string detail = await page.Playwright.InnerTextAsync("#layer-conv1 .enlarged p");
         Assert.Contains($"map 2 of {conv1.Maps!.Count}: values {conv1.Maps.Min[1]:G4}".Replace("E", "e", StringComparison.Ordinal), detail, StringComparison.Ordinal);
