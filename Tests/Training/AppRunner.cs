@@ -11,7 +11,11 @@ internal static class AppRunner
     public static Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         RunAsync(workingDirectory, environment, null, TestContext.Current.CancellationToken, args);
 
-    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, Action<long, AlexNet.Backends.IBackend>? afterStep, CancellationToken cancellationToken, params string[] args)
+    public static Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, Action<long, AlexNet.Backends.IBackend>? afterStep, CancellationToken cancellationToken, params string[] args) =>
+        RunAsync(workingDirectory, environment, afterStep, null, cancellationToken, args);
+
+    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, Action<long, AlexNet.Backends.IBackend>? afterStep,
+        IProgress<AlexNet.Training.Run.RunProgress>? listener, CancellationToken cancellationToken, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -27,7 +31,7 @@ internal static class AppRunner
         // Never fall back to the user's real cache: an unset ALEXNET_DATA points at the working folder.
         string? Lookup(string name) => env.TryGetValue(name, out var value) ? value
             : name == AlexNet.Training.Data.DataCache.EnvironmentVariable ? Path.Combine(workingDirectory, "cache") : null;
-        var app = new AlexNet.Training.Cli.AppContext(console, error, workingDirectory, Lookup) { AfterTrainingStep = afterStep };
+        var app = new AlexNet.Training.Cli.AppContext(console, error, workingDirectory, Lookup) { AfterTrainingStep = afterStep, TrainingListener = listener };
         int code = await AppHost.RunAsync(args, app, cancellationToken);
         return new Result(code, output.ToString(), error.ToString());
     }

@@ -1,4 +1,5 @@
 using AlexNet.Backends;
+using AlexNet.Training.Run;
 using Spectre.Console;
 
 namespace AlexNet.Training.Cli;
@@ -17,6 +18,9 @@ public sealed record AppContext(IAnsiConsole Console, TextWriter Error, string W
 
     /// <summary>Called after every training step with the run's step count and its backend; lets tests interrupt a run at an exact step or count its copies.</summary>
     public Action<long, IBackend>? AfterTrainingStep { get; init; }
+
+    /// <summary>Told a training run's progress after every step and every finished epoch: where a live view of the run plugs in.</summary>
+    public IProgress<RunProgress>? TrainingListener { get; init; }
 
     /// <summary>True when the console shows live, redrawn output (a terminal, not a file or pipe).</summary>
     public bool IsInteractive => Console.Profile.Capabilities.Interactive && Console.Profile.Capabilities.Ansi;

@@ -58,7 +58,7 @@ public static class ExplorerBuilder
         using var probabilities = backend.Allocate(logits.Shape, "probabilities");
         backend.Softmax(logits, probabilities);
         double[] p = [.. probabilities.ToArray().Select(v => (double)v)];
-        var top = Evaluator.TopK(p, Math.Min(TopClasses, classes)).Select(c => new ClassScore(c, state.ClassNames[c], p[c])).ToList();
+        var top = Scoring.TopK(p, Math.Min(TopClasses, classes)).Select(c => new ClassScore(c, state.ClassNames[c], p[c])).ToList();
         var saliency = top.Select(c => Saliency(model, c)).ToList();
         string input;
         using (var picture = ActivationGrid.DrawInput(batch.Inputs, inputShape))

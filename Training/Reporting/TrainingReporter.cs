@@ -18,21 +18,14 @@ public readonly record struct StepReport(int Step, double Loss, double Top1, dou
 /// </summary>
 public sealed class TrainingReporter(IAnsiConsole console, bool live, Action<string> writeLine)
 {
-    /// <summary>Also told every step: the epoch (1-based), the run's epochs, the epoch's steps and the step's report (the dashboard).</summary>
-    public Action<int, int, int, StepReport>? StepObserver { get; init; }
-
-    /// <summary>Also told every finished epoch's metrics (the dashboard).</summary>
-    public Action<EpochMetrics>? EpochObserver { get; init; }
-
     /// <summary>Runs one epoch's <paramref name="body"/>, showing what it reports through the callback it receives.</summary>
     public T RunEpoch<T>(int epoch, int totalEpochs, int steps, int firstStep, Func<Action<StepReport>, T> body)
     {
         ArgumentNullException.ThrowIfNull(body);
         string title = string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{totalEpochs}");
-        Action<StepReport> observe = StepObserver is { } observer ? report => observer(epoch, totalEpochs, steps, report) : _ => { };
         if (!live)
         {
-            return body(observe);
+            return body(_ => { });
         }
         return console.Progress()
             .AutoClear(true)
@@ -45,7 +38,6 @@ public sealed class TrainingReporter(IAnsiConsole console, bool live, Action<str
                 task.Value = firstStep;
                 return body(report =>
                 {
-                    observe(report);
                     task.Value = report.Step;
                     task.Description = report.Phase == "validate"
                         ? $"{title}  validating…"
@@ -56,13 +48,6 @@ public sealed class TrainingReporter(IAnsiConsole console, bool live, Action<str
 
     /// <summary>Writes a line of plain text.</summary>
     public void Line(string text) => writeLine(text);
-
-    /// <summary>Writes the summary line of a finished epoch and tells <see cref="EpochObserver"/>.</summary>
-    public void Epoch(EpochMetrics metrics, int totalEpochs)
-    {
-        writeLine(EpochLine(metrics, totalEpochs));
-        EpochObserver?.Invoke(metrics);
-    }
 
     /// <summary>The summary line of a finished epoch.</summary>
     public static string EpochLine(EpochMetrics m, int totalEpochs)

@@ -81,19 +81,21 @@ public static class ReportBuilder
         model.IsTraining = false;
         try
         {
-            using var scorer = new Evaluator.Scorer(model.Backend, model.InputShape);
+            using var step = new InferenceStep(model);
+            using var deviceBatch = new DeviceBatch(model.Backend, model.InputShape);
             using var queue = pipeline.Evaluation([Augmentation.Centre(pipeline.MaxOffset)], cancellationToken);
             while (queue.Next() is { } batch)
             {
                 using (batch)
                 {
-                    float[] probabilities = scorer.Probabilities(model, batch);
+                    deviceBatch.Load(batch, labels: false);
+                    float[] probabilities = step.Probabilities(deviceBatch);
                     for (int n = 0; n < batch.Count; n++)
                     {
                         double[] row = [.. probabilities.AsSpan(n * classes, classes).ToArray().Select(p => (double)p)];
                         int index = batch.ImageIndices[n], label = test.Label(index);
-                        int[] best = Evaluator.TopK(row, Math.Min(5, classes));
-                        lossSum -= Math.Log(Math.Max(row[label], 1e-12));
+                        int[] best = Scoring.TopK(row, Math.Min(5, classes));
+                        lossSum += Scoring.Loss(row, label);
                         top1 += best[0] == label ? 1 : 0;
                         top5 += best.Contains(label) ? 1 : 0;
                         confusion.Add(label, best[0]);

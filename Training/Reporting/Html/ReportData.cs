@@ -29,7 +29,7 @@ public sealed record ReportData(
 /// <param name="Loss">the epoch's mean training loss so far</param>
 /// <param name="Top1">the epoch's training top-1 so far</param>
 /// <param name="ImagesPerSecond">this epoch's training throughput</param>
-/// <param name="Phase">train, validate, test, or finished</param>
+/// <param name="Phase">train; validate (its steps are done); validated (saved, the next epoch not begun); finished (the last epoch saved)</param>
 public sealed record EpochProgressReport(int Epoch, int TotalEpochs, int Step, int Steps, double Loss, double Top1, double ImagesPerSecond, string Phase);
 
 /// <summary>The first convolution's kernels as one PNG (see <see cref="Visualization.FilterGrid"/>).</summary>
