@@ -98,6 +98,42 @@ public sealed class ExploreCommandTests
     }
 
     [Fact]
+    public async Task Serve_answers_the_page_on_loopback_until_the_command_is_interrupted()
+    {
+        using var work = TestFiles.NewFolder();
+        var trained = await AppRunner.RunAsync(work.Path, null, "train", "--model", "mini", "--synthetic", "--epochs", "1", "--max-steps", "1", "--batch-size", "8", "--name", "e");
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        TestFiles.WriteImage(work.Combine("tulip.png"), 80, 80, 2);
+        int port = AlexNet.Tests.Browser.DashboardPageTests.FreePort();
+        using var stop = new CancellationTokenSource();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+
+        var serving = AppRunner.RunAsync(work.Path, null, null, stop.Token,
+            "explore", "--checkpoint", work.Combine("runs", "e", "last.safetensors"), work.Combine("tulip.png"), "--serve", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        string? page = null;
+        for (int attempt = 0; attempt < 600 && page is null && !serving.IsCompleted; attempt++)
+        {
+            try
+            {
+                page = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"), TestContext.Current.CancellationToken);
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+        }
+        await stop.CancelAsync();
+        var result = await serving;
+
+        Assert.NotNull(page);
+        Assert.Contains("<script type=\"application/json\" id=\"explorer-data\">", page, StringComparison.Ordinal);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"Serving the explorer on http://127.0.0.1:{port}/", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Stopped serving the explorer.", result.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(work.Combine("tulip.html")));
+    }
+
+    [Fact]
     public async Task Serve_and_out_together_are_a_usage_error()
     {
         using var work = TestFiles.NewFolder();
