@@ -117,6 +117,20 @@ public sealed class StepTests
     }
 
     [Fact]
+    public void The_inference_probe_hears_every_layer_forward_and_nothing_else()
+    {
+        using var backend = new CpuBackend();
+        using var model = Mini.Variant.Build(backend, Classes, seed: 3);
+        using var step = new InferenceStep(model);
+        using var batch = RandomBatch(backend, count: 2, seed: 1);
+        var probe = new Recorder();
+
+        step.Forward(batch, probe);
+
+        Assert.Equal(Enumerable.Range(0, model.Layers.Count).Select(i => (StepPhase.LayerForward, i)), probe.Heard);
+    }
+
+    [Fact]
     public void Top_k_breaks_ties_towards_the_lower_class_and_the_loss_has_a_floor()
     {
         Assert.Equal([1, 0, 2], Scoring.TopK([0.3, 0.4, 0.3, 0.0], 3));

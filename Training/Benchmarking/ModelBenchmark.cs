@@ -19,8 +19,8 @@ namespace AlexNet.Training.Benchmarking;
 /// each image's top-1 class read back to the host, as in <c>train</c>.</item>
 /// </list>
 /// Inputs are random (seeded) images and labels, uploaded once; their values do not change the work
-/// done. <see cref="Profile"/> runs the same training step with a clock read after each layer and
-/// each part, which is where the per-layer breakdown comes from.
+/// done. <see cref="Profile"/> runs the same steps with a clock read after each layer and each part,
+/// which is where the per-layer breakdown comes from.
 /// </summary>
 public sealed class ModelBenchmark : IDisposable
 {
@@ -113,8 +113,7 @@ public sealed class ModelBenchmark : IDisposable
         }
         else
         {
-            Model.IsTraining = false;
-            Model.Forward(_batch.Images, layer => clock.After(StepPhase.LayerForward, layer));
+            _inference.Forward(_batch, clock);
         }
         return clock.Result();
     }

@@ -18,11 +18,13 @@ public sealed class InferenceStep(Sequential model) : IDisposable
     public Sequential Model { get; } = model ?? throw new ArgumentNullException(nameof(model));
 
     /// <summary>The logits [N, K] of <paramref name="batch"/>, left on the backend (each layer's output stays readable too).</summary>
-    public Tensor Forward(DeviceBatch batch)
+    /// <param name="batch">loaded with or without its labels</param>
+    /// <param name="probe">told when each layer's forward pass has been issued (<c>bench --layers</c>), or null</param>
+    public Tensor Forward(DeviceBatch batch, IStepProbe? probe = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         Model.IsTraining = false;
-        return Model.Forward(batch.Images);
+        return Model.Forward(batch.Images, probe is null ? null : layer => probe.After(StepPhase.LayerForward, layer));
     }
 
     /// <summary>softmax(logits) of <paramref name="batch"/>, downloaded: N rows of K probabilities, the one copy back to the host.</summary>
