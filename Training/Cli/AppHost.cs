@@ -36,6 +36,8 @@ public static class AppHost
           alexnet predict --checkpoint runs/alexnet-oxflower17/best.safetensors photo.jpg
           alexnet summary --model alexnet --classes 1000
           alexnet visualize --checkpoint runs/alexnet-oxflower17/best.safetensors --filters --activations photo.jpg
+          alexnet report runs/alexnet-oxflower17           report.html: curves, confusion matrix, kernels
+          alexnet explore --checkpoint runs/alexnet-oxflower17/best.safetensors photo.jpg   every layer of one image, in the browser
           alexnet bench --model alexnet --batch-size 64 --train --layers   where the time of a training step goes
           alexnet export --checkpoint runs/alexnet-oxflower17/best.safetensors --onnx alexnet.onnx
           alexnet import --from torchvision alexnet-owt.safetensors --out imagenet.safetensors
@@ -50,6 +52,8 @@ public static class AppHost
         PredictCommand.Create(app),
         SummaryCommand.Create(app),
         VisualizeCommand.Create(app),
+        ReportCommand.Create(app),
+        ExploreCommand.Create(app),
         DataCommand.Create(app),
         BenchCommand.Create(app),
         CudaInfoCommand.Create(app),

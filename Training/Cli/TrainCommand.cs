@@ -64,6 +64,8 @@ public static class TrainCommand
         public Option<int> CommunicationTimeout { get; } = new Option<int>("--comm-timeout") { Description = "Seconds a data-parallel process waits for the others in one exchange before it stops with an error (a process died or hangs).", DefaultValueFactory = _ => 300, HelpName = "SECONDS" }.AtLeast(1);
         public Option<int> ModelParallel { get; } = new Option<int>("--model-parallel") { Description = "2: the paper's two-GPU split, as a teaching mode: every layer's kernels halved over two devices of --backend, activations crossing where the paper's Figure 2 shows (Docs/distributed.md). Same results as 1, slower.", DefaultValueFactory = _ => 1, HelpName = "1|2" }.AcceptOnlyFromAmong("1", "2");
         public Option<bool> NoOverlap { get; } = new("--no-overlap") { Description = "Data-parallel: send the gradients after backward instead of while it runs." };
+        public Option<int?> Dashboard { get; } = new Option<int?>("--dashboard") { Description = $"Serve a live page of the run (curves, the current epoch's progress, conv1's kernels, settings) on http://127.0.0.1:PORT/ (default {Reporting.Html.Dashboard.DefaultPort}) while it trains; it stops with the run.", HelpName = "PORT", Arity = ArgumentArity.ZeroOrOne }.AtLeast(1);
+        public Option<string> DashboardHost { get; } = new("--dashboard-host") { Description = "The address the dashboard listens on: 127.0.0.1 (default: this machine only), or 0.0.0.0 for every network interface.", DefaultValueFactory = _ => "127.0.0.1", HelpName = "ADDRESS" };
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
 
@@ -81,8 +83,15 @@ public static class TrainCommand
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
-            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale,
+            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(o.DashboardHost) is { Implicit: false } && result.GetResult(o.Dashboard) is null)
+            {
+                result.AddError("--dashboard-host says where the dashboard listens; give --dashboard [PORT] too.");
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var communicator = Communicators.Create(parse.GetValue(o.Communicator)!, app.Environment, TimeSpan.FromSeconds(parse.GetValue(o.CommunicationTimeout)));
@@ -91,7 +100,8 @@ public static class TrainCommand
                 ? Resumed(rankApp, parse, o, resume)
                 : await Fresh(rankApp, parse, o, communicator, cancellationToken).ConfigureAwait(false);
             var group = new Group(communicator, !parse.GetValue(o.NoOverlap), parse.GetValue(o.Communicator)!, parse.GetValue(o.ModelParallel) == 2);
-            return Train(rankApp, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), group, cancellationToken);
+            var dashboard = parse.GetResult(o.Dashboard) is null ? null : new DashboardSettings(parse.GetValue(o.DashboardHost)!, parse.GetValue(o.Dashboard) ?? Reporting.Html.Dashboard.DefaultPort);
+            return Train(rankApp, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), group, dashboard, cancellationToken);
         });
         return command;
     }
@@ -101,6 +111,9 @@ public static class TrainCommand
 
     /// <summary>Everything a run needs, fresh or resumed.</summary>
     private sealed record RunPlan(string Folder, RunConfig Config, RunProgress Progress, DataCatalog Catalog, BackendSettings Settings, Checkpoint? Resume, Checkpoint? Init = null);
+
+    /// <summary>Where <c>--dashboard</c> serves the live page.</summary>
+    private sealed record DashboardSettings(string Host, int Port);
 
     /// <summary>How the backend runs: what may change between a run and its resumption.</summary>
     private sealed record BackendSettings(int Threads, MatrixPrecision Precision)
@@ -197,7 +210,7 @@ public static class TrainCommand
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
-            throw new AppException($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --data, --tta and --max-steps may be given with --resume.");
+            throw new AppException($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --data, --tta, --max-steps and --dashboard may be given with --resume.");
         }
         string path = Path.GetFullPath(resume, app.WorkingDirectory);
         string file = Directory.Exists(path) ? Path.Combine(path, Trainer.LastFile) : path;
@@ -264,7 +277,7 @@ public static class TrainCommand
         return DataCatalog.FromLocation(location);
     }
 
-    private static int Train(AppContext app, RunPlan plan, bool tta, int? maxSteps, Group group, CancellationToken cancellationToken)
+    private static int Train(AppContext app, RunPlan plan, bool tta, int? maxSteps, Group group, DashboardSettings? live, CancellationToken cancellationToken)
     {
         var communicator = group.Communicator;
         var (config, progress) = (plan.Config, plan.Progress);
@@ -324,10 +337,17 @@ public static class TrainCommand
         {
             app.WriteLine($"{config.FineTune!.Describe(replaced, config.ClassNames.Count)}; {trained.Sum(p => (long)p.Length):N0} of {model.ParameterCount:N0} parameters train.");
         }
+        // Only rank 0 serves the page: it is the one that prints and writes.
+        using var dashboard = live is null || group.Communicator.Rank != 0 ? null
+            : new Reporting.Html.Dashboard(live.Host, live.Port, Path.GetFileName(plan.Folder), RunState.Of(config, progress), model, train.TrainingBatches, app.TrainingListener);
+        if (dashboard is not null)
+        {
+            app.WriteLine($"Dashboard: {dashboard.Address} (it stops with the run).");
+        }
         using var trainer = new Trainer(model, optimizer, schedule, train, validation, config, progress, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
         {
             AfterStep = app.AfterTrainingStep,
-            Listener = app.TrainingListener,
+            Listener = dashboard ?? app.TrainingListener,
             MaxSteps = maxSteps,
             Parallel = parallel,
             Split = split,

@@ -9,6 +9,7 @@ public sealed class ImageSet
 {
     private readonly byte[][] _pixels;
     private readonly int[] _labels;
+    private readonly string[] _sources;
 
     public ImageSet(int size, IReadOnlyList<byte[]> pixels, IReadOnlyList<int> labels, IReadOnlyList<string> sources)
     {
@@ -30,6 +31,7 @@ public sealed class ImageSet
         Size = size;
         _pixels = [.. pixels];
         _labels = [.. labels];
+        _sources = [.. sources];
     }
 
     /// <summary>The side of every stored square.</summary>
@@ -43,6 +45,9 @@ public sealed class ImageSet
 
     /// <summary>The class of image <paramref name="index"/>.</summary>
     public int Label(int index) => _labels[index];
+
+    /// <summary>Where image <paramref name="index"/> came from (its file, or the synthetic set's name for it).</summary>
+    public string Source(int index) => _sources[index];
 
     /// <summary>How many images each of <paramref name="classCount"/> classes has.</summary>
     public int[] CountPerClass(int classCount)

@@ -34,6 +34,20 @@ public sealed class ConfusionMatrix
     /// <summary>The fraction of predictions on the diagonal.</summary>
     public double Accuracy => Total == 0 ? 0 : Enumerable.Range(0, ClassNames.Count).Sum(i => _counts[i, i]) / (double)Total;
 
+    /// <summary>Of the images of class <paramref name="c"/>, the fraction predicted as <paramref name="c"/>; null when the class has no images.</summary>
+    public double? Recall(int c)
+    {
+        long row = Enumerable.Range(0, ClassNames.Count).Sum(j => _counts[c, j]);
+        return row == 0 ? null : _counts[c, c] / (double)row;
+    }
+
+    /// <summary>Of the images predicted as class <paramref name="c"/>, the fraction that are <paramref name="c"/>; null when nothing was predicted as it.</summary>
+    public double? Precision(int c)
+    {
+        long column = Enumerable.Range(0, ClassNames.Count).Sum(i => _counts[i, c]);
+        return column == 0 ? null : _counts[c, c] / (double)column;
+    }
+
     /// <summary>A table: one row per true class with its counts per predicted class and its recall.</summary>
     public string ToText()
     {
