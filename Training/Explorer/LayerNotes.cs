@@ -16,7 +16,7 @@ public static class LayerNotes
     /// <summary>The softmax that turns the last layer's scores into the top-5 probabilities.</summary>
     public static LayerNote Softmax { get; } = new(
         "p_i = exp(z_i) / Σ_j exp(z_j)        z = the last layer's scores (logits), one per class",
-        "Docs/layers/softmax-cross-entropy.md", "Tests/Reference/ReferenceOps.Softmax.cs", "Layers/SoftmaxCrossEntropy.cs");
+        "Docs/layers/softmax-cross-entropy.md", "Backends/Reference/ReferenceBackend.Softmax.cs", "Layers/SoftmaxCrossEntropy.cs");
 
     /// <summary>The note for <paramref name="layer"/>; every layer type of the project has one.</summary>
     public static LayerNote For(Layer layer)
@@ -31,26 +31,26 @@ public static class LayerNotes
                 + (c.Convolution.Groups > 1
                     ? Text($"\n  c runs over the {c.InChannels / c.Convolution.Groups} input channels of kernel k's group ({c.Convolution.Groups} groups: the paper's two GPUs)")
                     : Text($"\n  c = 1 … {c.InChannels} input channels")),
-                "Docs/layers/convolution.md", "Tests/Reference/ReferenceOps.Convolution.cs", "Layers/Conv2d.cs"),
+                "Docs/layers/convolution.md", "Backends/Reference/ReferenceBackend.Convolution.cs", "Layers/Conv2d.cs"),
             ReLU => new("f(x) = max(0, x)        the paper's rectified linear unit (section 3.1), applied to every value",
-                "Docs/layers/relu.md", "Tests/Reference/ReferenceOps.Elementwise.cs", "Layers/ReLU.cs"),
+                "Docs/layers/relu.md", "Backends/Reference/ReferenceBackend.Relu.cs", "Layers/ReLU.cs"),
             LocalResponseNormalization n => new(
                 Text($"b^i_(x,y) = a^i_(x,y) / ( k + α · Σ_(j = max(0, i − n/2))^(min(N − 1, i + n/2)) (a^j_(x,y))² )^β")
                 + Text($"\n  k = {n.Settings.K:G4}, n = {n.Settings.Size}, α = {n.Settings.Alpha:G4}, β = {n.Settings.Beta:G4}; N = the number of channels (section 3.3)"),
-                "Docs/layers/local-response-normalization.md", "Tests/Reference/ReferenceOps.Lrn.cs", "Layers/LocalResponseNormalization.cs"),
+                "Docs/layers/local-response-normalization.md", "Backends/Reference/ReferenceBackend.Lrn.cs", "Layers/LocalResponseNormalization.cs"),
             MaxPool2d p => new(
                 Text($"y[c, i, j] = max_(0 ≤ u, v < {p.Pooling.Kernel}) x[c, {p.Pooling.Stride}·i + u, {p.Pooling.Stride}·j + v]")
                 + Text($"\n  z = {p.Pooling.Kernel}, s = {p.Pooling.Stride}") + (p.Pooling.Kernel > p.Pooling.Stride ? ": s < z, the paper's overlapping pooling (section 3.4)" : ""),
-                "Docs/layers/max-pooling.md", "Tests/Reference/ReferenceOps.Pooling.cs", "Layers/MaxPool2d.cs"),
+                "Docs/layers/max-pooling.md", "Backends/Reference/ReferenceBackend.Pooling.cs", "Layers/MaxPool2d.cs"),
             Dense d => new(
                 Text($"y_k = b_k + Σ_i W[k, i] · x_i        k = 1 … {d.OutFeatures}, i = 1 … {d.InFeatures} (a fully connected layer)"),
-                "Docs/layers/dense.md", "Tests/Reference/ReferenceOps.Dense.cs", "Layers/Dense.cs"),
+                "Docs/layers/dense.md", "Backends/Reference/ReferenceBackend.Dense.cs", "Layers/Dense.cs"),
             Dropout o => new(
                 Text($"training: y = m ⊙ x / (1 − p), m_i ∼ Bernoulli(1 − p), p = {o.Probability:G4}\ninference (here): y = x        (section 4.2; scaled while training, so the test pass is the identity)"),
-                "Docs/layers/dropout.md", "Tests/Reference/ReferenceOps.Elementwise.cs", "Layers/Dropout.cs"),
+                "Docs/layers/dropout.md", "Backends/Reference/ReferenceBackend.Dropout.cs", "Layers/Dropout.cs"),
             BatchNorm b => new(
                 Text($"y = γ · (x − μ) / √(σ² + ε) + β        inference: μ, σ² are the running statistics; ε = {b.Epsilon:G4} (not in the 2012 paper)"),
-                "Docs/layers/batch-normalization.md", "Tests/Reference/ReferenceOps.BatchNorm.cs", "Layers/BatchNorm.cs"),
+                "Docs/layers/batch-normalization.md", "Backends/Reference/ReferenceBackend.BatchNorm.cs", "Layers/BatchNorm.cs"),
             Flatten => new("y[c·H·W + h·W + w] = x[c, h, w]        the same values, read as one vector for the dense layers",
                 null, "Layers/Flatten.cs", "Layers/Flatten.cs"),
             _ => throw new ArgumentException($"The explorer has no formula for the layer type {layer.GetType().Name} ({layer.Name}); add one to {nameof(LayerNotes)}.", nameof(layer)),
