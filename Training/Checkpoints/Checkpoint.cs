@@ -62,9 +62,9 @@ public sealed class Checkpoint
             tensors.Add(Download(name, tensor));
         }
         // A diverged run must never replace the last good checkpoint with NaN or infinite weights.
-        if (tensors.Find(t => !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(t.AsFloats())) is { } broken)
+        if (FiniteTensorCheck.FirstBroken(tensors) is { } broken)
         {
-            throw new AppException($"'{System.IO.Path.GetFullPath(path)}' was not written: {broken.Name} holds NaN or infinite values (the training diverged), so the file on disk is untouched. Try a smaller --lr.");
+            throw new AppException($"'{System.IO.Path.GetFullPath(path)}' was not written: {FiniteTensorCheck.Describe(broken)} (the training diverged), so the file on disk is untouched. Try a smaller --lr.");
         }
         tensors.Add(SafeTensor.I32(DataOrderName, [dataOrder.Length], dataOrder));
         var metadata = new Dictionary<string, string>
@@ -111,6 +111,10 @@ public sealed class Checkpoint
             if (problems.Count > 0)
             {
                 throw new AppException($"The checkpoint '{full}' has an unusable training state: {string.Join("; ", problems)}.");
+            }
+            if (FiniteTensorCheck.FirstBroken(tensors) is { } broken)
+            {
+                throw new AppException($"The checkpoint '{full}' is unusable: {FiniteTensorCheck.Describe(broken)}, so it would evaluate and train as NaN. Use an earlier checkpoint of the run (best.safetensors), or train again with a smaller --lr.");
             }
             return new Checkpoint(full, state, tensors.ToDictionary(t => t.Name, StringComparer.Ordinal));
         }

@@ -133,6 +133,7 @@ public static class TrainCommand
             Initialization = initialization,
             ClassNames = [.. catalog.ClassNames],
             DataLocation = catalog.Location,
+            DataFingerprint = SplitFingerprint.Of(catalog),
             Split = split.ToString(),
             MaxPixels = parse.GetValue(o.MaxPixels),
             Seed = parse.GetValue(o.Seed),
@@ -191,6 +192,7 @@ public static class TrainCommand
         {
             throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}, but the run was trained on {string.Join(", ", state.ClassNames)}.");
         }
+        SplitFingerprint.Verify(state.DataFingerprint, catalog, app.Warn);
         string backend = parse.GetResult(o.Backend) is { Implicit: false } ? parse.GetValue(o.Backend)! : state.Backend;
         return new RunPlan(Path.GetDirectoryName(file)!, state with { Backend = backend }, catalog, backend, BackendSettings.From(parse, o), checkpoint);
     }
