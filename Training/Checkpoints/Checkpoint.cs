@@ -43,7 +43,7 @@ public sealed class Checkpoint
 
     /// <summary>Writes a checkpoint atomically: the previous file at <paramref name="path"/> survives any failure.</summary>
     /// <exception cref="AppException">A tensor holds NaN or infinite values; nothing is written.</exception>
-    public static void Save(string path, TrainingState state, Sequential model, Optimizer optimizer, ReadOnlySpan<int> dataOrder)
+    public static void Save(string path, TrainingState state, Sequential model, Optimizer optimizer, ReadOnlySpan<int> dataOrder, Reliability.IDisk? disk = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(model);
@@ -76,7 +76,7 @@ public sealed class Checkpoint
             ["epoch"] = state.Epoch.ToString(CultureInfo.InvariantCulture),
             ["state"] = state.ToJson(),
         };
-        AtomicFile.Write(path, stream => SafeTensors.Write(stream, tensors, metadata));
+        AtomicFile.Write(path, stream => SafeTensors.Write(stream, tensors, metadata), disk);
     }
 
     /// <summary>Reads and validates a checkpoint file (format, header, state); does not touch a model.</summary>
@@ -186,6 +186,15 @@ public sealed class Checkpoint
         {
             optimizer.Steps = State.OptimizerSteps;
         }
+    }
+
+    /// <summary>About how many bytes a checkpoint of <paramref name="model"/> and <paramref name="optimizer"/> takes: every float, the data order, and room for the header.</summary>
+    public static long EstimateBytes(Sequential model, Optimizer optimizer, int trainingImages)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        long floats = model.Parameters.Sum(p => (long)p.Value.Length) + model.Buffers.Sum(b => (long)b.Value.Length) + optimizer.State.Sum(s => (long)s.Tensor.Length);
+        return ((floats + trainingImages) * sizeof(float)) + (1L << 20);
     }
 
     /// <summary>Downloads a tensor straight into the little-endian bytes the file stores (no intermediate float array).</summary>

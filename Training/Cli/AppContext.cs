@@ -18,6 +18,9 @@ public sealed record AppContext(IAnsiConsole Console, TextWriter Error, string W
     /// <summary>Called after every training step with the run's step count and its backend; lets tests interrupt a run at an exact step or count its copies.</summary>
     public Action<long, IBackend>? AfterTrainingStep { get; init; }
 
+    /// <summary>The disk checkpoints and downloads are written to; tests stand in a full or read-only one.</summary>
+    public Reliability.IDisk Disk { get; init; } = Reliability.LocalDisk.Instance;
+
     /// <summary>True when the console shows live, redrawn output (a terminal, not a file or pipe).</summary>
     public bool IsInteractive => Console.Profile.Capabilities.Interactive && Console.Profile.Capabilities.Ansi;
 

@@ -258,7 +258,7 @@ public static class TrainCommand
         };
         using var optimizer = new Optimizer(state.Optimizer, model.Parameters, backend);
         plan.Resume?.Restore(model, optimizer);
-        Directory.CreateDirectory(plan.Folder);
+        Reliability.RunFolderCheck.Ensure(plan.Folder, Checkpoint.EstimateBytes(model, optimizer, parts.Train.Count), app.Disk);
         var train = new InputPipeline(parts.Train, state.Preprocessing, state.BatchSize);
         var validation = new InputPipeline(parts.Validation!, state.Preprocessing, state.BatchSize);
         string relative = Relative(app, plan.Folder);
@@ -270,6 +270,7 @@ public static class TrainCommand
         {
             AfterStep = app.AfterTrainingStep,
             MaxSteps = maxSteps,
+            Disk = app.Disk,
         };
         var outcome = trainer.Run(cancellationToken);
         string resumeCommand = $"alexnet train --resume {relative} --epochs {trainer.State.TotalEpochs}";

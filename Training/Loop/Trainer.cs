@@ -6,6 +6,7 @@ using AlexNet.Tensors;
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
 using AlexNet.Training.Optimization;
+using AlexNet.Training.Reliability;
 using AlexNet.Training.Reporting;
 
 namespace AlexNet.Training.Loop;
@@ -92,6 +93,9 @@ public sealed class Trainer : IDisposable
 
     /// <summary>After <see cref="TrainingOutcome.Diverged"/>: which loss stopped the run, where, and which checkpoint on disk is the last good one.</summary>
     public string? Divergence { get; private set; }
+
+    /// <summary>Where checkpoints are written (a test may stand in a full or read-only disk).</summary>
+    public IDisk Disk { get; init; } = LocalDisk.Instance;
 
     /// <summary>Called after every training step with the run's step count and the backend (used by tests to interrupt at a chosen step, or to count copies).</summary>
     public Action<long, IBackend>? AfterStep { get; set; }
@@ -251,7 +255,7 @@ public sealed class Trainer : IDisposable
         SaveLast();
         if (best)
         {
-            AtomicFile.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, BestFile));
+            Persisting(BestFile, () => AtomicFile.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, BestFile), Disk));
         }
         MetricsCsv.Write(Path.Combine(RunFolder, MetricsFile), State.History);
         TrainingPlots.Write(RunFolder, State.History, State.Model);
@@ -277,8 +281,24 @@ public sealed class Trainer : IDisposable
             Counters = _model.Counters.ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal),
             ScheduleState = _schedule.State,
         };
-        Checkpoint.Save(Path.Combine(RunFolder, LastFile), State, _model, _optimizer, _order);
+        Persisting(LastFile, () => Checkpoint.Save(Path.Combine(RunFolder, LastFile), State, _model, _optimizer, _order, Disk));
         _saved = State;
+    }
+
+    /// <summary>Runs a checkpoint write; a disk that fails (full, read-only, gone) is reported with what is still safe and how to go on.</summary>
+    private void Persisting(string file, Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string next = $"free some space or fix the folder, then resume with: alexnet train --resume {RunFolder} --epochs {State.TotalEpochs}";
+            throw new AppException(_saved is null
+                ? $"Writing {Path.Combine(RunFolder, file)} failed ({e.Message}). No checkpoint of this run had been written yet; fix the folder and start the run again."
+                : $"Writing {Path.Combine(RunFolder, file)} failed ({e.Message}). The previous checkpoint, {Path.Combine(RunFolder, LastFile)} ({_saved.Position()}), is intact; {next}.", e);
+        }
     }
 
     private string LastGoodCheckpoint() => _saved is null
