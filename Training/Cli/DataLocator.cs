@@ -26,6 +26,7 @@ public static class DataLocator
             return Path.GetFullPath(dataDirectory, app.WorkingDirectory);
         }
         string cacheRoot = DataCache.Root(app.Environment);
+        Reliability.LeftoverCleaner.CleanDataCache(cacheRoot, DateTime.UtcNow, app.WriteLine);
         string cached = Path.Combine(cacheRoot, Oxford17.CacheFolderName);
         if (Directory.Exists(cached))
         {

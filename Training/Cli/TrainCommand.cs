@@ -258,6 +258,7 @@ public static class TrainCommand
         };
         using var optimizer = new Optimizer(state.Optimizer, model.Parameters, backend);
         plan.Resume?.Restore(model, optimizer);
+        Reliability.LeftoverCleaner.CleanRunFolder(plan.Folder, app.WriteLine);
         Reliability.RunFolderCheck.Ensure(plan.Folder, Checkpoint.EstimateBytes(model, optimizer, parts.Train.Count), app.Disk);
         var train = new InputPipeline(parts.Train, state.Preprocessing, state.BatchSize);
         var validation = new InputPipeline(parts.Validation!, state.Preprocessing, state.BatchSize);
