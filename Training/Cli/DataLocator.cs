@@ -50,7 +50,8 @@ public static class DataLocator
         sha256 ??= Oxford17.OfficialSha256;
         app.WriteLine($"Oxford 17 Flowers is not in {cached}; downloading {url} (set {DataCache.EnvironmentVariable} to use another cache folder, or pass --data DIR).");
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
-        var downloader = new DatasetDownloader(http);
+        var limits = url == Oxford17.OfficialUrl ? DownloadLimits.Oxford17 : new DownloadLimits();
+        var downloader = new DatasetDownloader(http, app.Disk, limits, app.Warn);
         string result;
         if (app.IsInteractive)
         {
@@ -72,10 +73,29 @@ public static class DataLocator
         }
         else
         {
-            result = await downloader.DownloadAsync(url, sha256, cacheRoot, Oxford17.CacheFolderName, IsOxford17, null, cancellationToken).ConfigureAwait(false);
+            result = await downloader.DownloadAsync(url, sha256, cacheRoot, Oxford17.CacheFolderName, IsOxford17, new ProgressLines(app.WriteLine), cancellationToken).ConfigureAwait(false);
         }
         app.WriteLine($"Verified SHA-256 and unpacked into {result}.");
         return result;
+    }
+
+    /// <summary>A download's progress as a line every 10 seconds, for logs (a terminal gets the progress bar).</summary>
+    private sealed class ProgressLines(Action<string> writeLine) : IProgress<(long Received, long? Total)>
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private TimeSpan _next = TimeSpan.FromSeconds(10);
+
+        public void Report((long Received, long? Total) value)
+        {
+            if (_clock.Elapsed < _next)
+            {
+                return;
+            }
+            _next = _clock.Elapsed + TimeSpan.FromSeconds(10);
+            writeLine(value.Total is long total
+                ? $"downloaded {Reliability.RunFolderCheck.Megabytes(value.Received)} of {Reliability.RunFolderCheck.Megabytes(total)}"
+                : $"downloaded {Reliability.RunFolderCheck.Megabytes(value.Received)}");
+        }
     }
 
     /// <summary>Only a complete unpacked archive is moved into the cache.</summary>
