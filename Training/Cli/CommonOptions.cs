@@ -78,7 +78,12 @@ public static class CommonOptions
     {
         if (convolution == ConvolutionAlgorithm.Im2Col && !string.Equals(name.Trim(), "cpu", StringComparison.OrdinalIgnoreCase))
         {
-            throw new AppException($"--convolution im2col chooses how the cpu backend convolves; the {name} backend always uses its own im2col kernels. Leave --convolution out, or use --backend cpu.");
+            throw AppException.Usage($"--convolution im2col chooses how the cpu backend convolves; the {name} backend always uses its own im2col kernels. Leave --convolution out, or use --backend cpu.");
+        }
+        if (threads > Environment.ProcessorCount)
+        {
+            // More threads than processors only adds switching: the cpu backend's work is compute-bound.
+            throw AppException.Usage($"--threads {threads} is more than this machine's {Environment.ProcessorCount} logical processors; expected 0 (one per processor) to {Environment.ProcessorCount}.");
         }
         try
         {
@@ -140,7 +145,9 @@ public static class CommonOptions
     }
 
     /// <summary>An absolute http(s) address, or null when <paramref name="text"/> is null.</summary>
-    public static Uri? ParseUrl(string? text)
+    /// <param name="text">the address</param>
+    /// <param name="fromCommandLine">true for <c>--url</c> (a wrong value is a usage error, exit code 2), false for an environment variable</param>
+    public static Uri? ParseUrl(string? text, bool fromCommandLine = true)
     {
         if (text is null)
         {
@@ -148,7 +155,8 @@ public static class CommonOptions
         }
         if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
-            throw new AppException($"'{text}' is not a download address; expected an absolute http:// or https:// URL.");
+            string message = $"'{text}' is not a download address; expected an absolute http:// or https:// URL.";
+            throw fromCommandLine ? AppException.Usage(message) : new AppException(message);
         }
         return url;
     }

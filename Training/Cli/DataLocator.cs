@@ -35,7 +35,7 @@ public static class DataLocator
         }
         if (url is null && app.Environment(UrlVariable) is { Length: > 0 } configured)
         {
-            url = CommonOptions.ParseUrl(configured);
+            url = CommonOptions.ParseUrl(configured, fromCommandLine: false);
         }
         if (sha256 is null && app.Environment(Sha256Variable) is { } fromEnvironment)
         {
@@ -44,7 +44,7 @@ public static class DataLocator
         }
         if (url is not null && string.IsNullOrWhiteSpace(sha256))
         {
-            throw new AppException($"A download address other than the official one needs its SHA-256 too (--sha256 or {Sha256Variable}).");
+            throw AppException.Usage($"A download address other than the official one needs its SHA-256 too (--sha256 or {Sha256Variable}).");
         }
         url ??= Oxford17.OfficialUrl;
         sha256 ??= Oxford17.OfficialSha256;
@@ -121,7 +121,8 @@ public static class DataLocator
     {
         if (sha256 is not null && (sha256.Trim() is not { Length: 64 } digits || !digits.All(char.IsAsciiHexDigit)))
         {
-            throw new AppException($"{source} '{sha256}' is not a SHA-256: expected 64 hexadecimal digits (0-9, a-f), as sha256sum prints them.");
+            string message = $"{source} '{sha256}' is not a SHA-256: expected 64 hexadecimal digits (0-9, a-f), as sha256sum prints them.";
+            throw source.StartsWith("--", StringComparison.Ordinal) ? AppException.Usage(message) : new AppException(message);
         }
     }
 }

@@ -92,7 +92,7 @@ public static class TrainCommand
         {
             if (parse.GetValue(o.Data) is not null)
             {
-                throw new AppException("--synthetic and --data exclude each other: choose generated data or a data folder.");
+                throw AppException.Usage("--synthetic and --data exclude each other: choose generated data or a data folder.");
             }
             catalog = DataCatalog.Synthetic(parse.GetValue(o.Classes) ?? DefaultSyntheticClasses, parse.GetValue(o.SyntheticImages) ?? DefaultSyntheticImages);
         }
@@ -108,7 +108,7 @@ public static class TrainCommand
         string initialization = parse.GetValue(o.Init) ?? defaults.Initialization ?? variant.Initializations[0];
         if (!variant.Initializations.Contains(initialization))
         {
-            throw new AppException($"--init {initialization} does not apply to {variant.Name}, which starts from {string.Join(" or ", variant.Initializations)}.");
+            throw AppException.Usage($"--init {initialization} does not apply to {variant.Name}, which starts from {string.Join(" or ", variant.Initializations)}.");
         }
         string optimizerName = parse.GetValue(o.Optimizer) ?? defaults.Optimizer;
         bool ownOptimizer = optimizerName == defaults.Optimizer;
@@ -165,10 +165,14 @@ public static class TrainCommand
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
-            throw new AppException($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --convolution, --data, --tta and --max-steps may be given with --resume.");
+            throw AppException.Usage($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --convolution, --data, --tta and --max-steps may be given with --resume.");
         }
         string path = Path.GetFullPath(resume, app.WorkingDirectory);
         string file = Directory.Exists(path) ? Path.Combine(path, Trainer.LastFile) : path;
+        if (Directory.Exists(file))
+        {
+            throw new AppException($"{file} is a folder, but a run keeps its last checkpoint in a file of that name; move the folder aside{(File.Exists(Path.Combine(path, Trainer.BestFile)) ? $", and to resume from the best epoch copy {Trainer.BestFile} to {Trainer.LastFile}" : "")}.");
+        }
         if (!File.Exists(file))
         {
             throw new AppException($"There is no run to resume at {path}: expected a run folder with {Trainer.LastFile} (e.g. runs/alexnet-oxflower17).");
@@ -284,6 +288,10 @@ public static class TrainCommand
                 app.WriteLine($"Stopped after {maxSteps} step(s) (--max-steps) {Where(trainer.State, "when")}; saved {relative}/{Trainer.LastFile}. Continue with: {resumeCommand}");
                 return 0;
             case TrainingOutcome.Diverged:
+                if (plan.Resume is null && !Directory.EnumerateFileSystemEntries(plan.Folder).Any())
+                {
+                    Directory.Delete(plan.Folder); // a fresh run that diverged before its first checkpoint leaves nothing behind
+                }
                 throw new AppException(trainer.Divergence!);
         }
         if (cancellationToken.IsCancellationRequested)

@@ -19,7 +19,7 @@ public sealed record OptimizerSettings(string Name, double LearningRate, double 
     {
         if (!Names.Contains(Name))
         {
-            throw new AppException($"Unknown optimizer '{Name}'; expected one of {string.Join(", ", Names)}.");
+            throw AppException.Usage($"Unknown optimizer '{Name}'; expected one of {string.Join(", ", Names)}.");
         }
         Check(LearningRate > 0, "--lr", LearningRate, "a positive number such as 0.01");
         Check(Momentum is >= 0 and < 1, "--momentum", Momentum, "a number in [0, 1), such as 0.9");
@@ -36,7 +36,7 @@ public sealed record OptimizerSettings(string Name, double LearningRate, double 
     {
         if (!ok || !double.IsFinite(value))
         {
-            throw new AppException($"{option} {value.ToString(CultureInfo.InvariantCulture)} is out of range; expected {expected}.");
+            throw AppException.Usage($"{option} {value.ToString(CultureInfo.InvariantCulture)} is out of range; expected {expected}.");
         }
     }
 }
