@@ -98,7 +98,7 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--split", "1/2" }, "--split '1/2' has 2 part(s)")]
     [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--lr", "-1" }, "--lr -1 is out of range")]
-    [InlineData(new[] { "train", "--resume", "runs/nothing", "--lr", "0.1" }, "--lr cannot change when resuming")]
+    [InlineData(new[] { "train", "--resume", "runs/nothing", "--momentum", "0.5" }, "--momentum cannot change when resuming")]
     [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--init", "caffe" }, "--init caffe does not apply to mini, which starts from he")]
     [InlineData(new[] { "train", "--resume", "runs/nothing", "--init", "caffe" }, "--init cannot change when resuming")]
     [InlineData(new[] { "train", "--synthetic", "--data", "somewhere", "--model", "mini" }, "--synthetic and --data exclude each other")]

@@ -161,11 +161,11 @@ public static class TrainCommand
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.BatchSize, o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name, o.MaxPixels }
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.Name, o.MaxPixels }
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
-            throw AppException.Usage($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --convolution, --data, --tta and --max-steps may be given with --resume.");
+            throw AppException.Usage($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only {string.Join(", ", ResumeChanges.Options)} (between epochs), --backend, --threads, --convolution, --data, --tta and --max-steps may be given with --resume.");
         }
         string path = Path.GetFullPath(resume, app.WorkingDirectory);
         string file = Directory.Exists(path) ? Path.Combine(path, Trainer.LastFile) : path;
@@ -187,9 +187,10 @@ public static class TrainCommand
             throw new AppException($"{e.Message} {hint}", e);
         }
         var state = checkpoint.State;
-        if (parse.GetValue(o.Epochs) is int epochs)
+        (state, var changes) = ResumeChanges.Apply(state, Relative(app, Path.GetDirectoryName(file)!), parse.GetValue(o.Epochs), parse.GetValue(o.LearningRate), parse.GetValue(o.Patience), parse.GetValue(o.BatchSize));
+        if (changes.Count > 0)
         {
-            state = state with { TotalEpochs = epochs };
+            app.WriteLine($"Changed on resuming: {string.Join(", ", changes)}.");
         }
         var catalog = parse.GetValue(o.Data) is { } data ? DataCatalog.FromFolder(data.FullName) : OpenRecordedData(state.DataLocation);
         if (!catalog.ClassNames.SequenceEqual(state.ClassNames))
@@ -276,6 +277,7 @@ public static class TrainCommand
             AfterStep = app.AfterTrainingStep,
             MaxSteps = maxSteps,
             Disk = app.Disk,
+            ResumeName = relative,
         };
         var outcome = trainer.Run(cancellationToken);
         string resumeCommand = $"alexnet train --resume {relative} --epochs {trainer.State.TotalEpochs}";

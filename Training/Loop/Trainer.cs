@@ -151,10 +151,10 @@ public sealed class Trainer : IDisposable
         {
             using var batch = queue.Next()!;
             var (loss, correct) = TrainStep(batch, rate);
-            if (!double.IsFinite(loss))
+            if (DivergenceWatch.IsDiverging(loss, State.ClassNames.Count))
             {
                 Divergence = string.Create(CultureInfo.InvariantCulture,
-                    $"The training loss became {loss} at epoch {epoch + 1}, step {step + 1}; stopping. {LastGoodCheckpoint()} Try a smaller --lr.");
+                    $"The training loss {DivergenceWatch.Describe(loss, State.ClassNames.Count, $"at epoch {epoch + 1}, step {step + 1}")} {LastGoodCheckpoint()} {Advice(rate)}");
                 return TrainingOutcome.Diverged;
             }
             double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
@@ -182,7 +182,7 @@ public sealed class Trainer : IDisposable
 
     /// <summary>
     /// One batch: forward, loss, backward, update. Returns the batch's mean loss and correct top-1
-    /// count; a non-finite loss skips the update. Besides the batch going up, only the loss and
+    /// count; a diverging loss (<see cref="DivergenceWatch"/>) skips the update. Besides the batch going up, only the loss and
     /// the batch's top-1 classes (one value per image) come back from the backend.
     /// </summary>
     private (double Loss, int Correct) TrainStep(Batch batch, double rate)
@@ -202,7 +202,7 @@ public sealed class Trainer : IDisposable
         _model.ZeroGradients();
         var logits = _model.Forward(_images);
         float loss = _loss.Forward(logits, _labels!).ToArray()[0];
-        if (!float.IsFinite(loss))
+        if (DivergenceWatch.IsDiverging(loss, State.ClassNames.Count))
         {
             return (loss, 0);
         }
@@ -230,12 +230,18 @@ public sealed class Trainer : IDisposable
         var metrics = new EpochMetrics(epoch + 1, rate, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen),
             validation.Loss, validation.Top1, validation.Top5, seconds, partial.Seen / Math.Max(1e-9, partial.Seconds));
         _reporter.Line(TrainingReporter.EpochLine(metrics, State.TotalEpochs));
+        if (DivergenceWatch.IsEpochDiverging(metrics.TrainLoss, State.ClassNames.Count))
+        {
+            Divergence = string.Create(CultureInfo.InvariantCulture,
+                $"The training loss of epoch {epoch + 1} averaged {metrics.TrainLoss:G4}, over {DivergenceWatch.EpochChanceMultiple:0} times the loss of guessing (ln {State.ClassNames.Count} = {Math.Log(State.ClassNames.Count):0.00}): the training is diverging, so the epoch was not saved. {LastGoodCheckpoint()} {Advice(rate)}");
+            return TrainingOutcome.Diverged;
+        }
         // Every step's loss was finite, but the last updates can still have broken the weights: the validation loss shows it.
         (string which, double loss) = validation.Count > 0 ? ("validation", validation.Loss) : ("training", metrics.TrainLoss);
         if (!double.IsFinite(loss))
         {
             Divergence = string.Create(CultureInfo.InvariantCulture,
-                $"The {which} loss of epoch {epoch + 1} is {loss}: the weights diverged, so they were not saved. {LastGoodCheckpoint()} Try a smaller --lr.");
+                $"The {which} loss of epoch {epoch + 1} is {loss}: the weights diverged, so they were not saved. {LastGoodCheckpoint()} {Advice(rate)}");
             return TrainingOutcome.Diverged;
         }
         // Without validation images, the plateau rule has nothing to watch and the latest epoch counts as the best.
@@ -300,6 +306,14 @@ public sealed class Trainer : IDisposable
                 : $"Writing {Path.Combine(RunFolder, file)} failed ({e.Message}). The previous checkpoint, {Path.Combine(RunFolder, LastFile)} ({_saved.Position()}), is intact; {next}.", e);
         }
     }
+
+    /// <summary>The run folder as the resume command in messages names it (relative to the working folder when the app knows it).</summary>
+    public string ResumeName { get; init; } = "";
+
+    /// <summary>What to do after a divergence: the exact command that continues from the last good checkpoint at a tenth of the rate.</summary>
+    private string Advice(double rate) => _saved is null
+        ? string.Create(CultureInfo.InvariantCulture, $"Start the run again with a smaller learning rate than {rate:G3}, e.g. --lr {rate / 10:G3}.")
+        : string.Create(CultureInfo.InvariantCulture, $"Continue from it with a smaller learning rate: alexnet train --resume {(ResumeName.Length > 0 ? ResumeName : RunFolder)} --epochs {State.TotalEpochs} --lr {rate / 10:G3}.");
 
     private string LastGoodCheckpoint() => _saved is null
         ? "No checkpoint was written yet."
