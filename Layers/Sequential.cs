@@ -114,7 +114,9 @@ public sealed class Sequential : IDisposable
     }
 
     /// <summary>Runs every layer in order on a batch of images [N, C, H, W] and returns the last layer's output (the logits).</summary>
-    public Tensor Forward(Tensor images)
+    /// <param name="images">[N, C, H, W]</param>
+    /// <param name="afterLayer">called with each layer's index once its forward pass is issued (a profiler's clock), or null</param>
+    public Tensor Forward(Tensor images, Action<int>? afterLayer = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         var shape = images.Shape;
@@ -124,9 +126,11 @@ public sealed class Sequential : IDisposable
                 $"{Name} expects images [N, {InputShape[0]}, {InputShape[1]}, {InputShape[2]}] but got {images.Describe()}.", nameof(images));
         }
         Tensor x = images;
-        foreach (Layer layer in Layers)
+        for (int i = 0; i < Layers.Count; i++)
         {
+            Layer layer = Layers[i];
             Tensor output = layer.Forward(x);
+            afterLayer?.Invoke(i);
             x = output;
         }
         return x;
@@ -136,7 +140,9 @@ public sealed class Sequential : IDisposable
     /// Backpropagates dLoss/dLogits through every layer in reverse, adding to each parameter's gradient.
     /// The first layer skips the gradient of the images, which nothing needs.
     /// </summary>
-    public void Backward(Tensor outputGradient)
+    /// <param name="outputGradient">dLoss/dLogits [N, K]</param>
+    /// <param name="afterLayer">called with each layer's index once its backward pass is issued, or null</param>
+    public void Backward(Tensor outputGradient, Action<int>? afterLayer = null)
     {
         ArgumentNullException.ThrowIfNull(outputGradient);
         Tensor? gradient = outputGradient;
@@ -144,6 +150,7 @@ public sealed class Sequential : IDisposable
         {
             Layer layer = Layers[i];
             Tensor? inputGradient = layer.Backward(gradient!, computeInputGradient: i > 0);
+            afterLayer?.Invoke(i);
             gradient = inputGradient;
         }
     }

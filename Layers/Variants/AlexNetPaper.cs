@@ -19,11 +19,11 @@ namespace AlexNet.Layers.Variants;
 /// </summary>
 public static class AlexNetPaper
 {
-    /// <summary>The variant: 227×227 input, the paper's training settings as they suit a small data set.</summary>
+    /// <summary>The variant: 227×227 input (its training recipe: Training/Run/Recipes.cs, <c>PaperOnSmallData</c>).</summary>
     public static ModelVariant Variant { get; } = new(
         "alexnet",
         "Krizhevsky et al. 2012 as one tower (groups=2 for the two GPUs), LRN then overlapping max pooling, 227x227 input",
-        new Shape(3, 227, 227), 256, InputScale.CentredPixels, TrainingDefaults.PaperOnSmallData,
+        new Shape(3, 227, 227), 256, InputScale.CentredPixels,
         AlexNetInitialization.Names, Layers);
 
     private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)

@@ -14,11 +14,11 @@ namespace AlexNet.Layers.Variants;
 /// </summary>
 public static class CaffeNet
 {
-    /// <summary>The variant: 227×227 input (Caffe's crop size), the paper's training settings.</summary>
+    /// <summary>The variant: 227×227 input (Caffe's crop size), trained by the paper's recipe (Training/Run/Recipes.cs).</summary>
     public static ModelVariant Variant { get; } = new(
         "caffenet",
         "BVLC reference CaffeNet: alexnet with max pooling before LRN, 227x227 input",
-        new Shape(3, 227, 227), 256, InputScale.CentredPixels, TrainingDefaults.PaperOnSmallData,
+        new Shape(3, 227, 227), 256, InputScale.CentredPixels,
         AlexNetInitialization.Names, Layers);
 
     private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)

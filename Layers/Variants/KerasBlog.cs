@@ -21,21 +21,19 @@ namespace AlexNet.Layers.Variants;
 /// </list>
 /// The final <c>Activation('softmax')</c> is folded into the loss (<see cref="SoftmaxCrossEntropy"/>),
 /// which is what Keras' categorical cross-entropy computes. Initialization as Keras': Glorot-uniform
-/// kernels, zero biases, γ = 1, β = 0. Training as the tutorial: Adam with Keras' defaults
-/// (learning rate 0.001), batch 64, no weight decay.
+/// kernels, zero biases, γ = 1, β = 0. It is trained as the tutorial was, with Keras' Adam
+/// (Training/Run/Recipes.cs).
 /// </summary>
 public static class KerasBlog
 {
     private const float BatchNormMomentum = 0.01f;   // Keras' momentum=0.99 in PyTorch's convention
     private const float BatchNormEpsilon = 1e-3f;    // Keras' default
 
-    /// <summary>The variant: 224×224 input, the tutorial's Adam settings.</summary>
+    /// <summary>The variant: 224×224 input.</summary>
     public static ModelVariant Variant { get; } = new(
         "keras-blog",
         "the Keras AlexNet tutorial's code: valid convs, 2x2 pools, 11x11 conv2, BatchNorm for LRN, dense 4096-4096-1000 with dropout 0.4, 224x224 input",
         new Shape(3, 224, 224), 256, InputScale.Standardized,
-        new TrainingDefaults("adam", 0.001f, 0f, 0f, 64, 100, "constant",
-            "the Keras tutorial: compile(optimizer='adam') with Keras' defaults (lr 0.001), fit(batch_size=64); its code runs 1 epoch, reproductions train 70-100"),
         ["keras"], Layers);
 
     private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)

@@ -12,8 +12,7 @@ namespace AlexNet.Layers.Variants;
 /// <para>
 /// Initialization: He-normal weights (std √(2/fan_in), made for ReLU networks) and zero biases —
 /// the paper's fixed N(0, 0.01) is tuned for its own layer widths and starts this small network too
-/// quietly. Training settings: SGD with the paper's momentum and weight decay, batch 32, constant
-/// learning rate 0.01 — chosen for quick demos, not tuned.
+/// quietly. Its training recipe (Training/Run/Recipes.cs) is chosen for quick demos, not tuned.
 /// </para>
 /// </summary>
 public static class Mini
@@ -23,8 +22,6 @@ public static class Mini
         "mini",
         "alexnet in miniature for tests and demos: the same layer sequence on 64x64 images with 16-32-48-48-32 filters and 256-wide dense layers",
         new Shape(3, 64, 64), 72, InputScale.Standardized,
-        new TrainingDefaults("sgd", 0.01f, 0.9f, 5e-4f, 32, 30, "constant",
-            "chosen for quick demos (not tuned): the paper's SGD momentum 0.9 and weight decay 5e-4, batch 32, constant lr 0.01"),
         ["he"], Layers);
 
     private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)

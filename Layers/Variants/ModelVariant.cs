@@ -4,9 +4,10 @@ using AlexNet.Tensors;
 namespace AlexNet.Layers.Variants;
 
 /// <summary>
-/// One way to build AlexNet: its name, input size, recommended training settings, and the layer list
-/// (see the variant's own file, e.g. <see cref="AlexNetPaper"/>). <see cref="Build"/> makes an
-/// initialized <see cref="Sequential"/> for any number of classes on any backend.
+/// One way to build AlexNet: its name, input size, initializations and layer list (see the
+/// variant's own file, e.g. <see cref="AlexNetPaper"/>). <see cref="Build"/> makes an initialized
+/// <see cref="Sequential"/> for any number of classes on any backend. How each variant is trained
+/// (its recipe) belongs to the app: Training/Run/Recipes.cs.
 /// </summary>
 public sealed class ModelVariant
 {
@@ -18,10 +19,9 @@ public sealed class ModelVariant
     /// <param name="inputShape">one image, [C, H, W]</param>
     /// <param name="imageSize">the side of the square images that training crops of <paramref name="inputShape"/> are taken from (256 in the paper)</param>
     /// <param name="inputScale">the scale of pixels its initialization expects</param>
-    /// <param name="defaults">the recommended training settings</param>
     /// <param name="initializations">the names of the ways it can draw its starting weights, the default first</param>
     /// <param name="layers">builds the layers for (backend, classes, seed, initialization)</param>
-    public ModelVariant(string name, string description, Shape inputShape, int imageSize, InputScale inputScale, TrainingDefaults defaults,
+    public ModelVariant(string name, string description, Shape inputShape, int imageSize, InputScale inputScale,
         IReadOnlyList<string> initializations, Func<IBackend, int, ulong, string, IEnumerable<Layer>> layers)
     {
         if (inputShape.Rank != 3 || imageSize < inputShape[1] || imageSize < inputShape[2])
@@ -37,7 +37,6 @@ public sealed class ModelVariant
         InputShape = inputShape;
         ImageSize = imageSize;
         InputScale = inputScale;
-        Defaults = defaults;
         Initializations = initializations;
         _layers = layers;
     }
@@ -59,9 +58,6 @@ public sealed class ModelVariant
 
     /// <summary>The scale of pixels the variant's initialization expects.</summary>
     public InputScale InputScale { get; }
-
-    /// <summary>The recommended training settings.</summary>
-    public TrainingDefaults Defaults { get; }
 
     /// <summary>
     /// The ways the variant can draw its starting weights, the default first: <c>paper</c> and

@@ -17,20 +17,17 @@ namespace AlexNet.Layers.Variants;
 /// </para>
 /// <para>
 /// Initialization: torchvision keeps PyTorch's defaults — weights and biases uniform in ±1/√fan_in
-/// (<see cref="Initializer.PyTorchDefault"/>). Training settings: torchvision's reference recipe
-/// (<c>references/classification</c>): SGD, learning rate 0.01 for AlexNet, momentum 0.9, weight decay
-/// 1e-4, batch 256 (32 on each of 8 GPUs), learning rate ×0.1 every 30 epochs, 90 epochs.
+/// (<see cref="Initializer.PyTorchDefault"/>). It is trained by torchvision's reference recipe
+/// (<c>references/classification</c>, batch 256 as 32 on each of 8 GPUs; Training/Run/Recipes.cs).
 /// </para>
 /// </summary>
 public static class TorchVision
 {
-    /// <summary>The variant: 224×224 input, torchvision's reference training recipe.</summary>
+    /// <summary>The variant: 224×224 input.</summary>
     public static ModelVariant Variant { get; } = new(
         "torchvision",
         "torchvision.models.alexnet: 64-192-384-256-256 filters, no LRN, no groups, dropout before fc6/fc7, 224x224 input",
         new Shape(3, 224, 224), 256, InputScale.Standardized,
-        new TrainingDefaults("sgd", 0.01f, 0.9f, 1e-4f, 256, 90, "step",
-            "torchvision references/classification: SGD lr 0.01 (AlexNet), momentum 0.9, weight decay 1e-4, batch 256, lr x0.1 every 30 epochs, 90 epochs"),
         ["pytorch"], Layers);
 
     private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)

@@ -14,6 +14,10 @@ internal static class AppRunner
     public static Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, Action<long, AlexNet.Backends.IBackend>? afterStep, CancellationToken cancellationToken, params string[] args) =>
         RunAsync(workingDirectory, environment, app => app with { AfterTrainingStep = afterStep }, cancellationToken, args);
 
+    public static Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, Action<long, AlexNet.Backends.IBackend>? afterStep,
+        IProgress<AlexNet.Training.Run.RunProgress>? listener, CancellationToken cancellationToken, params string[] args) =>
+        RunAsync(workingDirectory, environment, app => app with { AfterTrainingStep = afterStep, TrainingListener = listener }, cancellationToken, args);
+
     /// <summary>Runs the app with the context <paramref name="configure"/> makes of the default one (e.g. a fault-injecting disk).</summary>
     public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, Func<AlexNet.Training.Cli.AppContext, AlexNet.Training.Cli.AppContext> configure, CancellationToken cancellationToken, params string[] args)
     {

@@ -1,5 +1,6 @@
 using AlexNet.Training.Optimization;
 using AlexNet.Training.Reporting;
+using AlexNet.Training.Run;
 using SixLabors.ImageSharp;
 
 namespace AlexNet.Tests.Training;
@@ -98,7 +99,7 @@ public sealed class ReportingTests
     [Fact]
     public void Step_schedule_multiplies_by_gamma_every_step()
     {
-        var schedule = new LearningRateSchedule("step", 0.01, 90, stepEpochs: 30);
+        var schedule = new LearningRateSchedule(ScheduleKind.Step, 0.01, 90, stepEpochs: 30);
 
         Assert.Equal(0.01, schedule.RateFor(29), 12);
         Assert.Equal(0.001, schedule.RateFor(30), 12);
@@ -108,7 +109,7 @@ public sealed class ReportingTests
     [Fact]
     public void Cosine_schedule_falls_from_the_base_rate_to_zero()
     {
-        var schedule = new LearningRateSchedule("cosine", 0.1, 10);
+        var schedule = new LearningRateSchedule(ScheduleKind.Cosine, 0.1, 10);
 
         Assert.Equal(0.1, schedule.RateFor(0), 12);
         Assert.Equal(0.05, schedule.RateFor(5), 12);
@@ -118,7 +119,7 @@ public sealed class ReportingTests
     [Fact]
     public void Plateau_schedule_divides_by_ten_after_patience_epochs_without_improvement()
     {
-        var schedule = new LearningRateSchedule("plateau", 0.01, 90, patience: 2);
+        var schedule = new LearningRateSchedule(ScheduleKind.Plateau, 0.01, 90, patience: 2);
 
         Assert.Equal(ScheduleEvent.None, schedule.EndEpoch(0.5));
         Assert.Equal(ScheduleEvent.None, schedule.EndEpoch(0.4));
@@ -132,7 +133,7 @@ public sealed class ReportingTests
     [Fact]
     public void Plateau_schedule_ends_the_run_when_the_error_stalls_after_three_divisions()
     {
-        var schedule = new LearningRateSchedule("plateau", 0.01, 90, patience: 1);
+        var schedule = new LearningRateSchedule(ScheduleKind.Plateau, 0.01, 90, patience: 1);
 
         Assert.Equal(ScheduleEvent.None, schedule.EndEpoch(0.5));
         Assert.Equal(ScheduleEvent.Reduced, schedule.EndEpoch(0.5));
@@ -148,7 +149,7 @@ public sealed class ReportingTests
     [Fact]
     public void Unknown_schedule_lists_the_valid_ones()
     {
-        var error = Assert.Throws<AlexNet.Training.AppException>(() => new LearningRateSchedule("linear", 0.01, 10));
+        var error = Assert.Throws<AlexNet.Training.AppException>(() => RunNames.Schedules.Parse("linear"));
 
         Assert.Contains("constant, step, plateau, cosine", error.Message, StringComparison.Ordinal);
     }

@@ -19,7 +19,7 @@ internal static class TestStates
         Seed = 1,
         BatchSize = 8,
         TotalEpochs = 2,
-        Optimizer = new OptimizerSettings("sgd", 0.01, 0.9, 5e-4),
+        Optimizer = new OptimizerSettings(AlexNet.Training.Run.OptimizerKind.Sgd, 0.01, 0.9, 5e-4),
         OptimizerSteps = 10,
         Schedule = "constant",
         ScheduleStepEpochs = 30,

@@ -1,31 +1,35 @@
+// ModelBenchmark: the app's TrainingStep and InferenceStep on a fixed random batch, timed by bench (and per layer by a probe).
+
 using System.Diagnostics;
 using AlexNet.Backends;
 using AlexNet.Layers;
 using AlexNet.Layers.Variants;
-using AlexNet.Tensors;
+using AlexNet.Training.Loop;
 using AlexNet.Training.Optimization;
+using AlexNet.Training.Run;
 
 namespace AlexNet.Training.Benchmarking;
 
 /// <summary>
 /// One model at one batch size, ready to be timed the way libtorch-bench times its models:
 /// <list type="bullet">
-/// <item><see cref="Infer"/>: inference mode, forward only;</item>
-/// <item><see cref="Train"/>: one training step — zero the gradients, forward, softmax cross-entropy,
-/// backward, SGD-momentum update (lr 0.01, momentum 0.9), and the loss read back to the host.</item>
+/// <item><see cref="Infer"/>: the <see cref="InferenceStep"/>'s forward pass, inference mode;</item>
+/// <item><see cref="Train"/>: the app's <see cref="TrainingStep"/> — zero the gradients, forward,
+/// softmax cross-entropy, backward, SGD-momentum update (lr 0.01, momentum 0.9) — with the loss and
+/// each image's top-1 class read back to the host, as in <c>train</c>.</item>
 /// </list>
-/// Inputs are random (seeded) images and labels; their values do not change the work done.
-/// <see cref="Profile"/> runs the same step layer by layer with a clock around each layer, which is
-/// where the per-layer breakdown comes from.
+/// Inputs are random (seeded) images and labels, uploaded once; their values do not change the work
+/// done. <see cref="Profile"/> runs the same steps with a clock read after each layer and each part,
+/// which is where the per-layer breakdown comes from.
 /// </summary>
 public sealed class ModelBenchmark : IDisposable
 {
     private const double LearningRate = 0.01;
 
-    private readonly SoftmaxCrossEntropy _loss;
     private readonly Optimizer _optimizer;
-    private readonly Tensor _images;
-    private readonly Tensor _labels;
+    private readonly DeviceBatch _batch;
+    private readonly TrainingStep _training;
+    private readonly InferenceStep _inference;
 
     /// <summary>Builds <paramref name="variant"/> for <paramref name="classes"/> classes on <paramref name="backend"/> with a batch of random images.</summary>
     public ModelBenchmark(IBackend backend, ModelVariant variant, int classes, int batchSize, ulong seed)
@@ -38,24 +42,22 @@ public sealed class ModelBenchmark : IDisposable
         Model = variant.Build(backend, classes, seed);
         try
         {
-            _loss = new SoftmaxCrossEntropy(backend);
-            _optimizer = new Optimizer(new OptimizerSettings("sgd", LearningRate, Momentum: 0.9, WeightDecay: 0), Model.Parameters, backend);
+            _optimizer = new Optimizer(new OptimizerSettings(OptimizerKind.Sgd, LearningRate, Momentum: 0.9, WeightDecay: 0), Model.Parameters, backend);
+            _training = new TrainingStep(Model, _optimizer);
+            _inference = new InferenceStep(Model);
             var random = new Random((int)(seed % int.MaxValue));
-            var shape = new Shape(batchSize, variant.InputShape[0], variant.InputShape[1], variant.InputShape[2]);
-            var pixels = new float[shape.Length];
+            var pixels = new float[batchSize * variant.InputShape.Length];
             for (int i = 0; i < pixels.Length; i++)
             {
                 pixels[i] = (2 * random.NextSingle()) - 1;
             }
-            _images = backend.Allocate(shape, "images");
-            backend.Upload(pixels, _images);
-            var labels = new float[batchSize];
+            var labels = new int[batchSize];
             for (int i = 0; i < labels.Length; i++)
             {
                 labels[i] = random.Next(classes);
             }
-            _labels = backend.Allocate(new Shape(batchSize), "labels");
-            backend.Upload(labels, _labels);
+            _batch = new DeviceBatch(backend, variant.InputShape);
+            _batch.Load(pixels, labels, labels: true);
         }
         catch
         {
@@ -91,85 +93,73 @@ public sealed class ModelBenchmark : IDisposable
     /// <summary>One inference pass: the model in inference mode, forward only.</summary>
     public void Infer()
     {
-        Model.IsTraining = false;
-        Model.Forward(_images);
+        _inference.Forward(_batch);
         Backend.Synchronize();
     }
 
     /// <summary>One training step; returns the loss (read back to the host, which also waits for the step to finish).</summary>
-    public float Train()
-    {
-        Model.IsTraining = true;
-        Model.ZeroGradients();
-        var logits = Model.Forward(_images);
-        var loss = _loss.Forward(logits, _labels);
-        Model.Backward(_loss.Backward());
-        _optimizer.Step(LearningRate);
-        Span<float> value = stackalloc float[1];
-        Backend.Download(loss, value);
-        return value[0];
-    }
+    public float Train() => _training.Run(_batch, LearningRate).Loss;
 
     /// <summary>
-    /// Runs one inference pass or training step layer by layer, waiting for the backend after each
-    /// layer, and returns where the time went.
+    /// Runs one inference pass or training step, waiting for the backend after each layer and each
+    /// part of the step, and returns where the time went.
     /// </summary>
     public StepProfile Profile(bool training)
     {
-        var layers = Model.Layers;
-        var forward = new double[layers.Count];
-        var backward = new double[layers.Count];
-        Model.IsTraining = training;
-        long start = Stopwatch.GetTimestamp();
+        var clock = new ProfileClock(Backend, Model.Layers.Count);
         if (training)
         {
-            Model.ZeroGradients();
+            _training.Run(_batch, LearningRate, clock);
         }
-        Backend.Synchronize();
-        double update = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-
-        Tensor x = _images;
-        for (int i = 0; i < layers.Count; i++)
+        else
         {
-            start = Stopwatch.GetTimestamp();
-            x = layers[i].Forward(x);
-            Backend.Synchronize();
-            forward[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            _inference.Forward(_batch, clock);
         }
-        if (!training)
-        {
-            return new StepProfile(forward, backward, 0, 0);
-        }
-
-        start = Stopwatch.GetTimestamp();
-        _loss.Forward(x, _labels);
-        Tensor? gradient = _loss.Backward();
-        Backend.Synchronize();
-        double loss = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-
-        for (int i = layers.Count - 1; i >= 0; i--)
-        {
-            start = Stopwatch.GetTimestamp();
-            // As Sequential.Backward: the first layer computes no gradient for the images.
-            gradient = layers[i].Backward(gradient!, computeInputGradient: i > 0);
-            Backend.Synchronize();
-            backward[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        }
-
-        start = Stopwatch.GetTimestamp();
-        _optimizer.Step(LearningRate);
-        Backend.Synchronize();
-        update += Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        return new StepProfile(forward, backward, loss, update);
+        return clock.Result();
     }
 
     public void Dispose()
     {
-        _images?.Dispose();
-        _labels?.Dispose();
+        _batch?.Dispose();
+        _training?.Dispose();
+        _inference?.Dispose();
         _optimizer?.Dispose();
-        _loss?.Dispose();
         Model.Dispose();
+    }
+
+    /// <summary>Waits for the backend after each part of a step and books the time since the last part to it.</summary>
+    private sealed class ProfileClock(IBackend backend, int layers) : IStepProbe
+    {
+        private readonly double[] _forward = new double[layers];
+        private readonly double[] _backward = new double[layers];
+        private double _loss;
+        private double _update;
+        private long _start = Stopwatch.GetTimestamp();
+
+        public void After(StepPhase phase, int layer)
+        {
+            backend.Synchronize();
+            double milliseconds = Stopwatch.GetElapsedTime(_start).TotalMilliseconds;
+            switch (phase)
+            {
+                case StepPhase.LayerForward:
+                    _forward[layer] = milliseconds;
+                    break;
+                case StepPhase.LayerBackward:
+                    _backward[layer] = milliseconds;
+                    break;
+                case StepPhase.Loss:
+                    _loss = milliseconds;
+                    break;
+                default:
+                    // Zeroing the gradients and the optimizer's update are both the parameters' bookkeeping.
+                    _update += milliseconds;
+                    break;
+            }
+            _start = Stopwatch.GetTimestamp();
+        }
+
+        public StepProfile Result() => new(_forward, _backward, _loss, _update);
     }
 }
 

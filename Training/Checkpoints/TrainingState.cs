@@ -93,7 +93,7 @@ public sealed record TrainingState
     };
 
     /// <summary>Where the run stands, in words: "epoch 2, step 3" inside an epoch, "end of epoch 2" between epochs.</summary>
-    public string Position() => StepInEpoch > 0 ? $"epoch {Epoch + 1}, step {StepInEpoch}" : $"end of epoch {Epoch}";
+    public string Position() => Run.RunState.Progress(this).Position();
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 

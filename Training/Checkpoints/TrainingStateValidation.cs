@@ -1,6 +1,6 @@
 using System.Globalization;
 using AlexNet.Layers.Variants;
-using AlexNet.Training.Optimization;
+using AlexNet.Training.Run;
 
 namespace AlexNet.Training.Checkpoints;
 
@@ -40,13 +40,18 @@ public static class TrainingStateValidation
         {
             CheckPreprocessing(preprocessing, variant, problems);
         }
-        if (state.Optimizer is { } optimizer && (!OptimizerSettings.Names.Contains(optimizer.Name) || !(optimizer.LearningRate > 0) || !double.IsFinite(optimizer.LearningRate)))
+        // An unknown optimizer name is refused as the JSON is read (OptimizerSettings.KindJson).
+        if (state.Optimizer is { } optimizer && (!(optimizer.LearningRate > 0) || !double.IsFinite(optimizer.LearningRate)))
         {
-            problems.Add($"optimizer '{optimizer.Name}' with learning rate {optimizer.LearningRate.ToString(CultureInfo.InvariantCulture)} is not usable (expected {string.Join(" or ", OptimizerSettings.Names)} with a positive rate)");
+            problems.Add($"optimizer {RunNames.Optimizers[optimizer.Kind]} with learning rate {optimizer.LearningRate.ToString(CultureInfo.InvariantCulture)} is not usable (expected a positive rate)");
         }
-        if (state.Schedule is not null && !LearningRateSchedule.Names.Contains(state.Schedule))
+        if (state.Schedule is not null && !RunNames.Schedules.TryParse(state.Schedule, out _))
         {
-            problems.Add($"schedule '{state.Schedule}' is not one of {string.Join(", ", LearningRateSchedule.Names)}");
+            problems.Add($"schedule '{state.Schedule}' is not one of {string.Join(", ", RunNames.Schedules.Names)}");
+        }
+        if (state.Initialization is not null && variant is not null && !variant.Initializations.Contains(state.Initialization))
+        {
+            problems.Add($"initialization '{state.Initialization}' is not one of {variant.Name}'s ({string.Join(", ", variant.Initializations)})");
         }
         if (state.BatchSize < 1 || state.TotalEpochs < 1 || state.Epoch < 0 || state.StepInEpoch < 0 || state.GlobalStep < 0)
         {

@@ -1,4 +1,5 @@
 using AlexNet.Backends;
+using AlexNet.Training.Run;
 using Spectre.Console;
 
 namespace AlexNet.Training.Cli;
@@ -20,6 +21,9 @@ public sealed record AppContext(IAnsiConsole Console, TextWriter Error, string W
 
     /// <summary>The disk checkpoints and downloads are written to; tests stand in a full or read-only one.</summary>
     public Reliability.IDisk Disk { get; init; } = Reliability.LocalDisk.Instance;
+
+    /// <summary>Told a training run's progress after every step and every finished epoch: where a live view of the run plugs in.</summary>
+    public IProgress<RunProgress>? TrainingListener { get; init; }
 
     /// <summary>True when the console shows live, redrawn output (a terminal, not a file or pipe).</summary>
     public bool IsInteractive => Console.Profile.Capabilities.Interactive && Console.Profile.Capabilities.Ansi;

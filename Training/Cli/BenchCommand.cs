@@ -53,7 +53,7 @@ public static class BenchCommand
 
         public Option<bool> Inference { get; } = new("--inference") { Description = "Measure inference (forward only, inference mode)." };
 
-        public Option<bool> Train { get; } = new("--train") { Description = "Measure the training step: forward, softmax cross-entropy, backward, SGD-momentum update." };
+        public Option<bool> Train { get; } = new("--train") { Description = "Measure the training step as train runs it: forward, softmax cross-entropy, backward, SGD-momentum update, the loss and top-1 classes read back." };
 
         public Option<bool> Layers { get; } = new("--layers") { Description = "Add a per-layer forward/backward time breakdown of each measured step." };
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
+using AlexNet.Training.Loop;
 
 namespace AlexNet.Training.Cli;
 
@@ -62,14 +63,16 @@ public static class PredictCommand
             var pipeline = new InputPipeline(images, state.Preprocessing, batchSize: Math.Min(files.Count, 16));
             int classes = state.ClassNames.Count;
             var sum = new double[images.Count * classes];
-            using var scorer = new Loop.Evaluator.Scorer(backend, model.InputShape);
+            using var step = new InferenceStep(model);
+            using var deviceBatch = new DeviceBatch(backend, model.InputShape);
             using (var queue = pipeline.Evaluation(crops, cancellationToken))
             {
                 while (queue.Next() is { } batch)
                 {
                     using (batch)
                     {
-                        float[] probabilities = scorer.Probabilities(model, batch);
+                        deviceBatch.Load(batch, labels: false);
+                        float[] probabilities = step.Probabilities(deviceBatch);
                         for (int n = 0; n < batch.Count; n++)
                         {
                             for (int c = 0; c < classes; c++)
@@ -84,7 +87,7 @@ public static class PredictCommand
             {
                 var row = sum.AsSpan(i * classes, classes);
                 app.WriteLine($"{files[i].Name}:");
-                foreach (int c in Loop.Evaluator.TopK(row, Math.Min(5, classes)))
+                foreach (int c in Scoring.TopK(row, Math.Min(5, classes)))
                 {
                     app.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {state.ClassNames[c],-20} {row[c]:0.0000}"));
                 }

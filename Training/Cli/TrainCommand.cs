@@ -1,3 +1,5 @@
+// alexnet train: the command line turned into a RunConfig (Run/Recipes.cs fills the gaps), then the Trainer (Loop/Trainer.cs).
+
 using System.CommandLine;
 using System.Globalization;
 using AlexNet.Backends.Cpu;
@@ -8,6 +10,7 @@ using AlexNet.Training.Data;
 using AlexNet.Training.Loop;
 using AlexNet.Training.Optimization;
 using AlexNet.Training.Reporting;
+using AlexNet.Training.Run;
 
 namespace AlexNet.Training.Cli;
 
@@ -22,6 +25,8 @@ public static class TrainCommand
 
     private sealed class Options
     {
+        private static readonly (double LearningRate, double Momentum, double WeightDecay) Sgd = Recipes.OptimizerDefaults(OptimizerKind.Sgd), Adam = Recipes.OptimizerDefaults(OptimizerKind.Adam);
+
         public Option<string> Model { get; } = CommonOptions.Model("alexnet");
         public Option<int?> Classes { get; } = new Option<int?>("--classes") { Description = "Number of classes; must match the data (default: as many as the data has; 4 with --synthetic).", HelpName = "N" }.AtLeast(2);
         public Option<string> Backend { get; } = CommonOptions.Backend();
@@ -33,14 +38,14 @@ public static class TrainCommand
         public Option<string> Split { get; } = new("--split") { Description = "Images per class for train/val/test (e.g. 40/20/20), or fractions of each class (e.g. 0.8/0.2/0). Default 0.5/0.25/0.25, i.e. 40/20/20 on Oxford 17.", HelpName = "T/V/T" };
         public Option<int?> Epochs { get; } = new Option<int?>("--epochs") { Description = "Epochs to train in total (with --resume: the total to reach). Default: the model's recommended number.", HelpName = "N" }.AtLeast(1);
         public Option<int?> BatchSize { get; } = CommonOptions.BatchSize("Images per training step. Default: the model's recommended batch size.").AtLeast(1);
-        public Option<double?> LearningRate { get; } = new("--lr") { Description = "Starting learning rate. Default: the model's recommendation (0.01 for sgd, 0.001 for adam).", HelpName = "X" };
-        public Option<string> Optimizer { get; } = new Option<string>("--optimizer") { Description = "sgd (momentum SGD with weight decay, the paper) or adam (the Keras tutorial). Default: the model's.", HelpName = "sgd|adam" }.AcceptOnlyFromAmong([.. OptimizerSettings.Names]);
-        public Option<double?> Momentum { get; } = new("--momentum") { Description = "SGD momentum (default 0.9).", HelpName = "X" };
-        public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = "L2 weight decay on weights and biases (default: 5e-4 for sgd, 0 for adam).", HelpName = "X" };
-        public Option<string> Schedule { get; } = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, step (×0.1 every --step-epochs), plateau (÷10 when validation error stalls for --patience epochs, the paper's rule; after three divisions the next stall ends the run) or cosine. Default: the model's.", HelpName = "NAME" }.AcceptOnlyFromAmong([.. LearningRateSchedule.Names]);
-        public Option<int?> StepEpochs { get; } = new Option<int?>("--step-epochs") { Description = "Epochs between steps of the step schedule (default 30).", HelpName = "N" }.AtLeast(1);
-        public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = "Epochs without a better validation error before the plateau schedule divides the rate by 10 (default: the model's; 10 for alexnet and caffenet, else 5).", HelpName = "N" }.AtLeast(1);
-        public Option<string> Init { get; } = new Option<string>("--init") { Description = "How the starting weights are drawn. alexnet and caffenet: paper (N(0, 0.01), biases 1; on a few hundred images it answers at chance for hundreds of epochs) or caffe (BVLC's reference: biases 0.1, fc6/fc7 N(0, 0.005); learns from the first epoch). Default: the model's (caffe for alexnet and caffenet; --init paper with --batch-size 128 --patience 5 --epochs 90 is the paper's ImageNet recipe).", HelpName = "NAME" }.AcceptOnlyFromAmong([.. ModelVariants.All.SelectMany(variant => variant.Initializations).Distinct()]);
+        public Option<double?> LearningRate { get; } = new("--lr") { Description = Invariant($"Starting learning rate. Default: the model's recommendation ({Sgd.LearningRate} for sgd, {Adam.LearningRate} for adam)."), HelpName = "X" };
+        public Option<string> Optimizer { get; } = new Option<string>("--optimizer") { Description = "sgd (momentum SGD with weight decay, the paper) or adam (the Keras tutorial). Default: the model's.", HelpName = "sgd|adam" }.AcceptOnlyFromAmong([.. RunNames.Optimizers.Names]);
+        public Option<double?> Momentum { get; } = new("--momentum") { Description = Invariant($"SGD momentum (default {Sgd.Momentum})."), HelpName = "X" };
+        public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = Invariant($"L2 weight decay on weights and biases (default: {Sgd.WeightDecay} for sgd, {Adam.WeightDecay} for adam)."), HelpName = "X" };
+        public Option<string> Schedule { get; } = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, step (×0.1 every --step-epochs), plateau (÷10 when validation error stalls for --patience epochs, the paper's rule; after three divisions the next stall ends the run) or cosine. Default: the model's.", HelpName = "NAME" }.AcceptOnlyFromAmong([.. RunNames.Schedules.Names]);
+        public Option<int?> StepEpochs { get; } = new Option<int?>("--step-epochs") { Description = $"Epochs between steps of the step schedule (default {Recipes.DefaultStepEpochs}).", HelpName = "N" }.AtLeast(1);
+        public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = $"Epochs without a better validation error before the plateau schedule divides the rate by 10 (default: the model's; {Recipes.PaperOnSmallData.Patience} for alexnet and caffenet, else {Recipes.DefaultPatience}).", HelpName = "N" }.AtLeast(1);
+        public Option<string> Init { get; } = new Option<string>("--init") { Description = "How the starting weights are drawn. alexnet and caffenet: paper (N(0, 0.01), biases 1; on a few hundred images it answers at chance for hundreds of epochs) or caffe (BVLC's reference: biases 0.1, fc6/fc7 N(0, 0.005); learns from the first epoch). Default: the model's (caffe for alexnet and caffenet; --init paper with --batch-size 128 --patience 5 --epochs 90 is the paper's ImageNet recipe).", HelpName = "NAME" }.AcceptOnlyFromAmong([.. RunNames.Initializations.Names]);
         public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of everything random (initialization, split, order, augmentation, dropout): the same command gives the same run.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
         public Option<string> Name { get; } = new Option<string>("--name") { Description = "The run's folder name under runs/ (default: MODEL-DATA, numbered if it exists).", HelpName = "NAME" }.FolderName();
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
@@ -48,6 +53,8 @@ public static class TrainCommand
         public Option<long> MaxPixels { get; } = CommonOptions.MaxPixels();
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     public static Command Create(AppContext app)
     {
@@ -74,7 +81,7 @@ public static class TrainCommand
     }
 
     /// <summary>Everything a run needs, fresh or resumed.</summary>
-    private sealed record RunPlan(string Folder, TrainingState State, DataCatalog Catalog, string BackendName, BackendSettings Settings, Checkpoint? Resume);
+    private sealed record RunPlan(string Folder, RunConfig Config, RunProgress Progress, DataCatalog Catalog, BackendSettings Settings, Checkpoint? Resume);
 
     /// <summary>How the backend runs: what may change between a run and its resumption.</summary>
     private sealed record BackendSettings(int Threads, ConvolutionAlgorithm Convolution)
@@ -85,8 +92,9 @@ public static class TrainCommand
 
     private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, CancellationToken cancellationToken)
     {
-        var variant = ModelVariants.Get(parse.GetValue(o.Model)!);
-        var defaults = variant.Defaults;
+        var model = RunNames.Models.Parse(parse.GetValue(o.Model)!);
+        var variant = model.Variant();
+        var recipe = Recipes.For(model);
         DataCatalog catalog;
         if (parse.GetValue(o.Synthetic))
         {
@@ -105,58 +113,39 @@ public static class TrainCommand
                 throw new AppException($"--classes {classes} does not match the data: {catalog.Location} has {catalog.ClassNames.Count} classes ({string.Join(", ", catalog.ClassNames.Take(5))}…). Leave --classes out to use the data's.");
             }
         }
-        string initialization = parse.GetValue(o.Init) ?? defaults.Initialization ?? variant.Initializations[0];
-        if (!variant.Initializations.Contains(initialization))
+        var initialization = parse.GetValue(o.Init) is { } init ? RunNames.Initializations.Parse(init) : recipe.Initialization;
+        if (!variant.Accepts(initialization))
         {
-            throw AppException.Usage($"--init {initialization} does not apply to {variant.Name}, which starts from {string.Join(" or ", variant.Initializations)}.");
+            throw AppException.Usage($"--init {RunNames.Initializations[initialization]} does not apply to {variant.Name}, which starts from {string.Join(" or ", variant.Initializations)}.");
         }
-        string optimizerName = parse.GetValue(o.Optimizer) ?? defaults.Optimizer;
-        bool ownOptimizer = optimizerName == defaults.Optimizer;
-        var optimizer = new OptimizerSettings(
-            optimizerName,
-            parse.GetValue(o.LearningRate) ?? (ownOptimizer ? defaults.LearningRate : optimizerName == "adam" ? 0.001 : 0.01),
-            parse.GetValue(o.Momentum) ?? (ownOptimizer && optimizerName == "sgd" ? defaults.Momentum : 0.9),
-            parse.GetValue(o.WeightDecay) ?? (ownOptimizer ? defaults.WeightDecay : optimizerName == "adam" ? 0 : 5e-4)).Validated();
-        int epochs = parse.GetValue(o.Epochs) ?? defaults.Epochs;
-        var schedule = new LearningRateSchedule(parse.GetValue(o.Schedule) ?? defaults.Schedule, optimizer.LearningRate, epochs,
-            parse.GetValue(o.StepEpochs) ?? 30, patience: parse.GetValue(o.Patience) ?? defaults.Patience);
-        var split = parse.GetValue(o.Split) is { } text ? SplitSpec.Parse(text) : SplitSpec.Default;
+        var optimizer = parse.GetValue(o.Optimizer) is { } name ? RunNames.Optimizers.Parse(name) : recipe.Optimizer;
+        // Another optimizer than the recipe's starts from its own usual constants, not the recipe's.
+        var (rate, momentum, decay) = optimizer == recipe.Optimizer ? (recipe.LearningRate, recipe.Momentum, recipe.WeightDecay) : Recipes.OptimizerDefaults(optimizer);
+        var schedule = parse.GetValue(o.Schedule) is { } scheduleName ? RunNames.Schedules.Parse(scheduleName) : recipe.Schedule;
         string folderName = parse.GetValue(o.Name) ?? UniqueName(app, $"{variant.Name}-{DataName(catalog)}");
         string runFolder = Path.Combine(app.WorkingDirectory, "runs", folderName);
         if (File.Exists(Path.Combine(runFolder, Trainer.LastFile)))
         {
             throw new AppException($"The run folder {runFolder} already holds a run; continue it with --resume {Relative(app, runFolder)}, or choose another --name.");
         }
-        var state = new TrainingState
+        var config = new RunConfig
         {
-            Model = variant.Name,
+            Model = model,
             Initialization = initialization,
             ClassNames = [.. catalog.ClassNames],
             DataLocation = catalog.Location,
             DataFingerprint = SplitFingerprint.Of(catalog),
-            Split = split.ToString(),
+            Split = parse.GetValue(o.Split) is { } text ? SplitSpec.Parse(text) : SplitSpec.Default,
             MaxPixels = parse.GetValue(o.MaxPixels),
             Seed = parse.GetValue(o.Seed),
-            BatchSize = parse.GetValue(o.BatchSize) ?? defaults.BatchSize,
-            TotalEpochs = epochs,
-            Optimizer = optimizer,
-            OptimizerSteps = 0,
-            Schedule = schedule.Name,
-            ScheduleStepEpochs = schedule.StepEpochs,
-            SchedulePatience = schedule.Patience,
-            ScheduleState = schedule.State,
-            Preprocessing = new Preprocessing(variant.ImageSize, variant.InputShape[1], [0, 0, 0], [1, 1, 1], [0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0, 1]), // measured on the training set below
-            Epoch = 0,
-            StepInEpoch = 0,
-            GlobalStep = 0,
-            Partial = EpochProgress.Empty,
-            History = [],
-            BestValidationTop1 = 0,
-            BestEpoch = 0,
-            Counters = new Dictionary<string, ulong>(),
+            BatchSize = parse.GetValue(o.BatchSize) ?? recipe.BatchSize,
+            Epochs = parse.GetValue(o.Epochs) ?? recipe.Epochs,
+            Optimizer = new OptimizerSettings(optimizer, parse.GetValue(o.LearningRate) ?? rate, parse.GetValue(o.Momentum) ?? momentum, parse.GetValue(o.WeightDecay) ?? decay).Validated(),
+            Schedule = new ScheduleSettings(schedule, parse.GetValue(o.StepEpochs) ?? recipe.StepEpochs, parse.GetValue(o.Patience) ?? recipe.Patience),
+            Preprocessing = new Preprocessing(variant.ImageSize, variant.InputShape[1], [0, 0, 0], [1, 1, 1], [0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0, 1]), // measured on the training set in Train
             Backend = parse.GetValue(o.Backend)!,
         };
-        return new RunPlan(runFolder, state, catalog, state.Backend, BackendSettings.From(parse, o), null);
+        return new RunPlan(runFolder, config, RunProgress.Start(config.NewSchedule().State), catalog, BackendSettings.From(parse, o), null);
     }
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume)
@@ -186,20 +175,23 @@ public static class TrainCommand
         {
             throw new AppException($"{e.Message} {hint}", e);
         }
-        var state = checkpoint.State;
-        (state, var changes) = ResumeChanges.Apply(state, Relative(app, Path.GetDirectoryName(file)!), parse.GetValue(o.Epochs), parse.GetValue(o.LearningRate), parse.GetValue(o.Patience), parse.GetValue(o.BatchSize));
+        var (state, changes) = ResumeChanges.Apply(checkpoint.State, Relative(app, Path.GetDirectoryName(file)!), parse.GetValue(o.Epochs), parse.GetValue(o.LearningRate), parse.GetValue(o.Patience), parse.GetValue(o.BatchSize));
+        var config = RunState.Config(state);
         if (changes.Count > 0)
         {
             app.WriteLine($"Changed on resuming: {string.Join(", ", changes)}.");
         }
-        var catalog = parse.GetValue(o.Data) is { } data ? DataCatalog.FromFolder(data.FullName) : OpenRecordedData(state.DataLocation);
-        if (!catalog.ClassNames.SequenceEqual(state.ClassNames))
+        var catalog = parse.GetValue(o.Data) is { } data ? DataCatalog.FromFolder(data.FullName) : OpenRecordedData(config.DataLocation);
+        if (!catalog.ClassNames.SequenceEqual(config.ClassNames))
         {
-            throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}, but the run was trained on {string.Join(", ", state.ClassNames)}.");
+            throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}, but the run was trained on {string.Join(", ", config.ClassNames)}.");
         }
-        SplitFingerprint.Verify(state.DataFingerprint, catalog, app.Warn);
-        string backend = parse.GetResult(o.Backend) is { Implicit: false } ? parse.GetValue(o.Backend)! : state.Backend;
-        return new RunPlan(Path.GetDirectoryName(file)!, state with { Backend = backend }, catalog, backend, BackendSettings.From(parse, o), checkpoint);
+        SplitFingerprint.Verify(config.DataFingerprint, catalog, app.Warn);
+        if (parse.GetResult(o.Backend) is { Implicit: false })
+        {
+            config = config with { Backend = parse.GetValue(o.Backend)! };
+        }
+        return new RunPlan(Path.GetDirectoryName(file)!, config, RunState.Progress(state), catalog, BackendSettings.From(parse, o), checkpoint);
     }
 
     /// <summary>When a run's last checkpoint cannot be read, says whether its best checkpoint can, and how to resume from it.</summary>
@@ -233,61 +225,60 @@ public static class TrainCommand
 
     private static int Train(AppContext app, RunPlan plan, bool tta, int? maxSteps, CancellationToken cancellationToken)
     {
-        var state = plan.State;
-        var variant = ModelVariants.Get(state.Model);
-        if (state.Epoch >= state.TotalEpochs && state.StepInEpoch == 0)
+        var (config, progress) = (plan.Config, plan.Progress);
+        var variant = config.Variant;
+        if (progress.Epoch >= config.Epochs && progress.StepInEpoch == 0)
         {
-            app.WriteLine($"The run in {plan.Folder} has already trained {Plural.Of(state.Epoch, "epoch")}; pass a larger --epochs to continue it.");
+            app.WriteLine($"The run in {plan.Folder} has already trained {Plural.Of(progress.Epoch, "epoch")}; pass a larger --epochs to continue it.");
             return 0;
         }
-        if (state.ScheduleState.Converged)
+        if (progress.ScheduleState.Converged)
         {
-            app.WriteLine($"The run in {plan.Folder} converged at epoch {state.Epoch}: its plateau schedule had divided the learning rate {state.ScheduleState.Reductions} times and the validation error stalled again.");
+            app.WriteLine($"The run in {plan.Folder} converged at epoch {progress.Epoch}: its plateau schedule had divided the learning rate {progress.ScheduleState.Reductions} times and the validation error stalled again.");
             return 0;
         }
-        var parts = SplitLoader.Load(app, plan.Catalog, SplitSpec.Parse(state.Split), state.Seed, variant.ImageSize, state.MaxPixels,
+        var parts = SplitLoader.Load(app, plan.Catalog, config.Split, config.Seed, variant.ImageSize, config.MaxPixels,
             train: true, validation: true, test: false, cancellationToken);
-        if (parts.Train!.Count < state.BatchSize)
+        if (parts.Train!.Count < config.BatchSize)
         {
-            throw new AppException($"The training set has {parts.Train.Count} images, fewer than one batch of {state.BatchSize}; use a smaller --batch-size.");
+            throw new AppException($"The training set has {parts.Train.Count} images, fewer than one batch of {config.BatchSize}; use a smaller --batch-size.");
         }
         if (plan.Resume is null)
         {
-            state = state with { Preprocessing = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized) };
+            config = config with { Preprocessing = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized) };
         }
-        using var backend = CommonOptions.CreateBackend(plan.BackendName, plan.Settings.Threads, plan.Settings.Convolution);
-        using var model = variant.Build(backend, state.ClassNames.Count, state.Seed, state.Initialization);
-        var schedule = new LearningRateSchedule(state.Schedule, state.Optimizer.LearningRate, state.TotalEpochs, state.ScheduleStepEpochs, patience: state.SchedulePatience)
-        {
-            State = state.ScheduleState,
-        };
-        using var optimizer = new Optimizer(state.Optimizer, model.Parameters, backend);
+        using var backend = CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Convolution);
+        using var model = variant.Build(backend, config.ClassNames.Count, config.Seed, RunNames.Initializations[config.Initialization]);
+        var schedule = config.NewSchedule();
+        schedule.State = progress.ScheduleState;
+        using var optimizer = new Optimizer(config.Optimizer, model.Parameters, backend);
         plan.Resume?.Restore(model, optimizer);
         Reliability.LeftoverCleaner.CleanRunFolder(plan.Folder, app.WriteLine);
         Reliability.RunFolderCheck.Ensure(plan.Folder, Checkpoint.EstimateBytes(model, optimizer, parts.Train.Count), app.Disk);
-        var train = new InputPipeline(parts.Train, state.Preprocessing, state.BatchSize);
-        var validation = new InputPipeline(parts.Validation!, state.Preprocessing, state.BatchSize);
+        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize);
+        var validation = new InputPipeline(parts.Validation!, config.Preprocessing, config.BatchSize);
         string relative = Relative(app, plan.Folder);
         app.WriteLine(plan.Resume is null
-            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {state.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {state.Split}, seed {state.Seed}, init {state.Initialization ?? variant.Initializations[0]})."
-            : $"Resuming {relative} at epoch {state.Epoch + 1}, step {state.StepInEpoch} on {backend.Name}, up to epoch {state.TotalEpochs}.");
-        app.WriteLine($"{state.Optimizer}, schedule {state.Schedule}, batch {state.BatchSize}, {Plural.Of(state.TotalEpochs, "epoch")}; {state.Preprocessing}. Output: {relative}/");
-        using var trainer = new Trainer(model, optimizer, schedule, train, validation, state, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
+            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {backend.Name}: {plan.Catalog.Kind}, {config.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {config.Split}, seed {config.Seed}, init {RunNames.Initializations[config.Initialization]})."
+            : $"Resuming {relative} at epoch {progress.Epoch + 1}, step {progress.StepInEpoch} on {backend.Name}, up to epoch {config.Epochs}.");
+        app.WriteLine($"{config.Optimizer}, schedule {config.Schedule}, batch {config.BatchSize}, {Plural.Of(config.Epochs, "epoch")}; {config.Preprocessing}. Output: {relative}/");
+        using var trainer = new Trainer(model, optimizer, schedule, train, validation, config, progress, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
         {
             AfterStep = app.AfterTrainingStep,
+            Listener = app.TrainingListener,
             MaxSteps = maxSteps,
             Disk = app.Disk,
             ResumeName = relative,
         };
         var outcome = trainer.Run(cancellationToken);
-        string resumeCommand = $"alexnet train --resume {relative} --epochs {trainer.State.TotalEpochs}";
+        string resumeCommand = $"alexnet train --resume {relative} --epochs {config.Epochs}";
         switch (outcome)
         {
             case TrainingOutcome.Interrupted:
-                app.WriteLine($"Interrupted {Where(trainer.State, "after")}; saved {relative}/{Trainer.LastFile}. Resume with: {resumeCommand}");
+                app.WriteLine($"Interrupted {Where(trainer.Progress, "after")}; saved {relative}/{Trainer.LastFile}. Resume with: {resumeCommand}");
                 return AppHost.Interrupted;
             case TrainingOutcome.StepLimitReached:
-                app.WriteLine($"Stopped after {maxSteps} step(s) (--max-steps) {Where(trainer.State, "when")}; saved {relative}/{Trainer.LastFile}. Continue with: {resumeCommand}");
+                app.WriteLine($"Stopped after {maxSteps} step(s) (--max-steps) {Where(trainer.Progress, "when")}; saved {relative}/{Trainer.LastFile}. Continue with: {resumeCommand}");
                 return 0;
             case TrainingOutcome.Diverged:
                 if (plan.Resume is null && !Directory.EnumerateFileSystemEntries(plan.Folder).Any())
@@ -299,40 +290,41 @@ public static class TrainCommand
         if (cancellationToken.IsCancellationRequested)
         {
             // Ctrl+C in the last epoch: that epoch finished and was saved; only the test is left to do.
-            app.WriteLine($"Interrupted after the last epoch ({trainer.State.Epoch}) finished; saved {relative}/{Trainer.LastFile}. The test was skipped; score it with: alexnet evaluate --checkpoint {relative}/{Trainer.BestFile}");
+            app.WriteLine($"Interrupted after the last epoch ({trainer.Progress.Epoch}) finished; saved {relative}/{Trainer.LastFile}. The test was skipped; score it with: alexnet evaluate --checkpoint {relative}/{Trainer.BestFile}");
             return AppHost.Interrupted;
         }
-        TestBest(app, plan, trainer.State, model, parts, tta, cancellationToken);
+        TestBest(app, plan, config, trainer.Progress, model, parts, tta, cancellationToken);
         return 0;
     }
 
     /// <summary>Scores the best checkpoint on the test split and writes the confusion matrix as text and PNG.</summary>
-    private static void TestBest(AppContext app, RunPlan plan, TrainingState state, Sequential model, SplitLoader.Parts parts, bool tta, CancellationToken cancellationToken)
+    private static void TestBest(AppContext app, RunPlan plan, RunConfig config, RunProgress progress, Sequential model, SplitLoader.Parts parts, bool tta, CancellationToken cancellationToken)
     {
-        var test = SplitLoader.Load(app, parts.Catalog, SplitSpec.Parse(state.Split), state.Seed, state.Preprocessing.StoredSize, state.MaxPixels,
+        var test = SplitLoader.Load(app, parts.Catalog, config.Split, config.Seed, config.Preprocessing.StoredSize, config.MaxPixels,
             train: false, validation: false, test: true, cancellationToken).Test!;
         string relative = Relative(app, plan.Folder);
         if (test.Count == 0)
         {
-            app.WriteLine($"Done. The split {state.Split} has no test images, so there is no test score. Best validation top-1 {100 * state.BestValidationTop1:0.0}% (epoch {state.BestEpoch}).");
+            app.WriteLine($"Done. The split {config.Split} has no test images, so there is no test score. Best validation top-1 {100 * progress.BestValidationTop1:0.0}% (epoch {progress.BestEpoch}).");
             return;
         }
         Checkpoint.Read(Path.Combine(plan.Folder, Trainer.BestFile)).Restore(model, optimizer: null);
-        var crops = tta ? Augmentation.TenCrops(state.Preprocessing.StoredSize - state.Preprocessing.CropSize) : [Augmentation.Centre(state.Preprocessing.StoredSize - state.Preprocessing.CropSize)];
-        var result = Evaluator.Run(model, new InputPipeline(test, state.Preprocessing, state.BatchSize), crops, state.ClassNames, cancellationToken);
-        string title = string.Create(CultureInfo.InvariantCulture, $"{state.Model}, best epoch {state.BestEpoch}: test top-1 {100 * result.Top1:0.0}%");
+        int maxOffset = config.Preprocessing.StoredSize - config.Preprocessing.CropSize;
+        var crops = tta ? Augmentation.TenCrops(maxOffset) : [Augmentation.Centre(maxOffset)];
+        var result = Evaluator.Run(model, new InputPipeline(test, config.Preprocessing, config.BatchSize), crops, config.ClassNames, cancellationToken);
+        string title = string.Create(CultureInfo.InvariantCulture, $"{RunNames.Models[config.Model]}, best epoch {progress.BestEpoch}: test top-1 {100 * result.Top1:0.0}%");
         AtomicFile.WriteAllText(Path.Combine(plan.Folder, "confusion_matrix.txt"), title + "\n\n" + result.Confusion.ToText());
         result.Confusion.SavePng(Path.Combine(plan.Folder, "confusion_matrix.png"), title);
         app.WriteLine(result.Confusion.ToText());
         app.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Test ({test.Count} images, {(tta ? "10 crops" : "centre crop")}, best epoch {state.BestEpoch}): loss {result.Loss:0.0000}  top-1 {100 * result.Top1:0.0}%  top-5 {100 * result.Top5:0.0}%"));
+            $"Test ({test.Count} images, {(tta ? "10 crops" : "centre crop")}, best epoch {progress.BestEpoch}): loss {result.Loss:0.0000}  top-1 {100 * result.Top1:0.0}%  top-5 {100 * result.Top5:0.0}%"));
         app.WriteLine($"Done. Run folder: {relative}/ (metrics.csv, loss.png, accuracy.png, confusion_matrix.png, {Trainer.LastFile}, {Trainer.BestFile})");
     }
 
     /// <summary>Where a stopped run stands: inside an epoch (its step), or just after one finished, validated and saved.</summary>
-    private static string Where(TrainingState state, string boundary) => state.StepInEpoch > 0
-        ? $"at {state.Position()}"
-        : $"{boundary} epoch {state.Epoch} finished";
+    private static string Where(RunProgress progress, string boundary) => progress.StepInEpoch > 0
+        ? $"at {progress.Position()}"
+        : $"{boundary} epoch {progress.Epoch} finished";
 
     private static string DataName(DataCatalog catalog) => catalog.IsSynthetic ? "synthetic"
         : catalog.Kind == "Oxford 17 Flowers" ? "oxflower17"

@@ -99,12 +99,12 @@ public static class VisualizeCommand
         string folder = Path.Combine(output, "activations-" + Path.GetFileNameWithoutExtension(imagePath));
         Directory.CreateDirectory(folder);
 
-        var backend = model.Backend;
         var inputShape = new Shape(1, model.InputShape[0], model.InputShape[1], model.InputShape[2]);
         using var batch = pipeline.Build([0], _ => Augmentation.Centre(pipeline.MaxOffset));
-        using var images = backend.Allocate(inputShape, "images");
-        backend.Upload(batch.Inputs, images);
-        var logits = model.Forward(images);
+        using var deviceBatch = new DeviceBatch(model.Backend, model.InputShape);
+        using var step = new InferenceStep(model);
+        deviceBatch.Load(batch, labels: false);
+        double[] p = [.. step.Probabilities(deviceBatch).Select(v => (double)v)];
 
         app.WriteLine($"{Path.GetFileName(imagePath)} through {model.Name}: {folder}");
         using (var input = ActivationGrid.DrawInput(batch.Inputs, inputShape))
@@ -112,7 +112,7 @@ public static class VisualizeCommand
             Save(input, Path.Combine(folder, InputFile));
         }
         app.WriteLine($"  {InputFile,-16} input {inputShape} (centre crop, preprocessed as in training)");
-        Tensor previous = images;
+        Tensor previous = deviceBatch.Images;
         string previousName = "the input";
         for (int i = 0; i < model.Layers.Count; i++)
         {
@@ -136,11 +136,7 @@ public static class VisualizeCommand
             previousName = layer.Name;
         }
 
-        int classes = logits.Shape[1];
-        using var probabilities = backend.Allocate(logits.Shape, "probabilities");
-        backend.Softmax(logits, probabilities);
-        double[] p = [.. probabilities.ToArray().Select(v => (double)v)];
-        int[] top = Evaluator.TopK(p, Math.Min(5, classes));
+        int[] top = Scoring.TopK(p, Math.Min(5, p.Length));
         string[] names = [.. top.Select(c => state.ClassNames[c])];
         double[] values = [.. top.Select(c => p[c])];
         string title = $"{Path.GetFileName(imagePath)}: {model.Name} top {top.Length}";

@@ -2,7 +2,7 @@ namespace AlexNet.Training.Data;
 
 /// <summary>
 /// A batch of network inputs prepared on the host: <see cref="Count"/> images as CHW floats, one
-/// after the other (NCHW), their labels as floats (the backends' convention for class indices), and
+/// after the other (NCHW), their labels (class indices), and
 /// which images of the set they are. Arrays come from, and go back to, a <see cref="BatchPool"/> so
 /// that large buffers are reused rather than reallocated every step.
 /// </summary>
@@ -10,7 +10,7 @@ public sealed class Batch : IDisposable
 {
     private readonly BatchPool? _pool;
 
-    internal Batch(BatchPool? pool, float[] inputs, float[] labels, int[] imageIndices, int count, int inputLength)
+    internal Batch(BatchPool? pool, float[] inputs, int[] labels, int[] imageIndices, int count, int inputLength)
     {
         _pool = pool;
         InputArray = inputs;
@@ -28,15 +28,15 @@ public sealed class Batch : IDisposable
 
     internal float[] InputArray { get; }
 
-    internal float[] LabelArray { get; }
+    internal int[] LabelArray { get; }
 
     internal int[] ImageIndexArray { get; }
 
     /// <summary>The inputs, NCHW, <see cref="Count"/> × <see cref="InputLength"/> floats.</summary>
     public Span<float> Inputs => InputArray.AsSpan(0, Count * InputLength);
 
-    /// <summary>The class index of each image, as a float.</summary>
-    public Span<float> Labels => LabelArray.AsSpan(0, Count);
+    /// <summary>The class index of each image.</summary>
+    public Span<int> Labels => LabelArray.AsSpan(0, Count);
 
     /// <summary>The index in the image set of each image.</summary>
     public ReadOnlySpan<int> ImageIndices => ImageIndexArray.AsSpan(0, Count);
@@ -48,7 +48,7 @@ public sealed class Batch : IDisposable
 /// <summary>Reusable batch buffers of one capacity (images per batch) and input length.</summary>
 public sealed class BatchPool
 {
-    private readonly System.Collections.Concurrent.ConcurrentBag<(float[] Inputs, float[] Labels, int[] Indices)> _free = [];
+    private readonly System.Collections.Concurrent.ConcurrentBag<(float[] Inputs, int[] Labels, int[] Indices)> _free = [];
     private readonly int _capacity;
     private readonly int _inputLength;
 
@@ -69,7 +69,7 @@ public sealed class BatchPool
         }
         var (inputs, labels, indices) = _free.TryTake(out var buffers)
             ? buffers
-            : (new float[_capacity * _inputLength], new float[_capacity], new int[_capacity]);
+            : (new float[_capacity * _inputLength], new int[_capacity], new int[_capacity]);
         return new Batch(this, inputs, labels, indices, count, _inputLength);
     }
 

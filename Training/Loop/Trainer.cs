@@ -1,13 +1,15 @@
+// Trainer: the epoch loop around TrainingStep.cs — validation, schedule, checkpoints, metrics and plots.
+
 using System.Diagnostics;
 using System.Globalization;
 using AlexNet.Backends;
 using AlexNet.Layers;
-using AlexNet.Tensors;
 using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
 using AlexNet.Training.Optimization;
 using AlexNet.Training.Reliability;
 using AlexNet.Training.Reporting;
+using AlexNet.Training.Run;
 
 namespace AlexNet.Training.Loop;
 
@@ -28,66 +30,71 @@ public enum TrainingOutcome
 }
 
 /// <summary>
-/// The training loop: for each epoch, shuffled and augmented batches through forward, loss, backward
-/// and the optimizer; then validation, the learning-rate schedule, <c>last.safetensors</c> (and
-/// <c>best.safetensors</c> when validation top-1 improved), <c>metrics.csv</c> and the plots. Every
-/// random choice is a function of the seed and the position, and the checkpoint holds the position,
-/// so a run interrupted after any step and resumed ends with the same weights, bit for bit.
+/// The training loop: for each epoch, shuffled and augmented batches through the
+/// <see cref="TrainingStep"/>; then validation (<see cref="Evaluator"/>), the learning-rate schedule,
+/// <c>last.safetensors</c> (and <c>best.safetensors</c> when validation top-1 improved),
+/// <c>metrics.csv</c> and the plots. The settings are a <see cref="RunConfig"/>, fixed for the run;
+/// where it stands is a <see cref="RunProgress"/>, replaced after every step. Every random choice is a
+/// function of the seed and the position, and the checkpoint holds the position, so a run
+/// interrupted after any step and resumed ends with the same weights, bit for bit.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
     public const string LastFile = "last.safetensors", BestFile = "best.safetensors", MetricsFile = "metrics.csv";
 
-    private readonly IBackend _backend;
     private readonly Sequential _model;
     private readonly Optimizer _optimizer;
     private readonly LearningRateSchedule _schedule;
     private readonly InputPipeline _train;
     private readonly InputPipeline _validation;
-    private readonly SoftmaxCrossEntropy _loss;
     private readonly TrainingReporter _reporter;
-    private Tensor? _images;
-    private Tensor? _labels;
-    private Tensor? _predictions;
+    private readonly TrainingStep _step;
+    private readonly DeviceBatch _batch;
     private int[] _order;
     private long _stepsTaken;
-    private TrainingState? _saved;
+    private RunProgress? _saved;
 
     /// <param name="model">initialized, or restored from a checkpoint</param>
     /// <param name="optimizer">over the model's parameters, restored too when resuming</param>
-    /// <param name="schedule">its state set from <paramref name="state"/></param>
+    /// <param name="schedule">its state set from <paramref name="progress"/></param>
     /// <param name="train">the training images (augmented)</param>
     /// <param name="validation">the validation images (centre crop)</param>
-    /// <param name="state">where the run stands</param>
+    /// <param name="config">the run's settings</param>
+    /// <param name="progress">where the run stands</param>
     /// <param name="order">the order of the epoch in progress when resuming mid-epoch, else null</param>
     /// <param name="runFolder">where checkpoints, metrics and plots go</param>
     /// <param name="reporter">shows progress</param>
     public Trainer(Sequential model, Optimizer optimizer, LearningRateSchedule schedule, InputPipeline train, InputPipeline validation,
-        TrainingState state, int[]? order, string runFolder, TrainingReporter reporter)
+        RunConfig config, RunProgress progress, int[]? order, string runFolder, TrainingReporter reporter)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(progress);
         _model = model;
-        _backend = model.Backend;
         _optimizer = optimizer;
         _schedule = schedule;
         _train = train;
         _validation = validation;
         _reporter = reporter;
-        State = state;
+        Config = config;
+        Progress = progress;
         RunFolder = runFolder;
-        _loss = new SoftmaxCrossEntropy(_backend);
-        _order = order is { Length: > 0 } && state.StepInEpoch > 0 ? order : train.EpochOrder(state.Seed, state.Epoch);
+        _order = order is { Length: > 0 } && progress.StepInEpoch > 0 ? order : train.EpochOrder(config.Seed, progress.Epoch);
         // A resumed run starts from the checkpoint on disk; a fresh run has none yet (a run folder holding one is refused).
-        _saved = File.Exists(Path.Combine(runFolder, LastFile)) ? state : null;
+        _saved = File.Exists(Path.Combine(runFolder, LastFile)) ? progress : null;
         if (_order.Length != train.Images.Count)
         {
             throw new AppException($"The saved data order has {_order.Length} entries, but the training set has {train.Images.Count} images; the data changed since the checkpoint was written.");
         }
+        _step = new TrainingStep(model, optimizer);
+        _batch = new DeviceBatch(model.Backend, model.InputShape);
     }
 
-    /// <summary>Where the run stands; updated after every step.</summary>
-    public TrainingState State { get; private set; }
+    /// <summary>The run's settings.</summary>
+    public RunConfig Config { get; }
+
+    /// <summary>Where the run stands; replaced after every step.</summary>
+    public RunProgress Progress { get; private set; }
 
     public string RunFolder { get; }
 
@@ -101,6 +108,12 @@ public sealed class Trainer : IDisposable
     public Action<long, IBackend>? AfterStep { get; set; }
 
     /// <summary>
+    /// Told the run's progress after every step and after every finished epoch (once its checkpoint
+    /// and metrics are written): where a live view of the run listens.
+    /// </summary>
+    public IProgress<RunProgress>? Listener { get; set; }
+
+    /// <summary>
     /// The most steps <see cref="Run"/> takes before it saves and returns (null: no limit), counted from
     /// where it starts, so a resumed run takes that many more: one step of a model, for the debugger.
     /// </summary>
@@ -108,16 +121,16 @@ public sealed class Trainer : IDisposable
 
     private bool StepLimitReached => MaxSteps is long limit && _stepsTaken >= limit;
 
-    /// <summary>Trains until <see cref="TrainingState.TotalEpochs"/>, convergence (the plateau schedule), an interrupt, or a non-finite loss.</summary>
+    /// <summary>Trains until <see cref="RunConfig.Epochs"/>, convergence (the plateau schedule), an interrupt, or a non-finite loss.</summary>
     public TrainingOutcome Run(CancellationToken cancellationToken)
     {
-        while (State.Epoch < State.TotalEpochs && !State.ScheduleState.Converged)
+        while (Progress.Epoch < Config.Epochs && !Progress.ScheduleState.Converged)
         {
-            int epoch = State.Epoch;
+            int epoch = Progress.Epoch;
             double rate = _schedule.RateFor(epoch);
             var clock = Stopwatch.StartNew();
-            double secondsBefore = State.StepInEpoch > 0 ? State.Partial.Seconds : 0;
-            var outcome = _reporter.RunEpoch(epoch + 1, State.TotalEpochs, _train.TrainingBatches, State.StepInEpoch,
+            double secondsBefore = Progress.StepInEpoch > 0 ? Progress.Partial.Seconds : 0;
+            var outcome = _reporter.RunEpoch(epoch + 1, Config.Epochs, _train.TrainingBatches, Progress.StepInEpoch,
                 report => TrainEpoch(epoch, rate, clock, secondsBefore, report, cancellationToken));
             if (outcome != TrainingOutcome.Completed)
             {
@@ -127,11 +140,11 @@ public sealed class Trainer : IDisposable
             {
                 return TrainingOutcome.Diverged;
             }
-            if (cancellationToken.IsCancellationRequested && State.Epoch < State.TotalEpochs)
+            if (cancellationToken.IsCancellationRequested && Progress.Epoch < Config.Epochs)
             {
                 return TrainingOutcome.Interrupted;
             }
-            if (StepLimitReached && State.Epoch < State.TotalEpochs)
+            if (StepLimitReached && Progress.Epoch < Config.Epochs)
             {
                 return TrainingOutcome.StepLimitReached;
             }
@@ -141,28 +154,31 @@ public sealed class Trainer : IDisposable
 
     private TrainingOutcome TrainEpoch(int epoch, double rate, Stopwatch clock, double secondsBefore, Action<StepReport> report, CancellationToken cancellationToken)
     {
-        _model.IsTraining = true;
-        var partial = State.StepInEpoch > 0 ? State.Partial : EpochProgress.Empty;
+        var partial = Progress.StepInEpoch > 0 ? Progress.Partial : EpochProgress.Empty;
         long seenBefore = partial.Seen;
         int steps = _train.TrainingBatches;
         // The queue is stopped by disposing it; cancellation is checked between steps, so a step always finishes.
-        using var queue = _train.Training(State.Seed, epoch, _order, State.StepInEpoch, CancellationToken.None);
-        for (int step = State.StepInEpoch; step < steps; step++)
+        using var queue = _train.Training(Config.Seed, epoch, _order, Progress.StepInEpoch, CancellationToken.None);
+        for (int step = Progress.StepInEpoch; step < steps; step++)
         {
-            using var batch = queue.Next()!;
-            var (loss, correct) = TrainStep(batch, rate);
-            if (DivergenceWatch.IsDiverging(loss, State.ClassNames.Count))
+            using (var batch = queue.Next()!)
+            {
+                _batch.Load(batch, labels: true);
+            }
+            var result = _step.Run(_batch, rate);
+            if (DivergenceWatch.IsDiverging(result.Loss, Config.ClassNames.Count))
             {
                 Divergence = string.Create(CultureInfo.InvariantCulture,
-                    $"The training loss {DivergenceWatch.Describe(loss, State.ClassNames.Count, $"at epoch {epoch + 1}, step {step + 1}")} {LastGoodCheckpoint()} {Advice(rate)}");
+                    $"The training loss {DivergenceWatch.Describe(result.Loss, Config.ClassNames.Count, $"at epoch {epoch + 1}, step {step + 1}")} {LastGoodCheckpoint()} {Advice(rate)}");
                 return TrainingOutcome.Diverged;
             }
             double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
-            partial = new EpochProgress(partial.LossSum + (loss * batch.Count), partial.Correct + correct, partial.Seen + batch.Count, seconds);
-            State = State with { StepInEpoch = step + 1, GlobalStep = State.GlobalStep + 1, Partial = partial, OptimizerSteps = _optimizer.Steps };
+            partial = new EpochProgress(partial.LossSum + ((double)result.Loss * result.Count), partial.Correct + result.Correct, partial.Seen + result.Count, seconds);
+            Progress = Progress with { StepInEpoch = step + 1, GlobalStep = Progress.GlobalStep + 1, Partial = partial, OptimizerSteps = _optimizer.Steps };
             report(new StepReport(step + 1, partial.LossSum / partial.Seen, (double)partial.Correct / partial.Seen,
                 (partial.Seen - seenBefore) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), "train"));
-            AfterStep?.Invoke(State.GlobalStep, _backend);
+            Listener?.Report(Progress);
+            AfterStep?.Invoke(Progress.GlobalStep, _model.Backend);
             _stepsTaken++;
             // A stop inside an epoch saves here; at an epoch's end the epoch finishes (validation, checkpoints) first.
             if (cancellationToken.IsCancellationRequested && step + 1 < steps)
@@ -181,59 +197,21 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>
-    /// One batch: forward, loss, backward, update. Returns the batch's mean loss and correct top-1
-    /// count; a diverging loss (<see cref="DivergenceWatch"/>) skips the update. Besides the batch going up, only the loss and
-    /// the batch's top-1 classes (one value per image) come back from the backend.
-    /// </summary>
-    private (double Loss, int Correct) TrainStep(Batch batch, double rate)
-    {
-        var shape = new Shape(batch.Count, _model.InputShape[0], _model.InputShape[1], _model.InputShape[2]);
-        if (_images is null || _images.Shape != shape)
-        {
-            _images?.Dispose();
-            _labels?.Dispose();
-            _predictions?.Dispose();
-            _images = _backend.Allocate(shape, "images");
-            _labels = _backend.Allocate(new Shape(batch.Count), "labels");
-            _predictions = _backend.Allocate(new Shape(batch.Count, 1), "predictions");
-        }
-        _backend.Upload(batch.Inputs, _images);
-        _backend.Upload(batch.Labels, _labels!);
-        _model.ZeroGradients();
-        var logits = _model.Forward(_images);
-        float loss = _loss.Forward(logits, _labels!).ToArray()[0];
-        if (DivergenceWatch.IsDiverging(loss, State.ClassNames.Count))
-        {
-            return (loss, 0);
-        }
-        _backend.TopK(_loss.Probabilities!, 1, _predictions!);
-        _model.Backward(_loss.Backward());
-        _optimizer.Step(rate);
-        float[] predicted = _predictions!.ToArray();
-        int correct = 0;
-        for (int n = 0; n < batch.Count; n++)
-        {
-            correct += predicted[n] == batch.Labels[n] ? 1 : 0;
-        }
-        return (loss, correct);
-    }
-
-    /// <summary>
     /// Validates the epoch whose steps are done and saves it, unless its loss is not finite
     /// (<see cref="TrainingOutcome.Diverged"/>: nothing is written). It takes no cancellation token:
     /// after Ctrl+C in an epoch's last step the epoch still finishes and is saved, and <see cref="Run"/> stops after it.
     /// </summary>
     private TrainingOutcome FinishEpoch(int epoch, double rate, double seconds)
     {
-        var partial = State.Partial;
-        var validation = Evaluator.Run(_model, _validation, [Augmentation.Centre(_validation.MaxOffset)], State.ClassNames, CancellationToken.None);
+        var partial = Progress.Partial;
+        var validation = Evaluator.Run(_model, _validation, [Augmentation.Centre(_validation.MaxOffset)], Config.ClassNames, CancellationToken.None);
         var metrics = new EpochMetrics(epoch + 1, rate, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen),
             validation.Loss, validation.Top1, validation.Top5, seconds, partial.Seen / Math.Max(1e-9, partial.Seconds));
-        _reporter.Line(TrainingReporter.EpochLine(metrics, State.TotalEpochs));
-        if (DivergenceWatch.IsEpochDiverging(metrics.TrainLoss, State.ClassNames.Count))
+        _reporter.Line(TrainingReporter.EpochLine(metrics, Config.Epochs));
+        if (DivergenceWatch.IsEpochDiverging(metrics.TrainLoss, Config.ClassNames.Count))
         {
             Divergence = string.Create(CultureInfo.InvariantCulture,
-                $"The training loss of epoch {epoch + 1} averaged {metrics.TrainLoss:G4}, over {DivergenceWatch.EpochChanceMultiple:0} times the loss of guessing (ln {State.ClassNames.Count} = {Math.Log(State.ClassNames.Count):0.00}): the training is diverging, so the epoch was not saved. {LastGoodCheckpoint()} {Advice(rate)}");
+                $"The training loss of epoch {epoch + 1} averaged {metrics.TrainLoss:G4}, over {DivergenceWatch.EpochChanceMultiple:0} times the loss of guessing (ln {Config.ClassNames.Count} = {Math.Log(Config.ClassNames.Count):0.00}): the training is diverging, so the epoch was not saved. {LastGoodCheckpoint()} {Advice(rate)}");
             return TrainingOutcome.Diverged;
         }
         // Every step's loss was finite, but the last updates can still have broken the weights: the validation loss shows it.
@@ -246,25 +224,26 @@ public sealed class Trainer : IDisposable
         }
         // Without validation images, the plateau rule has nothing to watch and the latest epoch counts as the best.
         var scheduleEvent = validation.Count > 0 ? _schedule.EndEpoch(1 - validation.Top1) : ScheduleEvent.None;
-        bool best = State.BestEpoch == 0 || validation.Count == 0 || validation.Top1 > State.BestValidationTop1;
-        _order = _train.EpochOrder(State.Seed, epoch + 1);
-        State = State with
+        bool best = Progress.BestEpoch == 0 || validation.Count == 0 || validation.Top1 > Progress.BestValidationTop1;
+        _order = _train.EpochOrder(Config.Seed, epoch + 1);
+        Progress = Progress with
         {
             Epoch = epoch + 1,
             StepInEpoch = 0,
             Partial = EpochProgress.Empty,
-            History = [.. State.History, metrics],
+            History = [.. Progress.History, metrics],
             ScheduleState = _schedule.State,
-            BestValidationTop1 = best ? validation.Top1 : State.BestValidationTop1,
-            BestEpoch = best ? epoch + 1 : State.BestEpoch,
+            BestValidationTop1 = best ? validation.Top1 : Progress.BestValidationTop1,
+            BestEpoch = best ? epoch + 1 : Progress.BestEpoch,
         };
         SaveLast();
         if (best)
         {
             Persisting(BestFile, () => AtomicFile.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, BestFile), Disk));
         }
-        MetricsCsv.Write(Path.Combine(RunFolder, MetricsFile), State.History);
-        TrainingPlots.Write(RunFolder, State.History, State.Model);
+        MetricsCsv.Write(Path.Combine(RunFolder, MetricsFile), Progress.History);
+        TrainingPlots.Write(RunFolder, Progress.History, RunNames.Models[Config.Model]);
+        Listener?.Report(Progress);
         if (scheduleEvent == ScheduleEvent.Reduced)
         {
             _reporter.Line(string.Create(CultureInfo.InvariantCulture,
@@ -281,14 +260,14 @@ public sealed class Trainer : IDisposable
     /// <summary>Writes <c>last.safetensors</c> with the current state (atomically).</summary>
     public void SaveLast()
     {
-        State = State with
+        Progress = Progress with
         {
             OptimizerSteps = _optimizer.Steps,
             Counters = _model.Counters.ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal),
             ScheduleState = _schedule.State,
         };
-        Persisting(LastFile, () => Checkpoint.Save(Path.Combine(RunFolder, LastFile), State, _model, _optimizer, _order, Disk));
-        _saved = State;
+        Persisting(LastFile, () => Checkpoint.Save(Path.Combine(RunFolder, LastFile), RunState.Of(Config, Progress), _model, _optimizer, _order, Disk));
+        _saved = Progress;
     }
 
     /// <summary>Runs a checkpoint write; a disk that fails (full, read-only, gone) is reported with what is still safe and how to go on.</summary>
@@ -300,7 +279,7 @@ public sealed class Trainer : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            string next = $"free some space or fix the folder, then resume with: alexnet train --resume {RunFolder} --epochs {State.TotalEpochs}";
+            string next = $"free some space or fix the folder, then resume with: alexnet train --resume {RunFolder} --epochs {Config.Epochs}";
             throw new AppException(_saved is null
                 ? $"Writing {Path.Combine(RunFolder, file)} failed ({e.Message}). No checkpoint of this run had been written yet; fix the folder and start the run again."
                 : $"Writing {Path.Combine(RunFolder, file)} failed ({e.Message}). The previous checkpoint, {Path.Combine(RunFolder, LastFile)} ({_saved.Position()}), is intact; {next}.", e);
@@ -313,7 +292,7 @@ public sealed class Trainer : IDisposable
     /// <summary>What to do after a divergence: the exact command that continues from the last good checkpoint at a tenth of the rate.</summary>
     private string Advice(double rate) => _saved is null
         ? string.Create(CultureInfo.InvariantCulture, $"Start the run again with a smaller learning rate than {rate:G3}, e.g. --lr {rate / 10:G3}.")
-        : string.Create(CultureInfo.InvariantCulture, $"Continue from it with a smaller learning rate: alexnet train --resume {(ResumeName.Length > 0 ? ResumeName : RunFolder)} --epochs {State.TotalEpochs} --lr {rate / 10:G3}.");
+        : string.Create(CultureInfo.InvariantCulture, $"Continue from it with a smaller learning rate: alexnet train --resume {(ResumeName.Length > 0 ? ResumeName : RunFolder)} --epochs {Config.Epochs} --lr {rate / 10:G3}.");
 
     private string LastGoodCheckpoint() => _saved is null
         ? "No checkpoint was written yet."
@@ -321,9 +300,7 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
-        _images?.Dispose();
-        _labels?.Dispose();
-        _predictions?.Dispose();
-        _loss.Dispose();
+        _batch.Dispose();
+        _step.Dispose();
     }
 }

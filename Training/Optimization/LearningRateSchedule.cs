@@ -1,4 +1,7 @@
+// LearningRateSchedule: the rate of each epoch under the four schedules, and the plateau rule's memory (ScheduleState).
+
 using System.Globalization;
+using AlexNet.Training.Run;
 
 namespace AlexNet.Training.Optimization;
 
@@ -16,20 +19,19 @@ namespace AlexNet.Training.Optimization;
 /// </summary>
 public sealed class LearningRateSchedule
 {
-    /// <summary>The schedule names the command line accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["constant", "step", "plateau", "cosine"];
-
-    public LearningRateSchedule(string name, double baseRate, int totalEpochs, int stepEpochs = 30, double gamma = 0.1, int patience = 5, int maxReductions = 3)
+    /// <summary>The schedule <paramref name="settings"/> describes, starting from <paramref name="baseRate"/>, over <paramref name="totalEpochs"/>.</summary>
+    public LearningRateSchedule(ScheduleSettings settings, double baseRate, int totalEpochs)
+        : this(settings.Kind, baseRate, totalEpochs, settings.StepEpochs, patience: settings.Patience)
     {
-        if (!Names.Contains(name))
-        {
-            throw new AppException($"Unknown learning-rate schedule '{name}'; expected one of {string.Join(", ", Names)}.");
-        }
+    }
+
+    public LearningRateSchedule(ScheduleKind kind, double baseRate, int totalEpochs, int stepEpochs = 30, double gamma = 0.1, int patience = 5, int maxReductions = 3)
+    {
         if (!(baseRate > 0) || !double.IsFinite(baseRate))
         {
             throw new AppException($"The learning rate must be a positive number, not {baseRate.ToString(CultureInfo.InvariantCulture)}.");
         }
-        Name = name;
+        Kind = kind;
         BaseRate = baseRate;
         TotalEpochs = totalEpochs;
         StepEpochs = Math.Max(1, stepEpochs);
@@ -39,7 +41,10 @@ public sealed class LearningRateSchedule
         State = new ScheduleState(baseRate, double.PositiveInfinity, 0);
     }
 
-    public string Name { get; }
+    public ScheduleKind Kind { get; }
+
+    /// <summary>The name the command line and the checkpoint use.</summary>
+    public string Name => RunNames.Schedules[Kind];
 
     public double BaseRate { get; }
 
@@ -62,11 +67,11 @@ public sealed class LearningRateSchedule
     public ScheduleState State { get; set; }
 
     /// <summary>The rate for epoch <paramref name="epoch"/> (0-based).</summary>
-    public double RateFor(int epoch) => Name switch
+    public double RateFor(int epoch) => Kind switch
     {
-        "step" => BaseRate * Math.Pow(Gamma, epoch / StepEpochs),
-        "cosine" => BaseRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, TotalEpochs) / Math.Max(1, TotalEpochs))),
-        "plateau" => State.Rate,
+        ScheduleKind.Step => BaseRate * Math.Pow(Gamma, epoch / StepEpochs),
+        ScheduleKind.Cosine => BaseRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, TotalEpochs) / Math.Max(1, TotalEpochs))),
+        ScheduleKind.Plateau => State.Rate,
         _ => BaseRate,
     };
 
@@ -77,7 +82,7 @@ public sealed class LearningRateSchedule
     /// </summary>
     public ScheduleEvent EndEpoch(double validationError)
     {
-        if (Name != "plateau" || State.Converged)
+        if (Kind != ScheduleKind.Plateau || State.Converged)
         {
             return ScheduleEvent.None;
         }

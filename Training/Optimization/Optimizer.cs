@@ -2,6 +2,8 @@ using AlexNet.Backends;
 using AlexNet.Layers;
 using AlexNet.Tensors;
 
+using AlexNet.Training.Run;
+
 namespace AlexNet.Training.Optimization;
 
 /// <summary>
@@ -23,7 +25,7 @@ public sealed class Optimizer : IDisposable
         Settings = settings.Validated();
         _backend = backend;
         _parameters = parameters;
-        SlotNames = settings.Name == "adam" ? ["m", "v"] : ["velocity"];
+        SlotNames = settings.Kind == OptimizerKind.Adam ? ["m", "v"] : ["velocity"];
         _slots = [.. parameters.Select(p => SlotNames.Select(slot => backend.Allocate(p.Shape, $"optimizer.{slot}.{p.Name}")).ToArray())];
     }
 
@@ -48,7 +50,7 @@ public sealed class Optimizer : IDisposable
         {
             var parameter = _parameters[i];
             float decay = parameter.Kind is ParameterKind.Weight or ParameterKind.Bias ? (float)Settings.WeightDecay : 0f;
-            if (Settings.Name == "adam")
+            if (Settings.Kind == OptimizerKind.Adam)
             {
                 if (decay > 0)
                 {

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using AlexNet.Layers.Variants;
+using AlexNet.Training.Checkpoints;
+using AlexNet.Training.Optimization;
+using AlexNet.Training.Run;
+
+namespace AlexNet.Tests.Training;
+
+/// <summary>A run's settings: the names of its choices, the recipes, and the seam with the checkpoint's training state.</summary>
+public sealed class RunConfigTests
+{
+    [Fact]
+    public void The_model_names_are_the_variants_and_every_initialization_has_a_name()
+    {
+        Assert.Equal(ModelVariants.Names, RunNames.Models.Names);
+        Assert.All(Enum.GetValues<ModelKind>(), model => Assert.Equal(RunNames.Models[model], model.Variant().Name));
+        Assert.All(ModelVariants.All.SelectMany(variant => variant.Initializations),
+            name => Assert.True(RunNames.Initializations.TryParse(name, out _), $"initialization '{name}' has no {nameof(InitKind)}"));
+    }
+
+    [Fact]
+    public void Every_recipe_starts_its_model_from_an_initialization_the_model_has()
+    {
+        Assert.All(Enum.GetValues<ModelKind>(), model => Assert.True(model.Variant().Accepts(Recipes.For(model).Initialization),
+            $"{RunNames.Models[model]}: its recipe's --init {RunNames.Initializations[Recipes.For(model).Initialization]} is not one of {string.Join(", ", model.Variant().Initializations)}"));
+    }
+
+    [Fact]
+    public void The_paper_recipes_are_section_5_and_its_small_data_version()
+    {
+        var paper = Recipes.Paper;
+        Assert.Equal((OptimizerKind.Sgd, 0.01, 0.9, 5e-4, 128, 90, ScheduleKind.Plateau, InitKind.Paper, 5),
+            (paper.Optimizer, paper.LearningRate, paper.Momentum, paper.WeightDecay, paper.BatchSize, paper.Epochs, paper.Schedule, paper.Initialization, paper.Patience));
+        // The recipe of Docs/results.md: the paper's optimizer and schedule, batch 32, Caffe's initialization, patience 10.
+        var small = Recipes.PaperOnSmallData;
+        Assert.Equal((OptimizerKind.Sgd, 0.01, 0.9, 5e-4, ScheduleKind.Plateau, 32, 150, InitKind.Caffe, 10),
+            (small.Optimizer, small.LearningRate, small.Momentum, small.WeightDecay, small.Schedule, small.BatchSize, small.Epochs, small.Initialization, small.Patience));
+        Assert.Same(small, Recipes.For(ModelKind.AlexNet));
+        Assert.Same(small, Recipes.For(ModelKind.CaffeNet));
+        var keras = Recipes.For(ModelKind.KerasBlog);
+        Assert.Equal((OptimizerKind.Adam, 0.001, 64, 0.0), (keras.Optimizer, keras.LearningRate, keras.BatchSize, keras.WeightDecay));
+    }
+
+    [Fact]
+    public void A_training_state_read_into_a_config_and_progress_is_written_back_unchanged()
+    {
+        var state = TestStates.Mini();
+
+        var again = RunState.Of(RunState.Config(state), RunState.Progress(state));
+
+        Assert.Equal(state.ToJson(), again.ToJson());
+    }
+
+    [Fact]
+    public void A_state_without_an_initialization_reads_as_the_models_default()
+    {
+        var config = RunState.Config(TestStates.Mini() with { Initialization = null });
+
+        Assert.Equal(InitKind.He, config.Initialization);
+        Assert.Equal(ModelKind.Mini, config.Model);
+        Assert.Equal(new ScheduleSettings(ScheduleKind.Constant, 30, 5), config.Schedule);
+    }
+
+    [Fact]
+    public void The_optimizer_is_stored_by_name_and_an_unknown_name_says_which_are_known()
+    {
+        string json = TestStates.Mini().ToJson();
+        Assert.Contains("\"optimizer\":{\"name\":\"sgd\",", json, StringComparison.Ordinal);
+
+        var error = Assert.Throws<JsonException>(() => TrainingState.FromJson(json.Replace("\"name\":\"sgd\"", "\"name\":\"rmsprop\"", StringComparison.Ordinal)));
+
+        Assert.Contains("optimizer 'rmsprop' is not one of sgd, adam", error.Message, StringComparison.Ordinal);
+        // Without a name the optimizer is not taken to be the enum's first: the state is refused.
+        Assert.Throws<JsonException>(() => TrainingState.FromJson(json.Replace("\"name\":\"sgd\",", "", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_state_naming_an_initialization_its_model_lacks_is_unusable()
+    {
+        var problems = TrainingStateValidation.Problems(TestStates.Mini() with { Initialization = "paper" });
+
+        Assert.Equal(["initialization 'paper' is not one of mini's (he)"], problems);
+    }
+
+    [Fact]
+    public void Unknown_names_are_refused_with_the_known_ones()
+    {
+        var error = Assert.Throws<AlexNet.Training.AppException>(() => RunNames.Initializations.Parse("xavier"));
+
+        Assert.Equal("Unknown initialization 'xavier'; expected one of paper, caffe, pytorch, keras, he.", error.Message);
+        Assert.Equal(OptimizerKind.Adam, RunNames.Optimizers.Parse("ADAM"));
+    }
+
+    [Fact]
+    public void The_schedule_of_a_config_starts_at_the_optimizers_rate()
+    {
+        var config = RunState.Config(TestStates.Mini()) with { Schedule = new ScheduleSettings(ScheduleKind.Step, 2, 5), Epochs = 6 };
+
+        var schedule = config.NewSchedule();
+
+        Assert.Equal([0.01, 0.01, 0.001, 0.001, 0.0001], Enumerable.Range(0, 5).Select(epoch => Math.Round(schedule.RateFor(epoch), 12)));
+        Assert.Equal(ScheduleKind.Step, schedule.Kind);
+    }
+}

@@ -1,0 +1,92 @@
+// Every default of a run: each variant's published training recipe, and the constants of an optimizer chosen over it.
+
+namespace AlexNet.Training.Run;
+
+/// <summary>
+/// A variant's recommended training settings: what <c>alexnet train</c> uses for every option the
+/// command line leaves out.
+/// </summary>
+/// <param name="Optimizer">momentum SGD or Adam</param>
+/// <param name="LearningRate">the starting learning rate</param>
+/// <param name="Momentum">SGD's momentum (Adam keeps Keras' β1 = 0.9, β2 = 0.999, ε = 1e-7 and ignores it)</param>
+/// <param name="WeightDecay">L2 weight decay (0 for none)</param>
+/// <param name="BatchSize">images per step</param>
+/// <param name="Epochs">passes over the training set</param>
+/// <param name="Schedule">how the learning rate changes</param>
+/// <param name="Initialization">how the weights start: one of the variant's initializations</param>
+/// <param name="Source">where these numbers come from</param>
+/// <param name="Patience">epochs without a better validation error before the plateau schedule divides the rate</param>
+/// <param name="StepEpochs">epochs between two ×0.1 steps of the step schedule</param>
+public sealed record Recipe(
+    OptimizerKind Optimizer, double LearningRate, double Momentum, double WeightDecay, int BatchSize, int Epochs,
+    ScheduleKind Schedule, InitKind Initialization, string Source, int Patience = Recipes.DefaultPatience, int StepEpochs = Recipes.DefaultStepEpochs);
+
+/// <summary>
+/// Every default of a run, in one place: each variant's recipe, and the constants an optimizer takes
+/// when the command line chooses one other than its recipe's. Batch sizes and epoch counts are those
+/// of the original ImageNet-scale recipes, except for the paper's network, whose recipe is
+/// <see cref="PaperOnSmallData"/>: the paper's as it trains on Oxford 17 Flowers.
+/// </summary>
+public static class Recipes
+{
+    /// <summary>The plateau schedule's patience unless a recipe says otherwise (the step schedule's epochs: <see cref="DefaultStepEpochs"/>).</summary>
+    public const int DefaultPatience = 5;
+
+    /// <summary>Epochs between two steps of the step schedule unless a recipe says otherwise (torchvision's 30).</summary>
+    public const int DefaultStepEpochs = 30;
+
+    /// <summary>
+    /// The paper's section 5: SGD, batch 128, momentum 0.9, weight decay 0.0005, learning rate 0.01
+    /// divided by 10 whenever the validation error stopped improving (three times in all), roughly 90
+    /// passes over the data, weights N(0, 0.01) and biases of 1.
+    /// </summary>
+    public static Recipe Paper { get; } = new(OptimizerKind.Sgd, 0.01, 0.9, 5e-4, 128, 90, ScheduleKind.Plateau, InitKind.Paper,
+        "Krizhevsky et al. 2012, section 5: SGD, batch 128, momentum 0.9, weight decay 5e-4, lr 0.01 divided by 10 when the validation error plateaus, ~90 epochs");
+
+    /// <summary>
+    /// The paper's optimizer and schedule as they train the paper's network on Oxford 17 Flowers
+    /// (Docs/results.md): batch 32 (21 steps an epoch from 680 images, not 5), Caffe's reference
+    /// initialization (with the paper's biases of 1 a few hundred images stay at chance), a patience
+    /// of 10 epochs, and up to 150 epochs, which the plateau rule ends sooner. The paper's own
+    /// ImageNet recipe is <see cref="Paper"/> (<c>--init paper --batch-size 128 --patience 5 --epochs 90</c>).
+    /// </summary>
+    public static Recipe PaperOnSmallData { get; } = Paper with
+    {
+        BatchSize = 32,
+        Epochs = 150,
+        Initialization = InitKind.Caffe,
+        Patience = 10,
+        Source = "the paper's SGD (momentum 0.9, weight decay 5e-4, lr 0.01 divided by 10 on plateaus) as recorded on Oxford 17 Flowers: batch 32, Caffe's initialization, patience 10, up to 150 epochs",
+    };
+
+    /// <summary>torchvision's reference recipe (<c>references/classification</c>) for AlexNet.</summary>
+    public static Recipe TorchVision { get; } = new(OptimizerKind.Sgd, 0.01, 0.9, 1e-4, 256, 90, ScheduleKind.Step, InitKind.PyTorch,
+        "torchvision references/classification: SGD lr 0.01 (AlexNet), momentum 0.9, weight decay 1e-4, batch 256, lr x0.1 every 30 epochs, 90 epochs");
+
+    /// <summary>The Keras tutorial's: <c>compile(optimizer='adam')</c> with Keras' defaults, <c>fit(batch_size=64)</c>.</summary>
+    public static Recipe KerasBlog { get; } = new(OptimizerKind.Adam, 0.001, 0.9, 0, 64, 100, ScheduleKind.Constant, InitKind.Keras,
+        "the Keras tutorial: compile(optimizer='adam') with Keras' defaults (lr 0.001), fit(batch_size=64); its code runs 1 epoch, reproductions train 70-100");
+
+    /// <summary>For quick demos, not tuned: the paper's SGD momentum and weight decay, batch 32, a constant rate of 0.01.</summary>
+    public static Recipe Mini { get; } = new(OptimizerKind.Sgd, 0.01, 0.9, 5e-4, 32, 30, ScheduleKind.Constant, InitKind.He,
+        "chosen for quick demos (not tuned): the paper's SGD momentum 0.9 and weight decay 5e-4, batch 32, constant lr 0.01");
+
+    /// <summary>The recipe of <paramref name="model"/>.</summary>
+    public static Recipe For(ModelKind model) => model switch
+    {
+        ModelKind.AlexNet or ModelKind.CaffeNet => PaperOnSmallData,
+        ModelKind.TorchVision => TorchVision,
+        ModelKind.KerasBlog => KerasBlog,
+        ModelKind.Mini => Mini,
+        _ => throw new ArgumentOutOfRangeException(nameof(model), model, "No recipe for this model."),
+    };
+
+    /// <summary>
+    /// The learning rate, momentum and weight decay an optimizer starts from when the command line
+    /// chooses it over the recipe's: the paper's constants for SGD, Keras' for Adam (its momentum
+    /// is not used).
+    /// </summary>
+    public static (double LearningRate, double Momentum, double WeightDecay) OptimizerDefaults(OptimizerKind optimizer) => optimizer == OptimizerKind.Adam
+        ? (0.001, 0.9, 0)
+        : (0.01, 0.9, 5e-4);
+}
