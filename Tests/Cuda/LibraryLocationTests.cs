@@ -15,6 +15,9 @@ public sealed class LibraryLocationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
+    // The system folders follow the fake ones in the search; where CI has installed NVRTC there, it is found too.
+    private bool InFakeFolders(string path) => path.StartsWith(_root, StringComparison.Ordinal);
+
     [Fact]
     public void Pips_nvidia_wheels_are_found_in_the_virtual_environment_conda_and_the_users_site_packages()
     {
@@ -39,10 +42,10 @@ public sealed class LibraryLocationTests : IDisposable
         Assert.Equal(
             [$"{venv}/lib/python3.12/site-packages/nvidia/cuda_nvrtc/lib/libnvrtc.so.12", $"{conda}/lib/libnvrtc.so.11.2",
              $"{home}/.local/lib/python3.11/site-packages/nvidia/cuda_nvrtc/lib/libnvrtc.so.13"],
-            NativeLibraries.Candidates(NativeLibraries.RtcSpec, Linux, paths, File.Exists).Where(Path.IsPathRooted));
+            NativeLibraries.Candidates(NativeLibraries.RtcSpec, Linux, paths, File.Exists).Where(InFakeFolders));
         Assert.Equal(
             [$"{venv}/lib/python3.12/site-packages/nvidia/cublas/lib/libcublas.so.12", $"{conda}/lib/python3.10/site-packages/nvidia/cu13/lib/libcublas.so.13"],
-            NativeLibraries.Candidates(NativeLibraries.BlasSpec, Linux, paths, File.Exists).Where(Path.IsPathRooted));
+            NativeLibraries.Candidates(NativeLibraries.BlasSpec, Linux, paths, File.Exists).Where(InFakeFolders));
     }
 
     [Fact]

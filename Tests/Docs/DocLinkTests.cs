@@ -12,7 +12,7 @@ public sealed class DocLinkTests
 {
     /// <summary>The pages checked: the README, the reading order, the debugger walk-through, the performance page, the browser views and the layer pages.</summary>
     public static TheoryData<string> Pages =>
-        [.. new[] { "README.md", "Docs/README.md", "Docs/architecture.md", "Docs/alexnet.md", "Docs/cuda.md", "Docs/testing.md", "Docs/results.md", "Docs/debugging.md", "Docs/performance.md", "Docs/visualizing.md" }.Concat(LayerPageTests.LayerPages.Keys)];
+        [.. new[] { "README.md", "Docs/README.md", "Docs/architecture.md", "Docs/alexnet.md", "Docs/cuda.md", "Docs/testing.md", "Docs/results.md", "Docs/debugging.md", "Docs/performance.md", "Docs/visualizing.md", "Docs/reliability.md" }.Concat(LayerPageTests.LayerPages.Keys)];
 
     [Theory, MemberData(nameof(Pages))]
     public void Every_link_leads_to_an_existing_file_heading_and_name(string page)

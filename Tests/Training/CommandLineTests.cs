@@ -83,20 +83,33 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--split", "1/2" }, "--split '1/2' has 2 part(s)")]
-    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--lr", "-1" }, "--lr -1 is out of range")]
     [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--batch-size", "1000", "--epochs", "1" }, "fewer than one batch of 1000")]
     [InlineData(new[] { "train", "--model", "mini", "--data", "/nonexistent/flowers" }, "'/nonexistent/flowers' does not exist")]
     [InlineData(new[] { "train", "--resume", "runs/nothing", "--epochs", "3" }, "There is no run to resume")]
-    [InlineData(new[] { "train", "--resume", "runs/nothing", "--lr", "0.1" }, "--lr cannot change when resuming")]
-    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--init", "caffe" }, "--init caffe does not apply to mini, which starts from he")]
-    [InlineData(new[] { "train", "--resume", "runs/nothing", "--init", "caffe" }, "--init cannot change when resuming")]
     [InlineData(new[] { "evaluate", "--checkpoint", "missing.safetensors" }, "does not exist")]
     public async Task Failures_are_one_clear_line_on_stderr(string[] args, string expected)
     {
         var result = await Run(args);
 
         AssertOneLineError(result, AppHost.Failure, expected);
+    }
+
+    /// <summary>A command line that parses but is still wrong exits with the parser's code, 2: one convention for every command.</summary>
+    [Theory]
+    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--split", "1/2" }, "--split '1/2' has 2 part(s)")]
+    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--lr", "-1" }, "--lr -1 is out of range")]
+    [InlineData(new[] { "train", "--resume", "runs/nothing", "--momentum", "0.5" }, "--momentum cannot change when resuming")]
+    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--init", "caffe" }, "--init caffe does not apply to mini, which starts from he")]
+    [InlineData(new[] { "train", "--resume", "runs/nothing", "--init", "caffe" }, "--init cannot change when resuming")]
+    [InlineData(new[] { "train", "--synthetic", "--data", "somewhere", "--model", "mini" }, "--synthetic and --data exclude each other")]
+    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--threads", "100000" }, "--threads 100000 is more than this machine's")]
+    [InlineData(new[] { "bench", "--gemm", "8", "--threads", "-1" }, "--threads must be 0 (all processors) or more, not -1.")]
+    [InlineData(new[] { "data", "--url", "ftp://example.org/x.tgz", "--sha256", "fe38a60f8b4a95e657551247d3e7d799a3fafcdbc595be504b12839967823d70" }, "is not a download address")]
+    public async Task Wrong_option_values_found_after_parsing_exit_with_the_usage_code(string[] args, string expected)
+    {
+        var result = await Run(args);
+
+        AssertOneLineError(result, AppHost.UsageError, expected);
     }
 
     [Fact]
@@ -125,7 +138,7 @@ public sealed class CommandLineTests
 
         var result = await Run(args);
 
-        AssertOneLineError(result, AppHost.Failure, $"--precision tf32 asks cuBLAS for TF32 tensor cores; the {backend} backend computes in fp32 only.");
+        AssertOneLineError(result, AppHost.UsageError, $"--precision tf32 asks cuBLAS for TF32 tensor cores; the {backend} backend computes in fp32 only.");
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class DataCommandTests
     }
 
     [Fact]
-    public async Task Data_command_warns_about_a_class_without_one_readable_image()
+    public async Task Data_command_fails_on_a_class_without_one_readable_image()
     {
         using var work = TestFiles.NewFolder();
         TestFiles.WriteImage(work.Combine("data", "cats", "a.png"), 9, 9, 1);
@@ -74,8 +74,8 @@ public sealed class DataCommandTests
 
         var result = await AppRunner.RunAsync(work.Path, null, "data", "--data", work.Combine("data"));
 
-        Assert.Equal(0, result.ExitCode);
-        Assert.Contains("warning: class 'junk' has no readable image: training on this data will stop until it has some.", result.Error, StringComparison.Ordinal);
+        Assert.Equal(AppHost.Failure, result.ExitCode);
+        Assert.Contains("alexnet: error: Class 'junk' has no readable image, so training on this data would stop; expected at least one per class", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public sealed class DataCommandTests
         var option = await AppRunner.RunAsync(work.Path, null, "data", "--url", server.Url.ToString(), "--sha256", sha256);
         var environment = await AppRunner.RunAsync(work.Path, fromEnvironment, "data");
 
-        Assert.Equal(AppHost.Failure, option.ExitCode);
+        Assert.Equal(AppHost.UsageError, option.ExitCode);
         Assert.Equal($"alexnet: error: --sha256 '{sha256}' is not a SHA-256: expected 64 hexadecimal digits (0-9, a-f), as sha256sum prints them.", option.Error.TrimEnd());
         Assert.Equal(AppHost.Failure, environment.ExitCode);
         Assert.StartsWith($"alexnet: error: {DataLocator.Sha256Variable} '{sha256}' is not a SHA-256", environment.Error, StringComparison.Ordinal);

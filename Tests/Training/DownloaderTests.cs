@@ -10,7 +10,7 @@ public sealed class DownloaderTests
     private static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
     private static Task<string> Download(Uri url, string sha, string cache, HttpClient? http = null) =>
-        new DatasetDownloader(http ?? new HttpClient()).DownloadAsync(url, sha, cache, "oxflower17", f => Oxford17.FindImageFolder(f) is not null, null, TestContext.Current.CancellationToken);
+        new DatasetDownloader(http ?? new HttpClient(), limits: new DownloadLimits { FirstBackoff = TimeSpan.FromMilliseconds(10) }).DownloadAsync(url, sha, cache, "oxflower17", f => Oxford17.FindImageFolder(f) is not null, null, TestContext.Current.CancellationToken);
 
     /// <summary>After a failure nothing may be left: no data-set folder and no temporary download or unpacking folder.</summary>
     private static void AssertNothingLeft(string cache) =>

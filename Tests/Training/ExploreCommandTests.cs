@@ -108,7 +108,7 @@ public sealed class ExploreCommandTests
         using var stop = new CancellationTokenSource();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 
-        var serving = AppRunner.RunAsync(work.Path, null, null, stop.Token,
+        var serving = AppRunner.RunAsync(work.Path, null, (Action<long, AlexNet.Backends.IBackend>?)null, stop.Token,
             "explore", "--checkpoint", work.Combine("runs", "e", "last.safetensors"), work.Combine("tulip.png"), "--serve", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         string? page = null;
         for (int attempt = 0; attempt < 600 && page is null && !serving.IsCompleted; attempt++)

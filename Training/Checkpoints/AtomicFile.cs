@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using AlexNet.Training.Reliability;
 
 namespace AlexNet.Training.Checkpoints;
 
@@ -12,8 +13,8 @@ namespace AlexNet.Training.Checkpoints;
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
-    public static void Write(string path, Action<Stream> write)
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically, on <paramref name="disk"/> (default: the local one).</summary>
+    public static void Write(string path, Action<Stream> write, IDisk? disk = null)
     {
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
@@ -22,10 +23,11 @@ public static class AtomicFile
         string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var stream = (disk ?? LocalDisk.Instance).CreateNew(temporary))
             {
                 write(stream);
-                stream.Flush(flushToDisk: true);
+                stream.Flush();
+                (stream as FileStream)?.Flush(flushToDisk: true);
             }
             File.Move(temporary, full, overwrite: true);
         }
@@ -49,10 +51,10 @@ public static class AtomicFile
         WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
 
     /// <summary>Copies <paramref name="source"/> over <paramref name="destination"/>, atomically and flushed like <see cref="Write"/>.</summary>
-    public static void Copy(string source, string destination)
+    public static void Copy(string source, string destination, IDisk? disk = null)
     {
         using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        Write(destination, input.CopyTo);
+        Write(destination, input.CopyTo, disk);
     }
 
     /// <summary>

@@ -47,7 +47,7 @@ public sealed class Checkpoint
     /// only loaded for evaluation, prediction, export and <c>train --init-from</c>.
     /// </summary>
     /// <exception cref="AppException">A tensor holds NaN or infinite values; nothing is written.</exception>
-    public static void Save(string path, TrainingState state, Sequential model, Optimizer? optimizer, ReadOnlySpan<int> dataOrder)
+    public static void Save(string path, TrainingState state, Sequential model, Optimizer? optimizer, ReadOnlySpan<int> dataOrder, Reliability.IDisk? disk = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(model);
@@ -65,9 +65,9 @@ public sealed class Checkpoint
             tensors.Add(Download(name, tensor));
         }
         // A diverged run must never replace the last good checkpoint with NaN or infinite weights.
-        if (tensors.Find(t => !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(t.AsFloats())) is { } broken)
+        if (FiniteTensorCheck.FirstBroken(tensors) is { } broken)
         {
-            throw new AppException($"'{System.IO.Path.GetFullPath(path)}' was not written: {broken.Name} holds NaN or infinite values (the training diverged), so the file on disk is untouched. Try a smaller --lr.");
+            throw new AppException($"'{System.IO.Path.GetFullPath(path)}' was not written: {FiniteTensorCheck.Describe(broken)} (the training diverged), so the file on disk is untouched. Try a smaller --lr.");
         }
         tensors.Add(SafeTensor.I32(DataOrderName, [dataOrder.Length], dataOrder));
         var metadata = new Dictionary<string, string>
@@ -79,7 +79,7 @@ public sealed class Checkpoint
             ["epoch"] = state.Epoch.ToString(CultureInfo.InvariantCulture),
             ["state"] = state.ToJson(),
         };
-        AtomicFile.Write(path, stream => SafeTensors.Write(stream, tensors, metadata));
+        AtomicFile.Write(path, stream => SafeTensors.Write(stream, tensors, metadata), disk);
     }
 
     /// <summary>Reads and validates a checkpoint file (format, header, state); does not touch a model.</summary>
@@ -114,6 +114,10 @@ public sealed class Checkpoint
             if (problems.Count > 0)
             {
                 throw new AppException($"The checkpoint '{full}' has an unusable training state: {string.Join("; ", problems)}.");
+            }
+            if (FiniteTensorCheck.FirstBroken(tensors) is { } broken)
+            {
+                throw new AppException($"The checkpoint '{full}' is unusable: {FiniteTensorCheck.Describe(broken)}, so it would evaluate and train as NaN. Use an earlier checkpoint of the run (best.safetensors), or train again with a smaller --lr.");
             }
             return new Checkpoint(full, state, tensors.ToDictionary(t => t.Name, StringComparer.Ordinal));
         }
@@ -185,6 +189,15 @@ public sealed class Checkpoint
         {
             optimizer.Steps = State.OptimizerSteps;
         }
+    }
+
+    /// <summary>About how many bytes a checkpoint of <paramref name="model"/> and <paramref name="optimizer"/> takes: every float, the data order, and room for the header.</summary>
+    public static long EstimateBytes(Sequential model, Optimizer optimizer, int trainingImages)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        long floats = model.Parameters.Sum(p => (long)p.Value.Length) + model.Buffers.Sum(b => (long)b.Value.Length) + optimizer.State.Sum(s => (long)s.Tensor.Length);
+        return ((floats + trainingImages) * sizeof(float)) + (1L << 20);
     }
 
     /// <summary>Downloads a tensor straight into the little-endian bytes the file stores (no intermediate float array).</summary>

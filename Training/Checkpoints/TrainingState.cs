@@ -27,6 +27,9 @@ public sealed record TrainingState
     /// <summary>Where the data came from: a folder, or <c>synthetic:CLASSESxIMAGES</c>.</summary>
     public required string DataLocation { get; init; }
 
+    /// <summary>The files the split was made from (null in checkpoints written before it was stored).</summary>
+    public SplitFingerprint? DataFingerprint { get; init; }
+
     /// <summary>The split, as <see cref="SplitSpec"/> writes it.</summary>
     public required string Split { get; init; }
 

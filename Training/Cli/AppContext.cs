@@ -19,6 +19,9 @@ public sealed record AppContext(IAnsiConsole Console, TextWriter Error, string W
     /// <summary>Called after every training step with the run's step count and its backend; lets tests interrupt a run at an exact step or count its copies.</summary>
     public Action<long, IBackend>? AfterTrainingStep { get; init; }
 
+    /// <summary>The disk checkpoints and downloads are written to; tests stand in a full or read-only one.</summary>
+    public Reliability.IDisk Disk { get; init; } = Reliability.LocalDisk.Instance;
+
     /// <summary>Told a training run's progress after every step and every finished epoch: where a live view of the run plugs in.</summary>
     public IProgress<RunProgress>? TrainingListener { get; init; }
 

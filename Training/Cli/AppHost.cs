@@ -11,7 +11,7 @@ public static class AppHost
     /// <summary>Exit code for a failure (bad data, bad checkpoint, I/O error, …).</summary>
     public const int Failure = 1;
 
-    /// <summary>Exit code for a command line that does not parse.</summary>
+    /// <summary>Exit code for a command line that is wrong: it does not parse, an option's value is out of range, or options do not go together.</summary>
     public const int UsageError = 2;
 
     /// <summary>Exit code after Ctrl+C (128 + SIGINT, the shell's convention).</summary>
@@ -42,6 +42,10 @@ public static class AppHost
           alexnet export --checkpoint runs/alexnet-oxflower17/best.safetensors --onnx alexnet.onnx
           alexnet import --from torchvision alexnet-owt.safetensors --out imagenet.safetensors
           mpirun -np 2 alexnet train --model mini --synthetic   data-parallel: 2 processes, half of every batch each
+
+        Exit codes: 0 done; 1 failed (data, files, checkpoints, disk, network, a diverged run); 2 the command
+        line is wrong (an unknown option, a bad value, options that do not go together); 130 stopped by
+        Ctrl+C, 143 stopped by SIGTERM (a training saves its last step first: continue it with --resume).
         """;
 
     /// <summary>The app's commands, in the order <c>--help</c> lists them. Adding a command is one line here.</summary>
@@ -106,9 +110,9 @@ public static class AppHost
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             bool verbose = parsed.GetValue(Verbose);
-            string message = OneLine(e is AppException ? e.Message : $"{e.Message} ({e.GetType().Name}; run with --verbose for details)");
+            string message = OneLine(ErrorMessages.Explain(e));
             await app.Error.WriteLineAsync(verbose ? $"alexnet: error: {e}" : $"alexnet: error: {message}").ConfigureAwait(false);
-            return Failure;
+            return e is AppException { IsUsageError: true } ? UsageError : Failure;
         }
     }
 

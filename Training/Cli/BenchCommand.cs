@@ -106,12 +106,12 @@ public static class BenchCommand
         double? minSeconds = parse.GetValue(o.MinSeconds);
         if (minSeconds is < 0 || (minSeconds is { } s && !double.IsFinite(s)))
         {
-            throw new AppException($"--min-seconds must be a non-negative number of seconds, not {minSeconds.Value.ToString(CultureInfo.InvariantCulture)}.");
+            throw AppException.Usage($"--min-seconds must be a non-negative number of seconds, not {minSeconds.Value.ToString(CultureInfo.InvariantCulture)}.");
         }
         int[] threadCounts = parse.GetValue(o.Threads)!;
         if (threadCounts.Any(t => t < 0))
         {
-            throw new AppException($"--threads must be 0 (all processors) or more, not {threadCounts.First(t => t < 0)}.");
+            throw AppException.Usage($"--threads must be 0 (all processors) or more, not {threadCounts.First(t => t < 0)}.");
         }
         TimingRule Rule(TimingRule defaults) => new(
             parse.GetValue(o.Warmup) ?? defaults.Warmup,

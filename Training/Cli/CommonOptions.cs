@@ -74,7 +74,12 @@ public static class CommonOptions
     {
         if (precision == MatrixPrecision.Tf32 && !string.Equals(name.Trim(), "cuda", StringComparison.OrdinalIgnoreCase))
         {
-            throw new AppException($"--precision tf32 asks cuBLAS for TF32 tensor cores; the {name} backend computes in fp32 only. Leave --precision out, or use --backend cuda.");
+            throw AppException.Usage($"--precision tf32 asks cuBLAS for TF32 tensor cores; the {name} backend computes in fp32 only. Leave --precision out, or use --backend cuda.");
+        }
+        if (threads > Environment.ProcessorCount)
+        {
+            // More threads than processors only adds switching: the cpu backend's work is compute-bound.
+            throw AppException.Usage($"--threads {threads} is more than this machine's {Environment.ProcessorCount} logical processors; expected 0 (one per processor) to {Environment.ProcessorCount}.");
         }
         try
         {
@@ -136,7 +141,9 @@ public static class CommonOptions
     }
 
     /// <summary>An absolute http(s) address, or null when <paramref name="text"/> is null.</summary>
-    public static Uri? ParseUrl(string? text)
+    /// <param name="text">the address</param>
+    /// <param name="fromCommandLine">true for <c>--url</c> (a wrong value is a usage error, exit code 2), false for an environment variable</param>
+    public static Uri? ParseUrl(string? text, bool fromCommandLine = true)
     {
         if (text is null)
         {
@@ -144,7 +151,8 @@ public static class CommonOptions
         }
         if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
-            throw new AppException($"'{text}' is not a download address; expected an absolute http:// or https:// URL.");
+            string message = $"'{text}' is not a download address; expected an absolute http:// or https:// URL.";
+            throw fromCommandLine ? AppException.Usage(message) : new AppException(message);
         }
         return url;
     }

@@ -34,9 +34,10 @@ public static class DataCommand
                 app.WriteLine($"  {label,3}  {catalog.ClassNames[label],-20} {counts[label],6} images");
             }
             app.WriteLine(skipped.Count == 0 ? "Every image decodes." : $"{skipped.Count} file(s) could not be read and will be skipped in training.");
-            foreach (int label in Enumerable.Range(0, counts.Length).Where(label => counts[label] == 0))
+            var empty = Enumerable.Range(0, counts.Length).Where(label => counts[label] == 0).Select(label => $"'{catalog.ClassNames[label]}'").ToList();
+            if (empty.Count > 0)
             {
-                app.Warn($"class '{catalog.ClassNames[label]}' has no readable image: training on this data will stop until it has some.");
+                throw new AppException($"Class {string.Join(", ", empty)} has no readable image, so training on this data would stop; expected at least one per class: replace the files listed above, or remove the class folder.");
             }
             return 0;
         });

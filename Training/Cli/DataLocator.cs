@@ -26,6 +26,7 @@ public static class DataLocator
             return Path.GetFullPath(dataDirectory, app.WorkingDirectory);
         }
         string cacheRoot = DataCache.Root(app.Environment);
+        Reliability.LeftoverCleaner.CleanDataCache(cacheRoot, DateTime.UtcNow, app.WriteLine);
         string cached = Path.Combine(cacheRoot, Oxford17.CacheFolderName);
         if (Directory.Exists(cached))
         {
@@ -34,7 +35,7 @@ public static class DataLocator
         }
         if (url is null && app.Environment(UrlVariable) is { Length: > 0 } configured)
         {
-            url = CommonOptions.ParseUrl(configured);
+            url = CommonOptions.ParseUrl(configured, fromCommandLine: false);
         }
         if (sha256 is null && app.Environment(Sha256Variable) is { } fromEnvironment)
         {
@@ -43,13 +44,14 @@ public static class DataLocator
         }
         if (url is not null && string.IsNullOrWhiteSpace(sha256))
         {
-            throw new AppException($"A download address other than the official one needs its SHA-256 too (--sha256 or {Sha256Variable}).");
+            throw AppException.Usage($"A download address other than the official one needs its SHA-256 too (--sha256 or {Sha256Variable}).");
         }
         url ??= Oxford17.OfficialUrl;
         sha256 ??= Oxford17.OfficialSha256;
         app.WriteLine($"Oxford 17 Flowers is not in {cached}; downloading {url} (set {DataCache.EnvironmentVariable} to use another cache folder, or pass --data DIR).");
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
-        var downloader = new DatasetDownloader(http);
+        var limits = url == Oxford17.OfficialUrl ? DownloadLimits.Oxford17 : new DownloadLimits();
+        var downloader = new DatasetDownloader(http, app.Disk, limits, app.Warn);
         string result;
         if (app.IsInteractive)
         {
@@ -71,10 +73,29 @@ public static class DataLocator
         }
         else
         {
-            result = await downloader.DownloadAsync(url, sha256, cacheRoot, Oxford17.CacheFolderName, IsOxford17, null, cancellationToken).ConfigureAwait(false);
+            result = await downloader.DownloadAsync(url, sha256, cacheRoot, Oxford17.CacheFolderName, IsOxford17, new ProgressLines(app.WriteLine), cancellationToken).ConfigureAwait(false);
         }
         app.WriteLine($"Verified SHA-256 and unpacked into {result}.");
         return result;
+    }
+
+    /// <summary>A download's progress as a line every 10 seconds, for logs (a terminal gets the progress bar).</summary>
+    private sealed class ProgressLines(Action<string> writeLine) : IProgress<(long Received, long? Total)>
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private TimeSpan _next = TimeSpan.FromSeconds(10);
+
+        public void Report((long Received, long? Total) value)
+        {
+            if (_clock.Elapsed < _next)
+            {
+                return;
+            }
+            _next = _clock.Elapsed + TimeSpan.FromSeconds(10);
+            writeLine(value.Total is long total
+                ? $"downloaded {Reliability.RunFolderCheck.Megabytes(value.Received)} of {Reliability.RunFolderCheck.Megabytes(total)}"
+                : $"downloaded {Reliability.RunFolderCheck.Megabytes(value.Received)}");
+        }
     }
 
     /// <summary>Only a complete unpacked archive is moved into the cache.</summary>
@@ -100,7 +121,8 @@ public static class DataLocator
     {
         if (sha256 is not null && (sha256.Trim() is not { Length: 64 } digits || !digits.All(char.IsAsciiHexDigit)))
         {
-            throw new AppException($"{source} '{sha256}' is not a SHA-256: expected 64 hexadecimal digits (0-9, a-f), as sha256sum prints them.");
+            string message = $"{source} '{sha256}' is not a SHA-256: expected 64 hexadecimal digits (0-9, a-f), as sha256sum prints them.";
+            throw source.StartsWith("--", StringComparison.Ordinal) ? AppException.Usage(message) : new AppException(message);
         }
     }
 }

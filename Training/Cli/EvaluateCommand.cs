@@ -32,6 +32,7 @@ public static class EvaluateCommand
             {
                 throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}, but the checkpoint was trained on {string.Join(", ", state.ClassNames)}.");
             }
+            SplitFingerprint.Verify(state.DataFingerprint, catalog, app.Warn);
             var parts = SplitLoader.Load(app, catalog, SplitSpec.Parse(state.Split), state.Seed, state.Preprocessing.StoredSize, state.MaxPixels,
                 train: false, validation: false, test: true, cancellationToken);
             var images = parts.Test!;

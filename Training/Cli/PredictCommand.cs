@@ -12,7 +12,7 @@ public static class PredictCommand
     public static Command Create(AppContext app)
     {
         var checkpointOption = new Option<FileInfo>("--checkpoint") { Description = "The trained checkpoint, e.g. runs/alexnet-oxflower17/best.safetensors.", HelpName = "FILE", Required = true };
-        var imagesArgument = new Argument<FileInfo[]>("IMAGE") { Description = "Image files to classify (JPEG, PNG, …).", Arity = ArgumentArity.OneOrMore };
+        var imagesArgument = new Argument<FileInfo[]>("IMAGE") { Description = "Image files to classify (JPEG, PNG, …), or folders: every image in a folder is classified.", Arity = ArgumentArity.OneOrMore };
         var tta = CommonOptions.TenCrop("Average the softmax over the paper's 10 crops instead of the centre crop.");
         var backendOption = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
@@ -25,7 +25,7 @@ public static class PredictCommand
         {
             var checkpoint = Checkpoint.Read(parse.GetValue(checkpointOption)!.FullName);
             var state = checkpoint.State;
-            var given = parse.GetValue(imagesArgument)!;
+            var given = ExpandFolders(parse.GetValue(imagesArgument)!);
             var decoder = new ImageDecoder(parse.GetValue(maxPixels));
             var files = new List<FileInfo>();
             var pixels = new List<byte[]>();
@@ -99,5 +99,27 @@ public static class PredictCommand
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    /// <summary>The files to classify: each file as given, and for each folder its image files in name order.</summary>
+    /// <exception cref="AppException">A folder holds no image files.</exception>
+    private static FileInfo[] ExpandFolders(FileInfo[] given)
+    {
+        var files = new List<FileInfo>();
+        foreach (var item in given)
+        {
+            if (!Directory.Exists(item.FullName))
+            {
+                files.Add(item);
+                continue;
+            }
+            var images = Directory.EnumerateFiles(item.FullName).Where(ImageFolder.IsImageFile).Order(StringComparer.Ordinal).ToList();
+            if (images.Count == 0)
+            {
+                throw new AppException($"The folder {item.FullName} holds no image files; expected images with one of the extensions {string.Join(", ", ImageFolder.ImageExtensions.Order(StringComparer.Ordinal))}.");
+            }
+            files.AddRange(images.Select(path => new FileInfo(path)));
+        }
+        return [.. files];
     }
 }

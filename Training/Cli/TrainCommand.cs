@@ -133,7 +133,7 @@ public static class TrainCommand
         {
             if (parse.GetValue(o.Data) is not null)
             {
-                throw new AppException("--synthetic and --data exclude each other: choose generated data or a data folder.");
+                throw AppException.Usage("--synthetic and --data exclude each other: choose generated data or a data folder.");
             }
             catalog = DataCatalog.Synthetic(parse.GetValue(o.Classes) ?? DefaultSyntheticClasses, parse.GetValue(o.SyntheticImages) ?? DefaultSyntheticImages);
         }
@@ -149,7 +149,7 @@ public static class TrainCommand
         var initialization = parse.GetValue(o.Init) is { } initName ? RunNames.Initializations.Parse(initName) : recipe.Initialization;
         if (!variant.Accepts(initialization))
         {
-            throw new AppException($"--init {RunNames.Initializations[initialization]} does not apply to {variant.Name}, which starts from {string.Join(" or ", variant.Initializations)}.");
+            throw AppException.Usage($"--init {RunNames.Initializations[initialization]} does not apply to {variant.Name}, which starts from {string.Join(" or ", variant.Initializations)}.");
         }
         var optimizer = parse.GetValue(o.Optimizer) is { } name ? RunNames.Optimizers.Parse(name) : recipe.Optimizer;
         // Another optimizer than the recipe's starts from its own usual constants, not the recipe's.
@@ -168,6 +168,7 @@ public static class TrainCommand
             Initialization = initialization,
             ClassNames = [.. catalog.ClassNames],
             DataLocation = catalog.Location,
+            DataFingerprint = SplitFingerprint.Of(catalog),
             Split = parse.GetValue(o.Split) is { } text ? SplitSpec.Parse(text) : SplitSpec.Default,
             MaxPixels = parse.GetValue(o.MaxPixels),
             Seed = parse.GetValue(o.Seed),
@@ -206,14 +207,18 @@ public static class TrainCommand
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.BatchSize, o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale }
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale }
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
-            throw new AppException($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only --epochs, --backend, --threads, --data, --tta, --max-steps and --dashboard may be given with --resume.");
+            throw AppException.Usage($"{string.Join(", ", fixedByRun)} cannot change when resuming: the run keeps the settings it started with. Only {string.Join(", ", ResumeChanges.Options)} (between epochs), --backend, --threads, --data, --tta, --max-steps and --dashboard may be given with --resume.");
         }
         string path = Path.GetFullPath(resume, app.WorkingDirectory);
         string file = Directory.Exists(path) ? Path.Combine(path, Trainer.LastFile) : path;
+        if (Directory.Exists(file))
+        {
+            throw new AppException($"{file} is a folder, but a run keeps its last checkpoint in a file of that name; move the folder aside{(File.Exists(Path.Combine(path, Trainer.BestFile)) ? $", and to resume from the best epoch copy {Trainer.BestFile} to {Trainer.LastFile}" : "")}.");
+        }
         if (!File.Exists(file))
         {
             throw new AppException($"There is no run to resume at {path}: expected a run folder with {Trainer.LastFile} (e.g. runs/alexnet-oxflower17).");
@@ -227,21 +232,23 @@ public static class TrainCommand
         {
             throw new AppException($"{e.Message} {hint}", e);
         }
-        var config = RunState.Config(checkpoint.State);
-        if (parse.GetValue(o.Epochs) is int epochs)
+        var (state, changes) = ResumeChanges.Apply(checkpoint.State, Relative(app, Path.GetDirectoryName(file)!), parse.GetValue(o.Epochs), parse.GetValue(o.LearningRate), parse.GetValue(o.Patience), parse.GetValue(o.BatchSize));
+        var config = RunState.Config(state);
+        if (changes.Count > 0)
         {
-            config = config with { Epochs = epochs };
+            app.WriteLine($"Changed on resuming: {string.Join(", ", changes)}.");
         }
         var catalog = parse.GetValue(o.Data) is { } data ? DataCatalog.FromFolder(data.FullName) : OpenRecordedData(config.DataLocation);
         if (!catalog.ClassNames.SequenceEqual(config.ClassNames))
         {
             throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}, but the run was trained on {string.Join(", ", config.ClassNames)}.");
         }
+        SplitFingerprint.Verify(config.DataFingerprint, catalog, app.Warn);
         if (parse.GetResult(o.Backend) is { Implicit: false })
         {
             config = config with { Backend = parse.GetValue(o.Backend)! };
         }
-        return new RunPlan(Path.GetDirectoryName(file)!, config, RunState.Progress(checkpoint.State), catalog, BackendSettings.From(parse, o), checkpoint);
+        return new RunPlan(Path.GetDirectoryName(file)!, config, RunState.Progress(state), catalog, BackendSettings.From(parse, o), checkpoint);
     }
 
     /// <summary>When a run's last checkpoint cannot be read, says whether its best checkpoint can, and how to resume from it.</summary>
@@ -314,6 +321,8 @@ public static class TrainCommand
         using var optimizer = new Optimizer(config.Optimizer, trained, backend, rateScales);
         plan.Resume?.Restore(model, optimizer);
         Directory.CreateDirectory(plan.Folder);
+        Reliability.LeftoverCleaner.CleanRunFolder(plan.Folder, app.WriteLine);
+        Reliability.RunFolderCheck.Ensure(plan.Folder, Checkpoint.EstimateBytes(model, optimizer, parts.Train.Count), app.Disk);
         using var nccl = Communicators.UsesNccl(group.CommunicatorName, config.Backend, communicator.Size) ? StartNccl(backend, communicator) : null;
         using var parallel = communicator.Size > 1 ? new DataParallel(communicator, model, group.Overlap, onDevice: nccl) : null;
         if (group.SplitOverTwoDevices && parallel is not null)
@@ -351,6 +360,8 @@ public static class TrainCommand
             MaxSteps = maxSteps,
             Parallel = parallel,
             Split = split,
+            Disk = app.Disk,
+            ResumeName = relative,
         };
         TrainingOutcome outcome;
         try
@@ -378,6 +389,10 @@ public static class TrainCommand
                 app.WriteLine($"Stopped after {maxSteps} step(s) (--max-steps) {Where(trainer.Progress, "when")}; saved {relative}/{Trainer.LastFile}. Continue with: {resumeCommand}");
                 return 0;
             case TrainingOutcome.Diverged:
+                if (plan.Resume is null && !Directory.EnumerateFileSystemEntries(plan.Folder).Any())
+                {
+                    Directory.Delete(plan.Folder); // a fresh run that diverged before its first checkpoint leaves nothing behind
+                }
                 throw new AppException(trainer.Divergence!);
         }
         if (cancellationToken.IsCancellationRequested)

@@ -39,6 +39,12 @@ public sealed class DataCatalog
     public static DataCatalog FromFolder(string directory)
     {
         string full = Path.GetFullPath(directory);
+        if (File.Exists(full))
+        {
+            string hint = full.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)
+                ? " To use an archive, unpack it first and pass the folder it unpacks to." : "";
+            throw new AppException($"The data path '{full}' is a file; expected a folder: Oxford 17 Flowers as unpacked (with jpg/image_0001.jpg …) or a folder with one subfolder of images per class.{hint}");
+        }
         if (!Directory.Exists(full))
         {
             throw new AppException($"The data folder '{full}' does not exist; expected the Oxford 17 Flowers folder (with jpg/image_0001.jpg …) or a folder with one subfolder of images per class.");

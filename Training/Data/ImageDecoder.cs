@@ -9,7 +9,8 @@ namespace AlexNet.Training.Data;
 /// <summary>
 /// Turns an image file into the paper's stored form (section 2): the shorter side resized to
 /// <c>size</c>, then the central <c>size</c>×<c>size</c> square cropped out, kept as 8-bit RGB
-/// (row-major, channels interleaved: HWC). The header is read first, so an image with more than
+/// (row-major, channels interleaved: HWC), turned upright first by the EXIF orientation a camera
+/// recorded, so training, evaluation and prediction see the photo as a viewer does. The header is read first, so an image with more than
 /// <see cref="MaxPixels"/> pixels is rejected before a byte of it is decoded, and so is a JPEG or PNG
 /// that was cut short (<see cref="ImageCompleteness"/>), which the decoder would otherwise fill in.
 /// </summary>
@@ -56,6 +57,8 @@ public sealed class ImageDecoder
             }
             stream.Position = 0;
             using var image = Image.Load<Rgb24>(SingleThreaded, stream);
+            // A phone stores an upright photo as the sensor saw it plus an EXIF orientation tag: turn the pixels as a viewer would.
+            image.Mutate(x => x.AutoOrient());
             return ToStoredSquare(image, size);
         }
         catch (ImageRejectedException)

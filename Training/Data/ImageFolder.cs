@@ -42,6 +42,7 @@ public static class ImageFolder
         return (names, files);
     }
 
-    private static bool IsImageFile(string path) =>
+    /// <summary>True for a file read as an image: not hidden, with one of <see cref="ImageExtensions"/>.</summary>
+    public static bool IsImageFile(string path) =>
         !Path.GetFileName(path).StartsWith('.') && ImageExtensions.Contains(Path.GetExtension(path));
 }

@@ -21,7 +21,7 @@ public sealed record SplitSpec(double Train, double Validation, double Test, boo
         string expected = "expected TRAIN/VAL/TEST as images per class (e.g. 40/20/20) or as fractions of each class (e.g. 0.8/0.2/0)";
         if (parts.Length != 3)
         {
-            throw new AppException($"--split '{text}' has {parts.Length} part(s); {expected}.");
+            throw AppException.Usage($"--split '{text}' has {parts.Length} part(s); {expected}.");
         }
         bool fraction = parts.Any(p => p.Contains('.', StringComparison.Ordinal));
         var values = new double[3];
@@ -30,16 +30,16 @@ public sealed record SplitSpec(double Train, double Validation, double Test, boo
             if (!double.TryParse(parts[i].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || values[i] < 0 ||
                 (!fraction && values[i] != Math.Floor(values[i])))
             {
-                throw new AppException($"--split '{text}': '{parts[i]}' is not a non-negative number; {expected}.");
+                throw AppException.Usage($"--split '{text}': '{parts[i]}' is not a non-negative number; {expected}.");
             }
         }
         if (fraction && values.Sum() > 1 + 1e-9)
         {
-            throw new AppException($"--split '{text}': the fractions add up to {values.Sum().ToString(CultureInfo.InvariantCulture)}, more than 1.");
+            throw AppException.Usage($"--split '{text}': the fractions add up to {values.Sum().ToString(CultureInfo.InvariantCulture)}, more than 1.");
         }
         if (values[0] <= 0)
         {
-            throw new AppException($"--split '{text}' leaves no training images; {expected}.");
+            throw AppException.Usage($"--split '{text}' leaves no training images; {expected}.");
         }
         return new SplitSpec(values[0], values[1], values[2], fraction);
     }

@@ -9,6 +9,7 @@ using AlexNet.Training.Checkpoints;
 using AlexNet.Training.Data;
 using AlexNet.Training.Distributed;
 using AlexNet.Training.Optimization;
+using AlexNet.Training.Reliability;
 using AlexNet.Training.Reporting;
 using AlexNet.Training.Run;
 
@@ -102,6 +103,9 @@ public sealed class Trainer : IDisposable
     /// <summary>After <see cref="TrainingOutcome.Diverged"/>: which loss stopped the run, where, and which checkpoint on disk is the last good one.</summary>
     public string? Divergence { get; private set; }
 
+    /// <summary>Where checkpoints are written (a test may stand in a full or read-only disk).</summary>
+    public IDisk Disk { get; init; } = LocalDisk.Instance;
+
     /// <summary>Called after every training step with the run's step count and the backend (used by tests to interrupt at a chosen step, or to count copies).</summary>
     public Action<long, IBackend>? AfterStep { get; set; }
 
@@ -176,10 +180,10 @@ public sealed class Trainer : IDisposable
                 _batch.Load(batch, labels: true);
             }
             var result = _step.Run(_batch, rate, stopRequested: cancellationToken.IsCancellationRequested);
-            if (!float.IsFinite(result.Loss))
+            if (DivergenceWatch.IsDiverging(result.Loss, Config.ClassNames.Count))
             {
                 Divergence = string.Create(CultureInfo.InvariantCulture,
-                    $"The training loss became {result.Loss} at epoch {epoch + 1}, step {step + 1}; stopping. {LastGoodCheckpoint()} Try a smaller --lr.");
+                    $"The training loss {DivergenceWatch.Describe(result.Loss, Config.ClassNames.Count, $"at epoch {epoch + 1}, step {step + 1}")} {LastGoodCheckpoint()} {Advice(rate)}");
                 return TrainingOutcome.Diverged;
             }
             double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
@@ -224,12 +228,18 @@ public sealed class Trainer : IDisposable
         var metrics = new EpochMetrics(epoch + 1, rate, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen),
             validation.Loss, validation.Top1, validation.Top5, seconds, partial.Seen / Math.Max(1e-9, partial.Seconds));
         _reporter.Line(TrainingReporter.EpochLine(metrics, Config.Epochs));
+        if (DivergenceWatch.IsEpochDiverging(metrics.TrainLoss, Config.ClassNames.Count))
+        {
+            Divergence = string.Create(CultureInfo.InvariantCulture,
+                $"The training loss of epoch {epoch + 1} averaged {metrics.TrainLoss:G4}, over {DivergenceWatch.EpochChanceMultiple:0} times the loss of guessing (ln {Config.ClassNames.Count} = {Math.Log(Config.ClassNames.Count):0.00}): the training is diverging, so the epoch was not saved. {LastGoodCheckpoint()} {Advice(rate)}");
+            return TrainingOutcome.Diverged;
+        }
         // Every step's loss was finite, but the last updates can still have broken the weights: the validation loss shows it.
         (string which, double loss) = validation.Count > 0 ? ("validation", validation.Loss) : ("training", metrics.TrainLoss);
         if (!double.IsFinite(loss))
         {
             Divergence = string.Create(CultureInfo.InvariantCulture,
-                $"The {which} loss of epoch {epoch + 1} is {loss}: the weights diverged, so they were not saved. {LastGoodCheckpoint()} Try a smaller --lr.");
+                $"The {which} loss of epoch {epoch + 1} is {loss}: the weights diverged, so they were not saved. {LastGoodCheckpoint()} {Advice(rate)}");
             return TrainingOutcome.Diverged;
         }
         // Without validation images, the plateau rule has nothing to watch and the latest epoch counts as the best.
@@ -251,7 +261,7 @@ public sealed class Trainer : IDisposable
         {
             if (best)
             {
-                AtomicFile.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, BestFile));
+                Persisting(BestFile, () => AtomicFile.Copy(Path.Combine(RunFolder, LastFile), Path.Combine(RunFolder, BestFile), Disk));
             }
             MetricsCsv.Write(Path.Combine(RunFolder, MetricsFile), Progress.History);
             TrainingPlots.Write(RunFolder, Progress.History, RunNames.Models[Config.Model]);
@@ -281,10 +291,34 @@ public sealed class Trainer : IDisposable
         };
         if (IsWriter)
         {
-            Checkpoint.Save(Path.Combine(RunFolder, LastFile), RunState.Of(Config, Progress), _model, _optimizer, _order);
+            Persisting(LastFile, () => Checkpoint.Save(Path.Combine(RunFolder, LastFile), RunState.Of(Config, Progress), _model, _optimizer, _order, Disk));
         }
         _saved = Progress;
     }
+
+    /// <summary>Runs a checkpoint write; a disk that fails (full, read-only, gone) is reported with what is still safe and how to go on.</summary>
+    private void Persisting(string file, Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string next = $"free some space or fix the folder, then resume with: alexnet train --resume {RunFolder} --epochs {Config.Epochs}";
+            throw new AppException(_saved is null
+                ? $"Writing {Path.Combine(RunFolder, file)} failed ({e.Message}). No checkpoint of this run had been written yet; fix the folder and start the run again."
+                : $"Writing {Path.Combine(RunFolder, file)} failed ({e.Message}). The previous checkpoint, {Path.Combine(RunFolder, LastFile)} ({_saved.Position()}), is intact; {next}.", e);
+        }
+    }
+
+    /// <summary>The run folder as the resume command in messages names it (relative to the working folder when the app knows it).</summary>
+    public string ResumeName { get; init; } = "";
+
+    /// <summary>What to do after a divergence: the exact command that continues from the last good checkpoint at a tenth of the rate.</summary>
+    private string Advice(double rate) => _saved is null
+        ? string.Create(CultureInfo.InvariantCulture, $"Start the run again with a smaller learning rate than {rate:G3}, e.g. --lr {rate / 10:G3}.")
+        : string.Create(CultureInfo.InvariantCulture, $"Continue from it with a smaller learning rate: alexnet train --resume {(ResumeName.Length > 0 ? ResumeName : RunFolder)} --epochs {Config.Epochs} --lr {rate / 10:G3}.");
 
     private string LastGoodCheckpoint() => _saved is null
         ? "No checkpoint was written yet."

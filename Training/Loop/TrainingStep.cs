@@ -9,7 +9,7 @@ using AlexNet.Training.Optimization;
 namespace AlexNet.Training.Loop;
 
 /// <summary>The loss and top-1 count of one training step over <see cref="Count"/> images.</summary>
-/// <param name="Loss">the batch's mean cross-entropy; not finite when the step diverged (then nothing was updated)</param>
+/// <param name="Loss">the batch's mean cross-entropy; diverging (DivergenceWatch) when the step diverged (then nothing was updated)</param>
 /// <param name="Correct">images whose most probable class was their label, before the update</param>
 /// <param name="Count">images in the batch</param>
 /// <param name="Stop">data-parallel: some rank was asked to stop, so every rank stops after this step</param>
@@ -95,12 +95,12 @@ public sealed class TrainingStep : IDisposable
         probe?.After(StepPhase.ZeroGradients, -1);
         var logits = Split is null ? Model.Forward(batch.Images, AfterLayer(probe, StepPhase.LayerForward)) : Split.Forward(batch.Images);
         Span<float> loss = stackalloc float[1];
-        // Read at once: a NaN or infinite loss stops the step before it touches the weights.
+        // Read at once: a NaN, infinite or exploding loss (DivergenceWatch) stops the step before it touches the weights.
         backend.Download(_loss.Forward(logits, batch.LabelTensor), loss);
         var top1 = Reuse(batch.Count);
         // Data-parallel, the ranks first agree on the whole batch's loss: a non-finite one on any rank stops all.
         var agreed = Parallel is null ? new StepResult(loss[0], 0, batch.Count) : AgreeOnShard(Parallel, batch, loss[0], top1, stopRequested);
-        if (!float.IsFinite(agreed.Loss))
+        if (DivergenceWatch.IsDiverging(agreed.Loss, (int)(logits.Length / batch.Count)))
         {
             return agreed;
         }

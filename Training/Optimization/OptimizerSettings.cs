@@ -35,7 +35,7 @@ public sealed record OptimizerSettings(
     {
         if (!ok || !double.IsFinite(value))
         {
-            throw new AppException($"{option} {value.ToString(CultureInfo.InvariantCulture)} is out of range; expected {expected}.");
+            throw AppException.Usage($"{option} {value.ToString(CultureInfo.InvariantCulture)} is out of range; expected {expected}.");
         }
     }
 

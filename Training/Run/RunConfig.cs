@@ -26,6 +26,9 @@ public sealed record RunConfig
     /// <summary>Where the data came from: a folder, or <c>synthetic:CLASSESxIMAGES</c>.</summary>
     public required string DataLocation { get; init; }
 
+    /// <summary>The files the split was made from; null for a run saved before fingerprints were stored.</summary>
+    public SplitFingerprint? DataFingerprint { get; init; }
+
     /// <summary>How each class is shared between training, validation and test.</summary>
     public required SplitSpec Split { get; init; }
 
