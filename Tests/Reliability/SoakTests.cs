@@ -19,8 +19,12 @@ public sealed class SoakTests
     {
         Assert.SkipWhen(OperatingSystem.IsWindows(), "POSIX signals");
         using var work = TestFiles.NewFolder();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var reference = await AppRunner.RunAsync(work.Path, null, [.. SoakRun.Args("reference"), "--epochs", $"{Epochs}"]);
         Assert.True(reference.ExitCode == 0, reference.Error);
+        // Kills come at random moments within a slice of the whole run's time, so that on a fast machine as on
+        // a slow one the ten kills land while the run is still going rather than after it has finished.
+        int slice = Math.Max(100, (int)(clock.ElapsedMilliseconds / (Kills + 2)));
         string run = work.Combine("runs", "run");
         var random = new Random(16);
         int landed = 0;
@@ -33,7 +37,7 @@ public sealed class SoakTests
                 : [.. SoakRun.Args("run"), "--epochs", $"{Epochs}"]; // killed before its first checkpoint: it starts again
             using var app = AppProcess.Start(work.Path, args);
             Assert.True(app.WaitForOutput("Output: runs/run/", Patience), $"attempt {kill + 1} did not start training:\n{app.Output}\n{app.Error}");
-            Thread.Sleep(random.Next(200, 1500));
+            Thread.Sleep(random.Next(slice / 4, slice));
             int signal = random.Next(2) == 0 ? AppProcess.SigKill : AppProcess.SigTerm;
             bool running = !app.HasExited;
             app.Signal(signal);

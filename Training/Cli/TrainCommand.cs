@@ -320,8 +320,8 @@ public static class TrainCommand
         var (trained, rateScales) = config.FineTune is { } fineTune ? fineTune.Apply(model) : (model.Parameters, (IReadOnlyList<float>?)null);
         using var optimizer = new Optimizer(config.Optimizer, trained, backend, rateScales);
         plan.Resume?.Restore(model, optimizer);
-        Directory.CreateDirectory(plan.Folder);
         Reliability.LeftoverCleaner.CleanRunFolder(plan.Folder, app.WriteLine);
+        // The check creates the folder, so a path the file system refuses is worded as the run folder's.
         Reliability.RunFolderCheck.Ensure(plan.Folder, Checkpoint.EstimateBytes(model, optimizer, parts.Train.Count), app.Disk);
         using var nccl = Communicators.UsesNccl(group.CommunicatorName, config.Backend, communicator.Size) ? StartNccl(backend, communicator) : null;
         using var parallel = communicator.Size > 1 ? new DataParallel(communicator, model, group.Overlap, onDevice: nccl) : null;
