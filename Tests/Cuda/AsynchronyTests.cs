@@ -149,39 +149,23 @@ public unsafe class AsynchronyTests
     private static EmulatedDevice Deferred() => new(CudaTools.RequireEmulator(), mode: EmulatorMode.Deferred);
 
     /// <summary>A device whose Synchronize waits for nothing: a backend forgetting to wait, made visible.</summary>
-    private sealed class NoSynchronize(ICudaDevice inner) : ICudaDevice
+    private sealed class NoSynchronize(ICudaDevice inner) : ForwardingDevice(inner)
     {
-        public string Name => inner.Name;
-        public int MultiprocessorCount => inner.MultiprocessorCount;
-        public int AllocationGranularity => inner.AllocationGranularity;
-        public TransferCounter Transfers => inner.Transfers;
-        public Exception? Failure => inner.Failure;
-        public bool TryAllocate(long bytes, out DevicePointer pointer) => inner.TryAllocate(bytes, out pointer);
-        public CudaOutOfMemoryException OutOfMemory(long bytes) => inner.OutOfMemory(bytes);
-        public void CopyToDevice(float* source, DevicePointer destination, long count) => inner.CopyToDevice(source, destination, count);
-        public void CopyToHost(DevicePointer source, float* destination, long count) => inner.CopyToHost(source, destination, count);
-        public void CopyOnDevice(DevicePointer source, DevicePointer destination, long count) => inner.CopyOnDevice(source, destination, count);
-        public void Fill(DevicePointer destination, uint bits, long count) => inner.Fill(destination, bits, count);
-        public void Launch(Kernel kernel, Dim3 grid, Dim3 block, ReadOnlySpan<KernelArgument> arguments) => inner.Launch(kernel, grid, block, arguments);
-        public void Gemm(in GemmCall call) => inner.Gemm(call);
-        public bool IsIdle() => inner.IsIdle();
-        public nint CurrentStream() => inner.CurrentStream();
-
-        public void Synchronize()
+        public override void Synchronize()
         {
         }
 
         // Teardown waits for real, so the test ends cleanly (a free without it would be refused).
-        public void Free(DevicePointer pointer)
+        public override void Free(DevicePointer pointer)
         {
-            inner.Synchronize();
-            inner.Free(pointer);
+            Inner.Synchronize();
+            Inner.Free(pointer);
         }
 
-        public void Dispose()
+        public override void Dispose()
         {
-            inner.Synchronize();
-            inner.Dispose();
+            Inner.Synchronize();
+            Inner.Dispose();
         }
     }
 }

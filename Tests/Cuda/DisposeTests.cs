@@ -46,52 +46,40 @@ public unsafe class DisposeTests
     }
 
     /// <summary>A device whose context a kernel has poisoned, once <see cref="Poisoned"/> is set: every wait and free fails, as on a GPU.</summary>
-    private sealed class PoisonedDevice(EmulatedDevice inner) : ICudaDevice
+    private sealed class PoisonedDevice(EmulatedDevice inner) : ForwardingDevice(inner)
     {
+        private Exception? _failure;
+
         public bool Poisoned { get; set; }
         public int FreesTried { get; private set; }
         public bool Disposed { get; private set; }
-        public Exception? Failure { get; private set; }
-        public string Name => inner.Name;
-        public int MultiprocessorCount => inner.MultiprocessorCount;
-        public int AllocationGranularity => inner.AllocationGranularity;
-        public TransferCounter Transfers => inner.Transfers;
-        public bool TryAllocate(long bytes, out DevicePointer pointer) => inner.TryAllocate(bytes, out pointer);
-        public CudaOutOfMemoryException OutOfMemory(long bytes) => inner.OutOfMemory(bytes);
-        public void CopyToDevice(float* source, DevicePointer destination, long count) => inner.CopyToDevice(source, destination, count);
-        public void CopyToHost(DevicePointer source, float* destination, long count) => inner.CopyToHost(source, destination, count);
-        public void CopyOnDevice(DevicePointer source, DevicePointer destination, long count) => inner.CopyOnDevice(source, destination, count);
-        public void Fill(DevicePointer destination, uint bits, long count) => inner.Fill(destination, bits, count);
-        public void Launch(Kernel kernel, Dim3 grid, Dim3 block, ReadOnlySpan<KernelArgument> arguments) => inner.Launch(kernel, grid, block, arguments);
-        public void Gemm(in GemmCall call) => inner.Gemm(call);
-        public bool IsIdle() => inner.IsIdle();
-        public nint CurrentStream() => inner.CurrentStream();
+        public override Exception? Failure => _failure;
 
-        public void Free(DevicePointer pointer)
+        public override void Free(DevicePointer pointer)
         {
             FreesTried++;
             if (Poisoned)
             {
                 throw Illegal("cuMemFree_v2");
             }
-            inner.Free(pointer);
+            Inner.Free(pointer);
         }
 
-        public void Synchronize()
+        public override void Synchronize()
         {
             if (Poisoned)
             {
                 var error = Illegal("cuEventSynchronize");
-                Failure ??= error;
+                _failure ??= error;
                 throw error;
             }
-            inner.Synchronize();
+            Inner.Synchronize();
         }
 
-        public void Dispose()
+        public override void Dispose()
         {
             Disposed = true;
-            inner.Dispose();
+            Inner.Dispose();
             if (Poisoned)
             {
                 throw Illegal("cuDevicePrimaryCtxRelease_v2");

@@ -74,46 +74,16 @@ public class KnownBadLaunches
     }
 
     /// <summary>An <see cref="ICudaDevice"/> that passes everything to another, except the launches and GEMMs its fault rewrites.</summary>
-    private sealed class FaultyDevice(ICudaDevice inner, Fault fault) : ICudaDevice
+    private sealed class FaultyDevice(ICudaDevice inner, Fault fault) : ForwardingDevice(inner)
     {
-        public string Name => $"cuda-emulated ({fault.Name})";
+        public override string Name => $"cuda-emulated ({fault.Name})";
 
-        public int MultiprocessorCount => inner.MultiprocessorCount;
-
-        public int AllocationGranularity => inner.AllocationGranularity;
-
-        public TransferCounter Transfers => inner.Transfers;
-
-        public bool TryAllocate(long bytes, out DevicePointer pointer) => inner.TryAllocate(bytes, out pointer);
-
-        public CudaOutOfMemoryException OutOfMemory(long bytes) => inner.OutOfMemory(bytes);
-
-        public void Free(DevicePointer pointer) => inner.Free(pointer);
-
-        public unsafe void CopyToDevice(float* source, DevicePointer destination, long count) => inner.CopyToDevice(source, destination, count);
-
-        public unsafe void CopyToHost(DevicePointer source, float* destination, long count) => inner.CopyToHost(source, destination, count);
-
-        public Exception? Failure => inner.Failure;
-
-        public void CopyOnDevice(DevicePointer source, DevicePointer destination, long count) => inner.CopyOnDevice(source, destination, count);
-
-        public void Fill(DevicePointer destination, uint bits, long count) => inner.Fill(destination, bits, count);
-
-        public void Launch(Kernel kernel, Dim3 grid, Dim3 block, ReadOnlySpan<KernelArgument> arguments)
+        public override void Launch(Kernel kernel, Dim3 grid, Dim3 block, ReadOnlySpan<KernelArgument> arguments)
         {
             var (g, b, a) = fault.Launch is null ? (grid, block, arguments.ToArray()) : fault.Launch(kernel, grid, block, arguments.ToArray());
-            inner.Launch(kernel, g, b, a);
+            Inner.Launch(kernel, g, b, a);
         }
 
-        public void Gemm(in GemmCall call) => inner.Gemm(fault.Gemm is null ? call : fault.Gemm(call));
-
-        public void Synchronize() => inner.Synchronize();
-
-        public bool IsIdle() => inner.IsIdle();
-
-        public nint CurrentStream() => inner.CurrentStream();
-
-        public void Dispose() => inner.Dispose();
+        public override void Gemm(in GemmCall call) => Inner.Gemm(fault.Gemm is null ? call : fault.Gemm(call));
     }
 }

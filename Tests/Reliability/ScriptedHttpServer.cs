@@ -33,7 +33,7 @@ internal sealed class ScriptedHttpServer : IDisposable
                         try
                         {
                             var stream = client.GetStream();
-                            await ReadRequestAsync(stream, _stop.Token);
+                            await Training.LocalHttpServer.ReadRequestAsync(stream, _stop.Token);
                             await respond(number, stream, _stop.Token);
                         }
                         catch (Exception e) when (e is IOException or OperationCanceledException or SocketException)
@@ -59,21 +59,6 @@ internal sealed class ScriptedHttpServer : IDisposable
     {
         await HeaderAsync(stream, body.Length, cancellationToken);
         await stream.WriteAsync(body, cancellationToken);
-    }
-
-    private static async Task ReadRequestAsync(NetworkStream stream, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[4096];
-        var text = new StringBuilder();
-        while (!text.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
-        {
-            int read = await stream.ReadAsync(buffer, cancellationToken);
-            if (read == 0)
-            {
-                return;
-            }
-            text.Append(Encoding.ASCII.GetString(buffer, 0, read));
-        }
     }
 
     public void Dispose()

@@ -44,13 +44,14 @@ internal sealed class LocalHttpServer : IDisposable
 
     public int Requests { get; private set; }
 
-    private static async Task ReadRequestAsync(NetworkStream stream)
+    /// <summary>Reads a request up to the blank line that ends its headers (the tests' servers ignore what it asks).</summary>
+    internal static async Task ReadRequestAsync(NetworkStream stream, CancellationToken cancellationToken = default)
     {
         var buffer = new byte[4096];
         var text = new StringBuilder();
         while (!text.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
         {
-            int read = await stream.ReadAsync(buffer);
+            int read = await stream.ReadAsync(buffer, cancellationToken);
             if (read == 0)
             {
                 return;
