@@ -99,10 +99,18 @@ public static class TrainCommand
             var run = parse.GetValue(o.Resume) is { } resume
                 ? Resumed(rankApp, parse, o, resume, communicator, cancellationToken)
                 : await Fresh(rankApp, parse, o, communicator, cancellationToken).ConfigureAwait(false);
-            using var held = run.Lock;
             var group = new Group(communicator, !parse.GetValue(o.NoOverlap), parse.GetValue(o.Communicator)!, parse.GetValue(o.ModelParallel) == 2);
             var dashboard = parse.GetResult(o.Dashboard) is null ? null : new DashboardSettings(parse.GetValue(o.DashboardHost)!, parse.GetValue(o.Dashboard) ?? Reporting.Html.Dashboard.DefaultPort);
-            return Train(rankApp, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), group, dashboard, cancellationToken);
+            using var held = run.Lock;
+            try
+            {
+                return Train(rankApp, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), group, dashboard, cancellationToken);
+            }
+            catch when (run.Resume is null)
+            {
+                run.Lock?.ReleaseAndRemoveUnusedFolder();
+                throw;
+            }
         });
         return command;
     }
@@ -412,11 +420,7 @@ public static class TrainCommand
                 app.WriteLine($"Stopped after {maxSteps} step(s) (--max-steps) {Where(trainer.Progress, "when")}; saved {relative}/{Trainer.LastFile}. Continue with: {resumeCommand}");
                 return 0;
             case TrainingOutcome.Diverged:
-                if (plan.Resume is null && !Directory.EnumerateFileSystemEntries(plan.Folder).Any())
-                {
-                    Directory.Delete(plan.Folder); // a fresh run that diverged before its first checkpoint leaves nothing behind
-                }
-                throw new AppException(trainer.Divergence!);
+                throw new AppException(trainer.Divergence!); // a fresh run's folder goes if nothing was written (see the command's action)
         }
         if (cancellationToken.IsCancellationRequested)
         {

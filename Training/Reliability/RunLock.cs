@@ -20,8 +20,13 @@ public sealed class RunLock : IDisposable
     public const string HolderFile = "run.lock.holder";
 
     private readonly FileStream stream;
+    private readonly string folder;
 
-    private RunLock(FileStream stream) => this.stream = stream;
+    private RunLock(FileStream stream, string folder)
+    {
+        this.stream = stream;
+        this.folder = folder;
+    }
 
     /// <summary>Creates <paramref name="runFolder"/> if needed and locks it for this process.</summary>
     /// <exception cref="AppException">Another process holds the lock (the message names it), or the folder cannot be written.</exception>
@@ -53,11 +58,33 @@ public sealed class RunLock : IDisposable
         {
             // The lock is what keeps others out; without its holder file a refused training only names the folder.
         }
-        return new RunLock(stream);
+        return new RunLock(stream, runFolder);
     }
 
     /// <summary>Releases the lock (the file stays, for the next training to lock).</summary>
     public void Dispose() => stream.Dispose();
+
+    /// <summary>
+    /// Releases the lock and, when the folder holds nothing but the lock's two files, removes them and the
+    /// folder: a fresh run that stopped before its first write (diverged, or refused its data) leaves nothing behind.
+    /// </summary>
+    public void ReleaseAndRemoveUnusedFolder()
+    {
+        stream.Dispose();
+        try
+        {
+            if (Directory.EnumerateFileSystemEntries(folder).All(entry => Path.GetFileName(entry) is LockFile or HolderFile))
+            {
+                File.Delete(Path.Combine(folder, HolderFile));
+                File.Delete(Path.Combine(folder, LockFile));
+                Directory.Delete(folder);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Another training may have taken the folder meanwhile; an unused folder left behind is harmless.
+        }
+    }
 
     /// <summary>"process 1234 on host gpu7, training there since 2026-12-03 12:00:00 UTC", from the holder file.</summary>
     private static string DescribeHolder(string runFolder)
