@@ -78,17 +78,16 @@ public sealed class WinogradTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(256, 384, 13, 1, 1, 13, "F(4x4,3x3)")]   // AlexNet conv3: 4×4 tiles of 6×6 = 576 products against 1521
-    [InlineData(384, 384, 13, 1, 2, 13, "F(4x4,3x3)")]   // conv4, two groups
-    [InlineData(256, 384, 8, 0, 1, 6, "F(2x2,3x3)")]     // keras-blog conv3, 6×6 output: 9·16 = 4·36 = 144, the tie keeps F(2×2)
-    [InlineData(384, 256, 4, 0, 1, 2, "F(2x2,3x3)")]     // keras-blog conv5, 2×2 output: F(4×4) would be one 6×6 tile, no saving
-    [InlineData(384, 256, 4, 0, 1, 4, "F(4x4,3x3)")]     // its input gradient, 4×4 (dy padded by 2): one 6×6 tile, 36 products against 144
-    [InlineData(8, 384, 13, 1, 1, 13, null)]             // too few channels: the transforms cost more than the products save
-    [InlineData(256, 384, 1, 1, 1, 1, null)]             // a 1×1 output: one 4×4 tile, 16 products against 9
-    public void The_chooser_picks_the_tile_with_fewest_products(int channels, int filters, int size, int padding, int groups, int outputSize, string? expected)
+    [InlineData(256, 384, 13, 1, 1, 13, 13, "F(4x4,3x3)")]   // AlexNet conv3: 4×4 tiles of 6×6 = 576 products against 1521
+    [InlineData(384, 384, 13, 1, 2, 13, 13, "F(4x4,3x3)")]   // conv4, two groups
+    [InlineData(64, 64, 50, 1, 1, 50, 2, "F(2x2,3x3)")]      // a 50×2 map: 25 tiles of 4×4 = 400 products, F(4×4) 13 tiles of 6×6 = 468
+    [InlineData(256, 384, 8, 0, 1, 6, 6, null)]              // keras-blog conv3, 6×6 output: too small a map to pay
+    [InlineData(384, 256, 4, 0, 1, 4, 4, null)]              // keras-blog conv5's input gradient, 4×4
+    [InlineData(8, 384, 13, 1, 1, 13, 13, null)]             // too few channels: the transforms cost more than the products save
+    public void The_chooser_picks_the_tile_with_fewest_products(int channels, int filters, int size, int padding, int groups, int outputH, int outputW, string? expected)
     {
         var s = new ConvolutionShape(1, channels, size, size, filters, 3, 3, 1, padding, groups);
-        var tile = ConvolutionChooser.Winograd(Geometry(s), outputSize, outputSize);
+        var tile = ConvolutionChooser.Winograd(Geometry(s), outputH, outputW);
         Assert.Equal(expected, tile?.ToString());
     }
 

@@ -31,9 +31,17 @@ internal static class ConvolutionChooser
     private const int WinogradMinimumChannels = 16;
 
     /// <summary>
+    /// Output pixels (per image) below which Winograd lost or tied: a 6×6, 4×4 or 2×2 map is one to
+    /// four tiles, so the chunks' products are too narrow for GEMM's tiles and the transforms weigh more
+    /// (keras-blog's conv3–5 on one thread, batch 32: 4×4 forward 14.3 → 19.5 ms, 6×6 input gradient
+    /// 20.1 → 31.2 ms, 8×8 input gradient 26.3 → 25.0 ms; Docs/performance.md).
+    /// </summary>
+    private const int WinogradMinimumPixels = 100;
+
+    /// <summary>
     /// The Winograd tile for one direction of a convolution, or null for the GEMM algorithms: the layer
     /// must be 3×3 with stride 1 and padding at most 2 (the input gradient pads dy by 2 − P), and have
-    /// enough channels. Of F(2×2, 3×3) and F(4×4, 3×3) the one with fewer products on this map wins —
+    /// enough channels and pixels. Of F(2×2, 3×3) and F(4×4, 3×3) the one with fewer products on this map wins —
     /// tiles·t² against 9 per output; a map is cut into whole tiles, so on small maps the edge tiles
     /// waste much of F(4×4)'s advantage (a 2×2 output is one 6×6 tile: 36 products, as many as
     /// direct) — and it must save <see cref="WinogradMinimumSaving"/>× the direct products. The rule
@@ -45,7 +53,8 @@ internal static class ConvolutionChooser
     public static WinogradTile? Winograd(in CpuBackend.ConvolutionGeometry g, int outputH, int outputW)
     {
         if (g.KH != 3 || g.KW != 3 || g.Stride != 1 || g.Padding > 2
-            || Math.Min(g.ChannelsPerGroup, g.FiltersPerGroup) < WinogradMinimumChannels)
+            || Math.Min(g.ChannelsPerGroup, g.FiltersPerGroup) < WinogradMinimumChannels
+            || (long)outputH * outputW < WinogradMinimumPixels)
         {
             return null;
         }

@@ -18,11 +18,15 @@ namespace AlexNet.Backends.Cpu;
 // ConvolutionChooser.cs says when this is used.
 public sealed partial class CpuBackend
 {
-    /// <summary>Transformed tiles (input and output of the products) one chunk of images may hold: 4 M floats, 16 MB.</summary>
-    private const long WinogradChunkFloats = 4L << 20;
+    /// <summary>
+    /// Transformed tiles (input and output of the products) one chunk of images may hold: 8 M floats, 32 MB
+    /// per thread. Wider products keep GEMM nearer its peak; on AlexNet's conv3 (one thread, batch 32) 2, 4 and
+    /// 8 M floats measured 88, 75 and 70 ms on a loaded machine.
+    /// </summary>
+    private const long WinogradChunkFloats = 8L << 20;
 
-    /// <summary>Tiles a chunk's products should have at least, when the batch allows: enough columns to keep GEMM's tiles full.</summary>
-    private const int WinogradTargetTiles = 512;
+    /// <summary>Tiles (GEMM columns) a chunk's products should have, when the batch and <see cref="WinogradChunkFloats"/> allow.</summary>
+    private const int WinogradTargetTiles = 1024;
 
     /// <summary>Whether the 3×3 stride-1 convolutions may use Winograd (<see cref="CpuBackendOptions.Winograd"/>).</summary>
     public bool Winograd { get; }
@@ -44,7 +48,7 @@ public sealed partial class CpuBackend
 
         public int Padding => padding;
 
-        /// <summary>U: [t², OutChannels, InChannels/Groups], transformed by <see cref="TransformFilters"/>.</summary>
+        /// <summary>U: [t², Groups] matrices [OutChannels/Groups, InChannels/Groups], packed by <see cref="WinogradFilters"/>.</summary>
         public float* Filters => filters;
 
         public int OutChannels => outChannels;
@@ -67,17 +71,38 @@ public sealed partial class CpuBackend
     /// <summary>y = conv(x, weight) + bias through F(m×m, 3×3).</summary>
     internal unsafe void ForwardWinograd(float* px, float* pWeight, float* pBias, in ConvolutionGeometry g, float* py, WinogradTile tile)
     {
-        using var filters = _workspace.Rent((long)tile.Size * tile.Size * g.O * g.ChannelsPerGroup);
-        TransformFilters(pWeight, g, tile, flipped: false, filters.Pointer);
+        using var filters = WinogradFilters(pWeight, g, tile, flipped: false);
         WinogradConvolve(new WinogradPass(px, g.C, g.H, g.W, g.Padding, filters.Pointer, g.O, g.Groups, g.N, py, g.OH, g.OW, pBias), tile);
     }
 
     /// <summary>dx = conv(dy, flipped weightᵀ) with padding 2 − P, through F(m×m, 3×3).</summary>
     internal unsafe void BackwardDataWinograd(float* pdy, float* pWeight, in ConvolutionGeometry g, float* pdx, WinogradTile tile)
     {
-        using var filters = _workspace.Rent((long)tile.Size * tile.Size * g.C * g.FiltersPerGroup);
-        TransformFilters(pWeight, g, tile, flipped: true, filters.Pointer);
+        using var filters = WinogradFilters(pWeight, g, tile, flipped: true);
         WinogradConvolve(new WinogradPass(pdy, g.O, g.OH, g.OW, 2 - g.Padding, filters.Pointer, g.C, g.Groups, g.N, pdx, g.H, g.W, null), tile);
+    }
+
+    /// <summary>
+    /// The transformed filters (<see cref="TransformFilters"/>), each position's matrix of each group packed
+    /// for GEMM once (<see cref="Sgemm.Pack{TA}"/>): every chunk of images multiplies the same U[ξ].
+    /// </summary>
+    private unsafe Workspace.Lease WinogradFilters(float* pWeight, in ConvolutionGeometry g, WinogradTile tile, bool flipped)
+    {
+        int positions = tile.Size * tile.Size;
+        int rows = flipped ? g.C : g.O, columns = flipped ? g.FiltersPerGroup : g.ChannelsPerGroup, rowsPerGroup = rows / g.Groups;
+        long packedLength = _gemm.PackedLength(rowsPerGroup, columns);
+        var packed = _workspace.Rent(packedLength * positions * g.Groups);
+        using var filters = _workspace.Rent((long)positions * rows * columns);
+        TransformFilters(pWeight, g, tile, flipped, filters.Pointer);
+        for (int xi = 0; xi < positions; xi++)
+        {
+            for (int group = 0; group < g.Groups; group++)
+            {
+                float* u = filters.Pointer + ((((long)xi * rows) + (group * rowsPerGroup)) * columns);
+                _gemm.Pack(new MatrixA(u, columns, false, rowsPerGroup), rowsPerGroup, columns, packed.Pointer + ((((long)xi * g.Groups) + group) * packedLength), parallel: true);
+            }
+        }
+        return packed;
     }
 
     /// <summary>
@@ -91,7 +116,7 @@ public sealed partial class CpuBackend
         int rows = flipped ? g.C : g.O, columns = flipped ? g.FiltersPerGroup : g.ChannelsPerGroup;
         int length = rows * columns, t = tile.Size;
         int cg = g.ChannelsPerGroup, og = g.FiltersPerGroup;
-        WinogradRanges(length, 9 + (3 * t), (start, count, scratch) =>
+        WinogradRanges(length, 9, (start, count, scratch) =>
         {
             // taps[i·3 + j][k − start] = tap (i, j) of matrix entry k.
             for (int k = start; k < start + count; k++)
@@ -105,7 +130,7 @@ public sealed partial class CpuBackend
                     scratch[((long)tap * count) + k - start] = filter[flipped ? 8 - tap : tap];
                 }
             }
-            WinogradTile.Sandwich(tile.Filter, t, 3, scratch, count, filters + start, length, scratch + (9L * count), count);
+            WinogradTile.Sandwich(tile.Filter, t, 3, scratch, count, filters + start, length, count);
         });
     }
 
@@ -118,9 +143,10 @@ public sealed partial class CpuBackend
         int perChunk = WinogradChunkImages(pass.Images, Threads, tiles, floatsPerImage);
         int chunks = (pass.Images + perChunk - 1) / perChunk;
         int inGroup = pass.InChannels / pass.Groups, outGroup = pass.OutChannels / pass.Groups;
+        long packedLength = _gemm.PackedLength(outGroup, inGroup);
         bool chunksInParallel = chunks >= Threads && Threads > 1;
         int workers = chunksInParallel ? 1 : Threads;
-        long scratchPerWorker = 2L * positions * perChunk * tiles;
+        long scratchPerWorker = (long)positions * perChunk * tiles;
         WinogradChunks(chunks, chunksInParallel, (floatsPerImage * perChunk) + (workers * scratchPerWorker), (chunk, workspace) =>
         {
             int n0 = chunk * perChunk, count = Math.Min(perChunk, pass.Images - n0), columns = count * tiles;
@@ -133,10 +159,10 @@ public sealed partial class CpuBackend
                 for (int group = 0; group < pass.Groups; group++)
                 {
                     // M[ξ][group]: [O/g, tiles] = U[ξ][group]: [O/g, C/g] · V[ξ][group]: [C/g, tiles]
-                    float* u = pass.Filters + ((((long)xi * pass.OutChannels) + (group * outGroup)) * inGroup);
+                    var u = new PackedA(pass.Filters + ((((long)xi * pass.Groups) + group) * packedLength), outGroup);
                     float* v = transformed + ((((long)xi * pass.InChannels) + (group * inGroup)) * columns);
                     float* product = products + ((((long)xi * pass.OutChannels) + (group * outGroup)) * columns);
-                    _gemm.Multiply(new GemmShape(outGroup, columns, inGroup), new MatrixA(u, inGroup, false, outGroup), new MatrixB(v, columns, false, columns), product, columns, inside);
+                    _gemm.Multiply(new GemmShape(outGroup, columns, inGroup), u, new MatrixB(v, columns, false, columns), product, columns, inside);
                 }
             }
             WinogradTransformOutputs(products, pass, n0, count, tilesW, tiles, tile, scratch, scratchPerWorker, inside);
@@ -152,9 +178,12 @@ public sealed partial class CpuBackend
     {
         int m = tile.Outputs, t = tile.Size, columns = count * tiles, tilesH = tiles / tilesW;
         long imageLength = (long)channels * h * w;
+        int rowLength = (tilesW * m) + 2;
         WinogradWorkers(channels, parallel, (c, worker) =>
         {
-            float* planes = scratch + (worker * scratchPerWorker), temp = planes + ((long)t * t * columns);
+            float* planes = scratch + (worker * scratchPerWorker);
+            // One input row at a time, copied into a zero-padded row so every tile's column is in range.
+            float* padded = stackalloc float[rowLength];
             for (int i = 0; i < count; i++)
             {
                 float* plane = input + ((n0 + i) * imageLength) + ((long)c * h * w);
@@ -163,25 +192,25 @@ public sealed partial class CpuBackend
                     for (int r = 0; r < t; r++)
                     {
                         int row = (ti * m) - padding + r;
+                        var paddedRow = new Span<float>(padded, rowLength);
+                        paddedRow.Clear();
+                        if (row >= 0 && row < h)
+                        {
+                            int copied = Math.Min(w, rowLength - padding);
+                            new ReadOnlySpan<float>(plane + ((long)row * w), copied).CopyTo(paddedRow.Slice(padding));
+                        }
                         for (int s = 0; s < t; s++)
                         {
                             float* target = planes + ((long)((r * t) + s) * columns) + (i * tiles) + (ti * tilesW);
-                            if (row < 0 || row >= h)
-                            {
-                                new Span<float>(target, tilesW).Clear();
-                                continue;
-                            }
-                            float* source = plane + ((long)row * w);
                             for (int tj = 0; tj < tilesW; tj++)
                             {
-                                int column = (tj * m) - padding + s;
-                                target[tj] = column >= 0 && column < w ? source[column] : 0f;
+                                target[tj] = padded[(tj * m) + s];
                             }
                         }
                     }
                 }
             }
-            WinogradTile.Sandwich(tile.InputTransposed, t, t, planes, columns, transformed + ((long)c * columns), (long)channels * columns, temp, columns);
+            tile.TransformInputs(planes, columns, transformed + ((long)c * columns), (long)channels * columns, columns);
         });
     }
 
@@ -194,8 +223,8 @@ public sealed partial class CpuBackend
         float* output = pass.Output, bias = pass.Bias;
         WinogradWorkers(channels, parallel, (o, worker) =>
         {
-            float* blocks = scratch + (worker * scratchPerWorker), temp = blocks + ((long)m * m * columns);
-            WinogradTile.Sandwich(tile.OutputTransposed, m, t, products + ((long)o * columns), (long)channels * columns, blocks, columns, temp, columns);
+            float* blocks = scratch + (worker * scratchPerWorker);
+            tile.TransformOutputs(products + ((long)o * columns), (long)channels * columns, blocks, columns, columns);
             float b = bias == null ? 0f : bias[o];
             for (int i = 0; i < count; i++)
             {
@@ -235,7 +264,7 @@ public sealed partial class CpuBackend
         int threadsPerWorker = inside ? Threads : 1;
         long floatsPerImage = (long)positions * (g.C + g.O) * tiles;
         int perChunk = WinogradChunkImages((g.N + workers - 1) / workers, 1, tiles, floatsPerImage);
-        long scratchPerWorker = 2L * positions * perChunk * tiles;
+        long scratchPerWorker = (long)positions * perChunk * tiles;
         using var sums = _workspace.Rent(sumLength * workers);
         ParallelFor(workers, worker =>
         {
@@ -271,9 +300,9 @@ public sealed partial class CpuBackend
         }
         // dWeight[o, c] += Gᵀ S[·][o, c] G, along the filters; the nine taps then scattered into place.
         int length = g.O * cg;
-        WinogradRanges(length, 9 + (3 * t), (start, count, scratch) =>
+        WinogradRanges(length, 9, (start, count, scratch) =>
         {
-            WinogradTile.Sandwich(tile.FilterTransposed, 3, t, total + start, length, scratch, count, scratch + (9L * count), count);
+            WinogradTile.Sandwich(tile.FilterTransposed, 3, t, total + start, length, scratch, count, count);
             for (int k = 0; k < count; k++)
             {
                 float* filter = pdWeight + ((long)(start + k) * 9);
@@ -292,7 +321,7 @@ public sealed partial class CpuBackend
         int m = tile.Outputs, t = tile.Size, columns = count * tiles, tilesH = tiles / tilesW;
         WinogradWorkers(channels, parallel, (o, worker) =>
         {
-            float* planes = scratch + (worker * scratchPerWorker), temp = planes + ((long)m * m * columns);
+            float* planes = scratch + (worker * scratchPerWorker);
             for (int i = 0; i < count; i++)
             {
                 float* plane = pdy + ((((long)(n0 + i) * channels) + o) * oh * ow);
@@ -313,17 +342,23 @@ public sealed partial class CpuBackend
                     }
                 }
             }
-            WinogradTile.Sandwich(tile.Output, t, m, planes, columns, gradients + ((long)o * columns), (long)channels * columns, temp, columns);
+            tile.TransformGradients(planes, columns, gradients + ((long)o * columns), (long)channels * columns, columns);
         });
     }
 
-    /// <summary>Images per chunk: enough for <see cref="WinogradTargetTiles"/> tiles, within <see cref="WinogradChunkFloats"/>, and no more than one of <paramref name="sharers"/> threads' share.</summary>
+    /// <summary>
+    /// Images per chunk: enough for <see cref="WinogradTargetTiles"/> tiles, within <see cref="WinogradChunkFloats"/>,
+    /// no more than one of <paramref name="sharers"/> threads' share, and the chunks a multiple of the sharers
+    /// where the batch allows, so no thread is left with the last chunk alone.
+    /// </summary>
     private static int WinogradChunkImages(int images, int sharers, int tilesPerImage, long floatsPerImage)
     {
         int wanted = (WinogradTargetTiles + tilesPerImage - 1) / tilesPerImage;
         int fits = (int)Math.Max(1, WinogradChunkFloats / floatsPerImage);
-        int share = Math.Max(1, images / sharers);
-        return Math.Clamp(Math.Min(wanted, Math.Min(fits, share)), 1, images);
+        int perChunk = Math.Clamp(Math.Min(wanted, Math.Min(fits, images / sharers)), 1, images);
+        int chunks = (images + perChunk - 1) / perChunk;
+        chunks = Math.Min(images, (chunks + sharers - 1) / sharers * sharers);
+        return (images + chunks - 1) / chunks;
     }
 
     private unsafe delegate void WinogradChunk(int chunk, float* workspace);

@@ -1,4 +1,5 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace AlexNet.Backends.Cpu;
 
@@ -10,7 +11,9 @@ namespace AlexNet.Backends.Cpu;
 /// </code>
 /// The three matrices are what this class holds; <see cref="Sandwich"/> applies one of them on both
 /// sides of a stack of planes (L X Lᵀ), vectorized along the planes: the k-th value of every plane
-/// belongs to the k-th tile (or filter), so one vector operation transforms 8 or 16 tiles at once.
+/// belongs to the k-th tile (or filter), so one vector operation transforms 8 tiles at once. The
+/// transforms run for every tile of every call go through the same matrices spelled out as adds
+/// (WinogradTransforms.cs); <see cref="Sandwich"/> does the filters' (once per call).
 /// Docs/layers/convolution.md#winograd derives the matrices and states their measured error.
 /// </summary>
 internal sealed class WinogradTile
@@ -99,60 +102,134 @@ internal sealed class WinogradTile
 
     public override string ToString() => $"F({Outputs}x{Outputs},3x3)";
 
+    /// <summary>Bᵀ d B for the t×t planes of input tiles (<see cref="WinogradTransforms.Sandwich{T}"/>).</summary>
+    public unsafe void TransformInputs(float* tiles, long tileStride, float* output, long outputStride, int length)
+    {
+        if (Outputs == 2)
+        {
+            WinogradTransforms.Sandwich<InputTransform2>(tiles, tileStride, output, outputStride, length);
+        }
+        else
+        {
+            WinogradTransforms.Sandwich<InputTransform4>(tiles, tileStride, output, outputStride, length);
+        }
+    }
+
+    /// <summary>Aᵀ M A for the t×t planes of products: the m×m output blocks.</summary>
+    public unsafe void TransformOutputs(float* products, long productStride, float* output, long outputStride, int length)
+    {
+        if (Outputs == 2)
+        {
+            WinogradTransforms.Sandwich<OutputTransform2>(products, productStride, output, outputStride, length);
+        }
+        else
+        {
+            WinogradTransforms.Sandwich<OutputTransform4>(products, productStride, output, outputStride, length);
+        }
+    }
+
+    /// <summary>A dY Aᵀ for the m×m planes of output-gradient blocks: their t×t transforms.</summary>
+    public unsafe void TransformGradients(float* blocks, long blockStride, float* output, long outputStride, int length)
+    {
+        if (Outputs == 2)
+        {
+            WinogradTransforms.Sandwich<GradientTransform2>(blocks, blockStride, output, outputStride, length);
+        }
+        else
+        {
+            WinogradTransforms.Sandwich<GradientTransform4>(blocks, blockStride, output, outputStride, length);
+        }
+    }
+
     /// <summary>
     /// out = L · in · Lᵀ for every position k of the planes at once: L is p×q (row-major),
     /// in[a, b] (a, b &lt; q) is the plane at <paramref name="input"/> + (a·q + b)·<paramref name="inputStride"/>,
     /// out[a, b] (a, b &lt; p) goes to <paramref name="output"/> + (a·p + b)·<paramref name="outputStride"/>;
-    /// each plane holds <paramref name="length"/> floats. <paramref name="temp"/> holds the p·q planes of L · in.
+    /// each plane holds <paramref name="length"/> floats. Eight positions (tiles, or filters) go through
+    /// the whole two-sided product at once in vector registers; the last few one at a time.
     /// </summary>
-    public static unsafe void Sandwich(float[] l, int p, int q, float* input, long inputStride, float* output, long outputStride, float* temp, int length)
+    public static unsafe void Sandwich(float[] l, int p, int q, float* input, long inputStride, float* output, long outputStride, int length)
     {
-        // temp[a, s] = Σ_r L[a, r] · in[r, s]: along the columns of each tile.
-        for (int a = 0; a < p; a++)
+        const int lanes = 8;
+        var x = stackalloc Vector256<float>[q * q];
+        var half = stackalloc Vector256<float>[p * q];
+        int k = 0;
+        fixed (float* lp = l)
         {
-            for (int s = 0; s < q; s++)
+            for (; k + lanes <= length; k += lanes)
             {
-                Combine(l.AsSpan(a * q, q), input + (s * inputStride), q * inputStride, temp + ((long)((a * q) + s) * length), length);
+                for (int i = 0; i < q * q; i++)
+                {
+                    x[i] = Vector256.Load(input + (i * inputStride) + k);
+                }
+                // half[a, s] = Σ_r L[a, r] · in[r, s], then out[a, b] = Σ_s L[b, s] · half[a, s].
+                for (int a = 0; a < p; a++)
+                {
+                    for (int s = 0; s < q; s++)
+                    {
+                        half[(a * q) + s] = Combine(lp + (a * q), x + s, q, q);
+                    }
+                }
+                for (int a = 0; a < p; a++)
+                {
+                    for (int b = 0; b < p; b++)
+                    {
+                        Combine(lp + (b * q), half + (a * q), q, 1).Store(output + (((a * p) + b) * outputStride) + k);
+                    }
+                }
             }
-        }
-        // out[a, b] = Σ_s L[b, s] · temp[a, s]: along the rows.
-        for (int a = 0; a < p; a++)
-        {
-            for (int b = 0; b < p; b++)
+            // The scalar tail: the same sums, one position at a time.
+            var xs = stackalloc float[q * q];
+            var halfs = stackalloc float[p * q];
+            for (; k < length; k++)
             {
-                Combine(l.AsSpan(b * q, q), temp + ((long)a * q * length), length, output + (((a * p) + b) * outputStride), length);
+                for (int i = 0; i < q * q; i++)
+                {
+                    xs[i] = input[(i * inputStride) + k];
+                }
+                for (int a = 0; a < p; a++)
+                {
+                    for (int s = 0; s < q; s++)
+                    {
+                        float sum = 0;
+                        for (int r = 0; r < q; r++)
+                        {
+                            sum = MathF.FusedMultiplyAdd(lp[(a * q) + r], xs[(r * q) + s], sum);
+                        }
+                        halfs[(a * q) + s] = sum;
+                    }
+                }
+                for (int a = 0; a < p; a++)
+                {
+                    for (int b = 0; b < p; b++)
+                    {
+                        float sum = 0;
+                        for (int s = 0; s < q; s++)
+                        {
+                            sum = MathF.FusedMultiplyAdd(lp[(b * q) + s], halfs[(a * q) + s], sum);
+                        }
+                        output[(((a * p) + b) * outputStride) + k] = sum;
+                    }
+                }
             }
         }
     }
 
-    /// <summary>destination = Σ_i coefficients[i] · plane i (at source + i·stride), skipping the zero coefficients.</summary>
-    private static unsafe void Combine(ReadOnlySpan<float> coefficients, float* source, long stride, float* destination, int length)
+    /// <summary>Σ_i coefficients[i] · values[i·stride] over <paramref name="count"/> terms, skipping the zero coefficients.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<float> Combine(float* coefficients, Vector256<float>* values, int count, int stride)
     {
-        var target = new Span<float>(destination, length);
-        bool first = true;
-        for (int i = 0; i < coefficients.Length; i++)
+        var sum = Vector256<float>.Zero;
+        for (int i = 0; i < count; i++)
         {
             float c = coefficients[i];
-            if (c == 0)
+            if (c != 0)
             {
-                continue;
-            }
-            var plane = new ReadOnlySpan<float>(source + (i * stride), length);
-            if (first)
-            {
-                TensorPrimitives.Multiply(plane, c, target);
-                first = false;
-            }
-            else
-            {
-                // c·plane + target in one rounding (an exact add when c = ±1).
-                TensorPrimitives.FusedMultiplyAdd(plane, c, target, target);
+                // c·value + sum in one rounding (an exact add when c = ±1).
+                sum = Vector256.FusedMultiplyAdd(values[i * stride], Vector256.Create(c), sum);
             }
         }
-        if (first)
-        {
-            target.Clear();
-        }
+        return sum;
     }
 
     private static float[] Transpose(float[] matrix, int rows, int columns)
