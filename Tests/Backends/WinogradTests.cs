@@ -58,8 +58,8 @@ public sealed class WinogradTests(ITestOutputHelper output)
     [Fact]
     public void The_public_ops_choose_Winograd_for_AlexNets_3x3_layers_and_agree_with_GEMM()
     {
-        // conv4 of the paper's network, fewer channels: 13×13, padding 1, two groups; batch 4 spread over two threads.
-        var s = new ConvolutionShape(4, 64, 13, 13, 64, 3, 3, 1, 1, 2);
+        // conv4 of the paper's network, fewer channels: 13×13, padding 1, two groups; batch 16 (256 tiles) over two threads.
+        var s = new ConvolutionShape(16, 64, 13, 13, 64, 3, 3, 1, 1, 2);
         var values = ConvolutionValues.For(s, 7);
         using var winograd = new CpuBackend(new CpuBackendOptions { Threads = 2 });
         using var gemm = new CpuBackend(new CpuBackendOptions { Threads = 2, Winograd = false });
@@ -84,11 +84,19 @@ public sealed class WinogradTests(ITestOutputHelper output)
     [InlineData(256, 384, 8, 0, 1, 6, 6, null)]              // keras-blog conv3, 6×6 output: too small a map to pay
     [InlineData(384, 256, 4, 0, 1, 4, 4, null)]              // keras-blog conv5's input gradient, 4×4
     [InlineData(8, 384, 13, 1, 1, 13, 13, null)]             // too few channels: the transforms cost more than the products save
-    public void The_chooser_picks_the_tile_with_fewest_products(int channels, int filters, int size, int padding, int groups, int outputH, int outputW, string? expected)
+    public void The_chooser_picks_the_tile_with_fewest_products_for_a_batch_of_64(int channels, int filters, int size, int padding, int groups, int outputH, int outputW, string? expected)
     {
-        var s = new ConvolutionShape(1, channels, size, size, filters, 3, 3, 1, padding, groups);
+        var s = new ConvolutionShape(64, channels, size, size, filters, 3, 3, 1, padding, groups);
         var tile = ConvolutionChooser.Winograd(Geometry(s), outputH, outputW);
         Assert.Equal(expected, tile?.ToString());
+    }
+
+    [Fact]
+    public void The_chooser_leaves_small_batches_to_GEMM()
+    {
+        // AlexNet conv3: 16 tiles of F(4×4) per image; 256 in the batch are needed.
+        Assert.Null(ConvolutionChooser.Winograd(Geometry(new ConvolutionShape(15, 256, 13, 13, 384, 3, 3, 1, 1, 1)), 13, 13));
+        Assert.Same(WinogradTile.F4, ConvolutionChooser.Winograd(Geometry(new ConvolutionShape(16, 256, 13, 13, 384, 3, 3, 1, 1, 1)), 13, 13));
     }
 
     [Theory]

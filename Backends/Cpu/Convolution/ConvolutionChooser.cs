@@ -39,9 +39,16 @@ internal static class ConvolutionChooser
     private const int WinogradMinimumPixels = 100;
 
     /// <summary>
+    /// Tiles in the whole batch below which the filters' transform and packing (once per call) and the
+    /// narrow products cost more than Winograd saves: on AlexNet's 13×13 layers (2 threads) batch 1 and 4
+    /// (16 and 64 tiles of F(4×4)) were 1.3–3× slower than GEMM, batch 16 (256 tiles) faster or even.
+    /// </summary>
+    private const int WinogradMinimumTiles = 256;
+
+    /// <summary>
     /// The Winograd tile for one direction of a convolution, or null for the GEMM algorithms: the layer
     /// must be 3×3 with stride 1 and padding at most 2 (the input gradient pads dy by 2 − P), and have
-    /// enough channels and pixels. Of F(2×2, 3×3) and F(4×4, 3×3) the one with fewer products on this map wins —
+    /// enough channels, pixels and images. Of F(2×2, 3×3) and F(4×4, 3×3) the one with fewer products on this map wins —
     /// tiles·t² against 9 per output; a map is cut into whole tiles, so on small maps the edge tiles
     /// waste much of F(4×4)'s advantage (a 2×2 output is one 6×6 tile: 36 products, as many as
     /// direct) — and it must save <see cref="WinogradMinimumSaving"/>× the direct products. The rule
@@ -69,7 +76,8 @@ internal static class ConvolutionChooser
                 (best, bestProducts) = (tile, products);
             }
         }
-        return direct >= WinogradMinimumSaving * bestProducts ? best : null;
+        long batchTiles = (long)g.N * (long)(bestProducts / (best!.Size * best.Size));
+        return direct >= WinogradMinimumSaving * bestProducts && batchTiles >= WinogradMinimumTiles ? best : null;
     }
 
     /// <summary>The tiles the chooser may pick, smallest first (so a tie keeps the more accurate one).</summary>
