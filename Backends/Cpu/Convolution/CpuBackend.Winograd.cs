@@ -12,16 +12,17 @@ namespace AlexNet.Backends.Cpu;
 //   backward-data   the forward of dy with the flipped, transposed filters and padding 2 − P (as in
 //                   CpuBackend.BackwardDataAsConvolution.cs)
 //   backward-filter Ŷ[ξ] = (A dY Aᵀ)[ξ] [O, tiles]   S[ξ] = Σ over tiles Ŷ[ξ] · V[ξ]ᵀ    dW += Gᵀ S G
-// The products run on the packed GEMM (Gemm/Sgemm.cs); the transforms are vectorized along the tiles
-// (WinogradTile.Sandwich). Images go in chunks so the transformed tiles of one chunk stay a few MB; the
-// chunks spread over the threads, or, with fewer chunks than threads, the threads work inside each step.
-// ConvolutionChooser.cs says when this is used.
+// The products run on the packed GEMM (Gemm/Sgemm.cs); the transforms are vectorized along the tiles,
+// eight per vector (WinogradTransforms.cs). Images go in chunks so the transformed tiles of one chunk
+// stay within WinogradChunkFloats; the chunks spread over the threads, or, with fewer chunks than
+// threads, the threads work inside each step. ConvolutionChooser.cs says when this is used; the maths
+// is on Docs/layers/convolution.md.
 public sealed partial class CpuBackend
 {
     /// <summary>
     /// Transformed tiles (input and output of the products) one chunk of images may hold: 8 M floats, 32 MB
-    /// per thread. Wider products keep GEMM nearer its peak; on AlexNet's conv3 (one thread, batch 32) 2, 4 and
-    /// 8 M floats measured 88, 75 and 70 ms on a loaded machine.
+    /// per thread. Wider products keep GEMM nearer its peak: AlexNet's conv3 forward (one thread, batch 32) took
+    /// 88, 75 and 70 ms with 2, 4 and 8 M floats (and 256, 512, 1024 target tiles), on a loaded machine.
     /// </summary>
     private const long WinogradChunkFloats = 8L << 20;
 
