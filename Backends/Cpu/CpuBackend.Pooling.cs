@@ -11,7 +11,8 @@ namespace AlexNet.Backends.Cpu;
 // about K + K compares per output instead of K·K, and the first pass runs in vectors.
 // The backward finds each window's winner from x with the same rule (no stored indices): with the
 // maximum m in hand, the winner is the first input equal to m in row-major order — by definition the
-// first maximum of the scan, as IBackend specifies for ties.
+// first maximum of the scan, as IBackend specifies for ties. MaxPool2dReluBackward is the same pass
+// with ReLU's backward applied at each winner, instead of a second pass over dx.
 // The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Pooling.cs.
 public sealed partial class CpuBackend
 {
@@ -37,7 +38,21 @@ public sealed partial class CpuBackend
         float* px = Data(x, nameof(x));
         float* pdy = Data(dy, nameof(dy));
         float* pdx = Data(dx, nameof(dx));
-        var s = OpContract.MaxPool2dBackward(x, dy, pooling, dx);
+        PoolingBackward(px, pdy, OpContract.MaxPool2dBackward(x, dy, pooling, dx), pooling, pdx, throughRelu: false);
+    }
+
+    // Fused: the reference's MaxPool2dBackward followed by its ReluBackward (ReferenceBackend.Pooling.cs).
+    public unsafe void MaxPool2dReluBackward(Tensor x, Tensor dy, Pooling pooling, Tensor dx)
+    {
+        float* px = Data(x, nameof(x));
+        float* pdy = Data(dy, nameof(dy));
+        float* pdx = Data(dx, nameof(dx));
+        PoolingBackward(px, pdy, OpContract.MaxPool2dReluBackward(x, dy, pooling, dx), pooling, pdx, throughRelu: true);
+    }
+
+    /// <summary>Both backwards: planes over threads; <paramref name="throughRelu"/> also applies ReLU's backward at the winners.</summary>
+    private unsafe void PoolingBackward(float* px, float* pdy, PoolingShape s, Pooling pooling, float* pdx, bool throughRelu)
+    {
         var (oh, ow) = (s.OH, s.OW);
         var plane = new PoolingPlane(s.H, s.W, oh, ow, pooling);
         ParallelFor(s.N * s.C, index =>
@@ -48,7 +63,7 @@ public sealed partial class CpuBackend
             fixed (int* topRows = rows)
             {
                 long inputOffset = (long)index * plane.Height * plane.Width;
-                plane.Backward(px + inputOffset, pdy + ((long)index * oh * ow), pdx + inputOffset, scratch, topRows);
+                plane.Backward(px + inputOffset, pdy + ((long)index * oh * ow), pdx + inputOffset, scratch, topRows, throughRelu);
             }
         });
     }
@@ -81,9 +96,11 @@ public sealed partial class CpuBackend
         /// maximum is the window's, the one with the topmost such row, leftmost on a tie — K candidates
         /// per output instead of K·K cells, and chosen with selects rather than data-dependent branches
         /// (which would mispredict about once per window). Scratch: W floats and W ints.
+        /// <paramref name="throughRelu"/>: x is a ReLU's output and dx the gradient of its input, so a
+        /// winner passes its dy only when it is &gt; 0 — ReLU's backward, applied where the pool writes.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Backward(float* x, float* dy, float* dx, float* columns, int* topRows)
+        public void Backward(float* x, float* dy, float* dx, float* columns, int* topRows, bool throughRelu)
         {
             new Span<float>(dx, height * width).Clear();
             for (int r = 0; r < outputHeight; r++)
@@ -107,7 +124,11 @@ public sealed partial class CpuBackend
                         int difference = candidate - best;
                         best += difference & (difference >> 31);
                     }
-                    dx[best == int.MaxValue ? winner : best] += dy[(r * outputWidth) + c];
+                    int target = best == int.MaxValue ? winner : best;
+                    if (!throughRelu || x[target] > 0)
+                    {
+                        dx[target] += dy[(r * outputWidth) + c];
+                    }
                 }
             }
         }
