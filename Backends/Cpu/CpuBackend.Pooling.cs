@@ -99,6 +99,12 @@ public sealed partial class CpuBackend
                 {
                     Maxima16(columns, next).Store(row + next);
                 }
+                if (next < vectorEnd && vectorEnd - vectorStart >= 16)
+                {
+                    // The rest as one more block overlapping the previous: its maxima are written again, unchanged.
+                    Maxima16(columns, vectorEnd - 16).Store(row + vectorEnd - 16);
+                    next = vectorEnd;
+                }
                 for (int c = next; c < outputWidth; c++)
                 {
                     row[c] = RowMaximum(columns, c);
@@ -141,6 +147,17 @@ public sealed partial class CpuBackend
                         AddAt(x, dx, winners[lane], gradients[c + lane], throughRelu);
                     }
                 }
+                if (c < vectorEnd && vectorEnd - vectorStart >= 16)
+                {
+                    // The rest as one more block overlapping the previous, adding only its new outputs.
+                    int last = vectorEnd - 16;
+                    Winners16(columns, cells, last).Store(winners);
+                    for (int lane = c - last; lane < 16; lane++)
+                    {
+                        AddAt(x, dx, winners[lane], gradients[last + lane], throughRelu);
+                    }
+                    c = vectorEnd;
+                }
                 for (; c < outputWidth; c++)
                 {
                     AddAt(x, dx, Winner(columns, cells, c), gradients[c], throughRelu);
@@ -151,10 +168,8 @@ public sealed partial class CpuBackend
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void AddAt(float* x, float* dx, int cell, float gradient, bool throughRelu)
         {
-            if (!throughRelu || x[cell] > 0)
-            {
-                dx[cell] += gradient;
-            }
+            // A select, not a branch (ReLU's zeros are everywhere): adding +0 leaves dx as it was.
+            dx[cell] += !throughRelu || x[cell] > 0 ? gradient : 0f;
         }
 
         /// <summary>The cell of output column <paramref name="c"/>'s winner, one output at a time.</summary>
@@ -254,7 +269,12 @@ public sealed partial class CpuBackend
             new ReadOnlySpan<float>(x + ((long)rowStart * width), width).CopyTo(new Span<float>(columns, width));
             if (cells != null)
             {
-                for (int w = 0; w < width; w++)
+                int w = 0;
+                for (; Vector512.IsHardwareAccelerated && w <= width - 16; w += 16)
+                {
+                    (Vector512.Create((rowStart * width) + w) + Vector512<int>.Indices).Store(cells + w);
+                }
+                for (; w < width; w++)
                 {
                     cells[w] = (rowStart * width) + w;
                 }
@@ -263,35 +283,31 @@ public sealed partial class CpuBackend
             {
                 float* values = x + ((long)row * width);
                 int w = 0;
-                if (Vector512.IsHardwareAccelerated)
+                if (Vector512.IsHardwareAccelerated && width >= 16)
                 {
-                    var rowCells = Vector512.Create(row * width) + Vector512<int>.Indices;
                     for (; w <= width - 16; w += 16)
                     {
-                        var value = Vector512.Load(values + w);
-                        var best = Vector512.Load(columns + w);
-                        var greater = Vector512.GreaterThan(value, best);
-                        Vector512.ConditionalSelect(greater, value, best).Store(columns + w);
-                        if (cells != null)
-                        {
-                            Vector512.ConditionalSelect(greater.AsInt32(), rowCells + Vector512.Create(w), Vector512.Load(cells + w)).Store(cells + w);
-                        }
+                        ColumnStep512(values, row, w, columns, cells);
                     }
+                    // The last columns as one more vector, overlapping the previous one: a column already
+                    // updated from this row is not greater than itself, so it stays as it is.
+                    if (w < width)
+                    {
+                        ColumnStep512(values, row, width - 16, columns, cells);
+                    }
+                    continue;
                 }
-                else if (Vector256.IsHardwareAccelerated)
+                if (Vector256.IsHardwareAccelerated && width >= 8)
                 {
-                    var rowCells = Vector256.Create(row * width) + Vector256<int>.Indices;
                     for (; w <= width - 8; w += 8)
                     {
-                        var value = Vector256.Load(values + w);
-                        var best = Vector256.Load(columns + w);
-                        var greater = Vector256.GreaterThan(value, best);
-                        Vector256.ConditionalSelect(greater, value, best).Store(columns + w);
-                        if (cells != null)
-                        {
-                            Vector256.ConditionalSelect(greater.AsInt32(), rowCells + Vector256.Create(w), Vector256.Load(cells + w)).Store(cells + w);
-                        }
+                        ColumnStep256(values, row, w, columns, cells);
                     }
+                    if (w < width)
+                    {
+                        ColumnStep256(values, row, width - 8, columns, cells);
+                    }
+                    continue;
                 }
                 for (; w < width; w++)
                 {
@@ -304,6 +320,36 @@ public sealed partial class CpuBackend
                         }
                     }
                 }
+            }
+        }
+
+        /// <summary>Columns w … w+15: the running maximum (and its cell) replaced where this row's value is greater.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ColumnStep512(float* values, int row, int w, float* columns, int* cells)
+        {
+            var value = Vector512.Load(values + w);
+            var best = Vector512.Load(columns + w);
+            var greater = Vector512.GreaterThan(value, best);
+            Vector512.ConditionalSelect(greater, value, best).Store(columns + w);
+            if (cells != null)
+            {
+                var here = Vector512.Create((row * width) + w) + Vector512<int>.Indices;
+                Vector512.ConditionalSelect(greater.AsInt32(), here, Vector512.Load(cells + w)).Store(cells + w);
+            }
+        }
+
+        /// <summary>Columns w … w+7, as <see cref="ColumnStep512"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ColumnStep256(float* values, int row, int w, float* columns, int* cells)
+        {
+            var value = Vector256.Load(values + w);
+            var best = Vector256.Load(columns + w);
+            var greater = Vector256.GreaterThan(value, best);
+            Vector256.ConditionalSelect(greater, value, best).Store(columns + w);
+            if (cells != null)
+            {
+                var here = Vector256.Create((row * width) + w) + Vector256<int>.Indices;
+                Vector256.ConditionalSelect(greater.AsInt32(), here, Vector256.Load(cells + w)).Store(cells + w);
             }
         }
 
