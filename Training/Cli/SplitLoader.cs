@@ -5,7 +5,8 @@ namespace AlexNet.Training.Cli;
 
 /// <summary>
 /// Reads the data a command needs: the catalog from <c>--data</c> (or the cache) or the synthetic set,
-/// the seeded split, and the decoded images of the requested splits — with a progress bar on a terminal
+/// the seeded split, and the decoded images of the requested splits, through the image cache in the
+/// data cache folder (<see cref="ImageCache"/>) — with a progress bar on a terminal
 /// and one warning per skipped file.
 /// </summary>
 public static class SplitLoader
@@ -36,6 +37,7 @@ public static class SplitLoader
         var decoder = new ImageDecoder(maxPixels);
         var skipped = new List<ImageRejectedException>();
         var sets = new Dictionary<string, ImageSet>();
+        string cache = ImageCache.Folder(DataCache.Root(app.Environment));
         int total = wanted.Sum(w => w.Items.Count);
         void DecodeAll(Action<int>? progress)
         {
@@ -43,8 +45,11 @@ public static class SplitLoader
             foreach (var (name, items) in wanted)
             {
                 int before = done;
-                sets[name] = catalog.Decode(items, storedSize, decoder, skipped,
-                    progress is null ? null : new Progress<int>(n => progress(before + n)), cancellationToken);
+                var counted = progress is null ? null : new Progress<int>(n => progress(before + n));
+                // Files go through the on-disk cache (decoded once, then memory-mapped); the synthetic set is rendered, cheaper than a read.
+                sets[name] = catalog.IsSynthetic
+                    ? catalog.Decode(items, storedSize, decoder, skipped, counted, cancellationToken)
+                    : ImageCache.Open(cache, items, storedSize, decoder, skipped, counted, cancellationToken);
                 done += items.Count;
             }
         }
