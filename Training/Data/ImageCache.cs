@@ -53,23 +53,24 @@ public static class ImageCache
     /// The images of <paramref name="items"/> from the cache in <paramref name="folder"/>, built first if
     /// absent. Files the decoder rejects are left out and reported in <paramref name="skipped"/> (the
     /// rejections are cached too, so a later run reports them again). <paramref name="progress"/> counts
-    /// images decoded by the build; it is not called when the entry already exists.
+    /// images decoded by the build; it is not called when the entry already exists. <paramref name="shardBytes"/>
+    /// bounds each shard file (tests make it small to get several).
     /// </summary>
     public static ImageSet Open(string folder, IReadOnlyList<DataItem> items, int size, ImageDecoder decoder, List<ImageRejectedException> skipped,
-        IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default, long shardBytes = ShardBytes)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(skipped);
         string entry = Path.Combine(folder, Key(items, size, decoder));
         if (!File.Exists(Path.Combine(entry, IndexName)))
         {
-            Build(entry, items, size, decoder, progress, cancellationToken);
+            Build(entry, items, size, decoder, shardBytes, progress, cancellationToken);
         }
         return Read(entry, size, skipped);
     }
 
     /// <summary>Decodes <paramref name="items"/> in parallel, chunk by chunk, into a temporary folder renamed to <paramref name="entry"/> when complete.</summary>
-    private static void Build(string entry, IReadOnlyList<DataItem> items, int size, ImageDecoder decoder, IProgress<int>? progress, CancellationToken cancellationToken)
+    private static void Build(string entry, IReadOnlyList<DataItem> items, int size, ImageDecoder decoder, long shardBytes, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         string parent = Path.GetDirectoryName(entry)!;
         Directory.CreateDirectory(parent);
@@ -81,7 +82,7 @@ public static class ImageCache
         }
         Directory.CreateDirectory(partial);
         int recordLength = size * size * 3;
-        int recordsPerShard = (int)Math.Max(1, ShardBytes / recordLength);
+        int recordsPerShard = (int)Math.Clamp(shardBytes / recordLength, 1, int.MaxValue);
         var index = new StringBuilder();
         index.Append(CultureInfo.InvariantCulture, $"{FormatLine}\t{size}\t{recordsPerShard}\n");
         FileStream? shard = null;
