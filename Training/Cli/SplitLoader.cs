@@ -20,7 +20,8 @@ public static class SplitLoader
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(catalog);
-        var split = DataSplit.Create(catalog.Items, catalog.ClassNames, spec, seed);
+        // train/ val/ test/ folders are used as they are; otherwise the seeded split draws the parts.
+        var split = catalog.GivenSplit ?? DataSplit.Create(catalog.Items, catalog.ClassNames, spec, seed);
         var wanted = new List<(string Name, IReadOnlyList<DataItem> Items)>();
         if (train)
         {
