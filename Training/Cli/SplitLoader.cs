@@ -60,7 +60,12 @@ public static class SplitLoader
                 .Start(context =>
                 {
                     var task = context.AddTask($"decoding {total} images", maxValue: Math.Max(1, total));
-                    DecodeAll(n => task.Value = Math.Max(task.Value, n));
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    DecodeAll(n =>
+                    {
+                        task.Value = Math.Max(task.Value, n);
+                        task.Description = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"decoding {total} images into the cache, {n / Math.Max(1e-3, clock.Elapsed.TotalSeconds):0} images/s");
+                    });
                 });
         }
         else
