@@ -23,7 +23,10 @@ internal sealed partial class AppProcess : IDisposable
         _process = process;
     }
 
-    public static AppProcess Start(string workingDirectory, params string[] args)
+    public static AppProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the app with <paramref name="environment"/> added to its environment (e.g. a runtime memory limit).</summary>
+    public static AppProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         string app = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "alexnet.exe" : "alexnet");
         var info = new ProcessStartInfo(app)
@@ -38,6 +41,10 @@ internal sealed partial class AppProcess : IDisposable
             info.ArgumentList.Add(arg);
         }
         info.Environment["ALEXNET_DATA"] = Path.Combine(workingDirectory, "cache");
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
         var process = new Process { StartInfo = info };
         var started = new AppProcess(process);
         process.OutputDataReceived += (_, e) => started.Append(started._output, e.Data);

@@ -69,6 +69,24 @@ public static class BenchCommand
 
         public Option<double?> MinSeconds { get; } = new("--min-seconds") { Description = "Keep timing steps for at least this long (default 3).", HelpName = "S" };
 
+        public Option<DirectoryInfo> Loader { get; } = new("--loader") { Description = "Measure the input pipeline on the data set in this folder instead of a model: the image cache's first pass (images/s), then batches of --batch-size read, cropped, flipped and coloured with each --loader-threads, and peak memory.", HelpName = "DIR" };
+
+        public Option<int[]> LoaderThreads { get; } = AtLeastOne(new Option<int[]>("--loader-threads")
+        {
+            Description = "With --loader: worker threads to measure; several may be given (--loader-threads 1 2 4). Default 1 2 4.",
+            DefaultValueFactory = _ => [1, 2, 4],
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "N",
+        });
+
+        public Option<int> Prefetch { get; } = CommonOptions.Prefetch();
+
+        public Option<int> StoredSize { get; } = new Option<int>("--stored-size") { Description = "With --loader: the side of the cached squares (default 256, the paper's).", DefaultValueFactory = _ => 256, HelpName = "N" }.AtLeast(1);
+
+        public Option<int> CropSize { get; } = new Option<int>("--crop-size") { Description = "With --loader: the side of the network input cropped from them (default 227).", DefaultValueFactory = _ => 227, HelpName = "N" }.AtLeast(1);
+
+        public Option<bool> NoCache { get; } = new("--no-cache") { Description = "With --loader: decode every image into memory, as before the cache, instead of reading the cache." };
+
         public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the weights and the random images.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
     }
 
@@ -87,7 +105,7 @@ public static class BenchCommand
             """)
         {
             o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Precision, o.Inference, o.Train, o.Layers, o.Gemm, o.Roofline,
-            o.Warmup, o.Iterations, o.MaxIterations, o.MinSeconds, o.Seed,
+            o.Warmup, o.Iterations, o.MaxIterations, o.MinSeconds, o.Seed, o.Loader, o.LoaderThreads, o.Prefetch, o.StoredSize, o.CropSize, o.NoCache,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(app, parse, o, cancellationToken)));
         return command;
@@ -120,6 +138,10 @@ public static class BenchCommand
             minSeconds ?? defaults.MinSeconds,
             parse.GetResult(o.Warmup) is null ? defaults.WarmupSeconds : 0);
 
+        if (parse.GetValue(o.Loader) is { } loader)
+        {
+            return RunLoader(app, parse, o, loader, minSeconds ?? 3, cancellationToken);
+        }
         string backendName = parse.GetValue(o.Backend)!;
         int classes = parse.GetValue(o.Classes) ?? 1000;
         app.WriteLine(MachineLine());
@@ -276,6 +298,41 @@ public static class BenchCommand
 
     /// <summary>The roofline's two ceilings as measured here: peak GFLOP/s and the triad's GB/s (reads and writes, as layers move data).</summary>
     private readonly record struct Ceilings(double Peak, double Triad);
+
+    /// <summary><c>bench --loader DIR</c>: the cache's first pass, then the loader alone at each thread count.</summary>
+    private static int RunLoader(AppContext app, ParseResult parse, Options o, DirectoryInfo folder, double minSeconds, CancellationToken cancellationToken)
+    {
+        int stored = parse.GetValue(o.StoredSize), crop = parse.GetValue(o.CropSize), prefetch = parse.GetValue(o.Prefetch);
+        if (crop > stored)
+        {
+            throw AppException.Usage($"--crop-size {crop} does not fit in --stored-size {stored}: the crop is taken from the stored square.");
+        }
+        app.WriteLine(MachineLine());
+        var catalog = Data.DataCatalog.FromFolder(Path.GetFullPath(folder.FullName, app.WorkingDirectory));
+        string? cache = parse.GetValue(o.NoCache) ? null : Data.ImageCache.Folder(Data.DataCache.Root(app.Environment));
+        var skipped = new List<Data.ImageRejectedException>();
+        var memory = new MemoryPeak();
+        var load = new MachineLoad();
+        var (images, pass) = LoaderBenchmark.Load(catalog, catalog.Items, stored, new Data.ImageDecoder(), cache, skipped, cancellationToken);
+        memory.Sample();
+        string how = cache is null ? "decoded into memory" : pass.Decoded == 0 ? $"read from the cache in {cache}" : $"cache built in {cache}";
+        app.WriteLine(Invariant($"  data: {catalog.Items.Count} images ({skipped.Count} skipped) at {stored}x{stored}, {GarbageCounter.FormatBytes(pass.Bytes)} decoded; {how}: ") +
+            Invariant($"{pass.Seconds:F2} s") + (pass.Decoded > 0 ? Invariant($", {pass.Decoded / pass.Seconds:F1} images/s") : "") + $"  {MachineLoad.Describe(load.Stop())}");
+        var preprocessing = Data.Preprocessing.Measure(images, crop, standardize: false);
+        foreach (int batchSize in parse.GetValue(o.BatchSizes)!)
+        {
+            foreach (int threads in parse.GetValue(o.LoaderThreads)!)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                load = new MachineLoad();
+                var result = LoaderBenchmark.Measure(images, preprocessing, batchSize, threads, prefetch, minSeconds, memory, cancellationToken);
+                app.WriteLine(Invariant($"  loader, batch {batchSize}, {threads} thread(s), prefetch {prefetch}: {result.ImagesPerSecond:F1} images/s ({result.Images} images in {result.Seconds:F2} s, ") +
+                    Invariant($"waited {result.DataWaitSeconds:F2} s)  {MachineLoad.Describe(load.Stop())}"));
+            }
+        }
+        app.WriteLine($"  memory: peak managed heap {GarbageCounter.FormatBytes(memory.HeapBytes)}, peak anonymous resident {GarbageCounter.FormatBytes(memory.AnonymousBytes)}, data set {GarbageCounter.FormatBytes(pass.Bytes)}");
+        return 0;
+    }
 
     /// <summary>Peak memory of the process so far, the backend's tensors and scratch memory.</summary>
     private static string MemoryLine(IBackend backend)

@@ -39,6 +39,22 @@ public static class CommonOptions
         HelpName = "N",
     }.AtLeast(0);
 
+    /// <summary><c>--loader-threads N</c>: batches the input pipeline builds at once, one worker thread each.</summary>
+    public static Option<int> LoaderThreads() => new Option<int>("--loader-threads")
+    {
+        Description = $"Batches the input pipeline builds at the same time, one worker thread each (default {InputPipeline.DefaultLoaderThreads}; Docs/data.md says how many a GPU needs).",
+        DefaultValueFactory = _ => InputPipeline.DefaultLoaderThreads,
+        HelpName = "N",
+    }.AtLeast(1);
+
+    /// <summary><c>--prefetch N</c>: batches prepared ahead of the one the backend works on.</summary>
+    public static Option<int> Prefetch() => new Option<int>("--prefetch")
+    {
+        Description = $"Batches prepared ahead of the one the backend works on: the loader's memory is (N + 1) batches (default {InputPipeline.DefaultPrefetch}).",
+        DefaultValueFactory = _ => InputPipeline.DefaultPrefetch,
+        HelpName = "N",
+    }.AtLeast(1);
+
     /// <summary><c>--precision fp32|tf32</c>: the GEMMs' arithmetic (tf32 only with --backend cuda).</summary>
     public static Option<string> Precision() => new Option<string>("--precision")
     {

@@ -66,6 +66,9 @@ public static class TrainCommand
         public Option<bool> NoOverlap { get; } = new("--no-overlap") { Description = "Data-parallel: send the gradients after backward instead of while it runs." };
         public Option<int?> Dashboard { get; } = new Option<int?>("--dashboard") { Description = $"Serve a live page of the run (curves, the current epoch's progress, conv1's kernels, settings) on http://127.0.0.1:PORT/ (default {Reporting.Html.Dashboard.DefaultPort}) while it trains; it stops with the run.", HelpName = "PORT", Arity = ArgumentArity.ZeroOrOne }.AtLeast(1);
         public Option<string> DashboardHost { get; } = new("--dashboard-host") { Description = "The address the dashboard listens on: 127.0.0.1 (default: this machine only), or 0.0.0.0 for every network interface.", DefaultValueFactory = _ => "127.0.0.1", HelpName = "ADDRESS" };
+        public Option<FileInfo> ClassesFile { get; } = new("--classes-file") { Description = "The class list: one class folder per line in label order, optionally followed by a readable name (default: the data folder's classes.txt, else the folders in name order).", HelpName = "FILE" };
+        public Option<int> LoaderThreads { get; } = CommonOptions.LoaderThreads();
+        public Option<int> Prefetch { get; } = CommonOptions.Prefetch();
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
 
@@ -83,7 +86,7 @@ public static class TrainCommand
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
-            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost,
+            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost, o.LoaderThreads, o.Prefetch, o.ClassesFile,
         };
         command.Validators.Add(result =>
         {
@@ -128,10 +131,10 @@ public static class TrainCommand
     private sealed record DashboardSettings(string Host, int Port);
 
     /// <summary>How the backend runs: what may change between a run and its resumption.</summary>
-    private sealed record BackendSettings(int Threads, MatrixPrecision Precision)
+    private sealed record BackendSettings(int Threads, MatrixPrecision Precision, int LoaderThreads, int Prefetch)
     {
         public static BackendSettings From(ParseResult parse, Options o) =>
-            new(parse.GetValue(o.Threads), CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!));
+            new(parse.GetValue(o.Threads), CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!), parse.GetValue(o.LoaderThreads), parse.GetValue(o.Prefetch));
     }
 
     private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, ICommunicator communicator, CancellationToken cancellationToken)
@@ -152,7 +155,7 @@ public static class TrainCommand
         else
         {
             string folder = await DataLocator.ResolveAsync(app, parse.GetValue(o.Data)?.FullName, null, null, cancellationToken).ConfigureAwait(false);
-            catalog = DataCatalog.FromFolder(folder);
+            catalog = DataCatalog.FromFolder(folder, parse.GetValue(o.ClassesFile)?.FullName);
             if (parse.GetValue(o.Classes) is int classes && classes != catalog.ClassNames.Count)
             {
                 throw new AppException($"--classes {classes} does not match the data: {catalog.Location} has {catalog.ClassNames.Count} classes ({string.Join(", ", catalog.ClassNames.Take(5))}…). Leave --classes out to use the data's.");
@@ -363,8 +366,8 @@ public static class TrainCommand
         using var secondDevice = group.SplitOverTwoDevices ? CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision) : null;
         using var split = secondDevice is null ? null : new TwoDeviceNetwork(model, backend, secondDevice);
         parallel?.CheckSameStart(model, progress.GlobalStep);
-        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard);
-        var validation = new InputPipeline(parts.Validation!, config.Preprocessing, config.BatchSize);
+        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard, plan.Settings.Prefetch, plan.Settings.LoaderThreads);
+        var validation = new InputPipeline(parts.Validation!, config.Preprocessing, config.BatchSize, null, plan.Settings.Prefetch, plan.Settings.LoaderThreads);
         string relative = Relative(app, plan.Folder);
         string where = parallel is not null ? $"{backend.Name}, {parallel.Describe(config.BatchSize)}"
             : split is not null ? $"two {backend.Name} devices, split as the paper's two GPUs (--model-parallel 2)"

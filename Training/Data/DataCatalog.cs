@@ -3,13 +3,15 @@ namespace AlexNet.Training.Data;
 /// <summary>
 /// A data set before decoding: its class names and every example's source and label. Built from a
 /// folder (Oxford 17's <c>jpg/image_NNNN.jpg</c> layout, or one subfolder per class) or generated
-/// (<see cref="Synthetic"/>). <see cref="Decode"/> turns a chosen list of examples into an
+/// (<see cref="Synthetic"/>), or from ImageNet-style <c>train/</c>, <c>val/</c> and optional <c>test/</c>
+/// folders of class folders, whose division is used as given (<see cref="GivenSplit"/>). <see cref="Decode"/> turns a chosen list of examples into an
 /// <see cref="ImageSet"/>, skipping unreadable files with a warning.
 /// </summary>
 public sealed class DataCatalog
 {
-    private DataCatalog(string location, string kind, IReadOnlyList<string> classNames, IReadOnlyList<DataItem> items)
+    private DataCatalog(string location, string kind, IReadOnlyList<string> classNames, IReadOnlyList<DataItem> items, DataSplit? givenSplit = null)
     {
+        GivenSplit = givenSplit;
         if (classNames.Count < 2)
         {
             throw new AppException($"The data set in '{location}' has {classNames.Count} class(es); classification needs at least two.");
@@ -32,11 +34,22 @@ public sealed class DataCatalog
     /// <summary>Every example, in a fixed order (file number, or class folder then file name).</summary>
     public IReadOnlyList<DataItem> Items { get; }
 
+    /// <summary>The split the folders define (<c>train/</c>, <c>val/</c>, <c>test/</c>); null when the split is drawn by <see cref="SplitSpec"/>.</summary>
+    public DataSplit? GivenSplit { get; }
+
+    /// <summary>The folder names of a layout whose split is given: training, validation, test (optional).</summary>
+    public static readonly (string Train, string Validation, string Test) PartFolders = ("train", "val", "test");
+
     /// <summary>True for the generated data set.</summary>
     public bool IsSynthetic => Location.StartsWith(SyntheticData.Prefix, StringComparison.Ordinal);
 
-    /// <summary>Reads the data set in <paramref name="directory"/>: the Oxford 17 layout if it is there, otherwise one subfolder per class.</summary>
-    public static DataCatalog FromFolder(string directory)
+    /// <summary>
+    /// Reads the data set in <paramref name="directory"/>: the Oxford 17 layout if it is there; else
+    /// <c>train/</c> and <c>val/</c> (and optionally <c>test/</c>) of class folders; else one subfolder per
+    /// class. The class order and names come from <paramref name="classesFile"/>, else the folder's
+    /// <c>classes.txt</c>, else the class folders' names in ordinal order.
+    /// </summary>
+    public static DataCatalog FromFolder(string directory, string? classesFile = null)
     {
         string full = Path.GetFullPath(directory);
         if (File.Exists(full))
@@ -53,8 +66,28 @@ public sealed class DataCatalog
         {
             return new DataCatalog(full, "Oxford 17 Flowers", Oxford17.ClassNames, Oxford17.ListFiles(imageFolder));
         }
-        var (classNames, files) = ImageFolder.List(full);
+        var classes = classesFile is not null ? ClassList.Read(Path.GetFullPath(classesFile)) : ClassList.Find(full);
+        if (Directory.Exists(Path.Combine(full, PartFolders.Train)) && Directory.Exists(Path.Combine(full, PartFolders.Validation)))
+        {
+            return FromPartFolders(full, classes);
+        }
+        var (classNames, files) = ImageFolder.List(full, classes);
         return new DataCatalog(full, "image folders", classNames, files);
+    }
+
+    /// <summary>The ImageNet layout: every part holds the same class folders (the training part's, or the class list's).</summary>
+    private static DataCatalog FromPartFolders(string full, ClassList? classes)
+    {
+        string train = Path.Combine(full, PartFolders.Train);
+        classes ??= new ClassList(
+            [.. Directory.EnumerateDirectories(train).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(StringComparer.Ordinal)!],
+            [.. Directory.EnumerateDirectories(train).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(StringComparer.Ordinal)!]);
+        var (classNames, trainItems) = ImageFolder.List(train, classes);
+        var (_, validationItems) = ImageFolder.List(Path.Combine(full, PartFolders.Validation), classes);
+        string test = Path.Combine(full, PartFolders.Test);
+        var testItems = Directory.Exists(test) ? ImageFolder.List(test, classes).Files : [];
+        var split = new DataSplit(trainItems, validationItems, testItems);
+        return new DataCatalog(full, "train/val/test folders", classNames, [.. trainItems, .. validationItems, .. testItems], split);
     }
 
     /// <summary>The generated data set: <paramref name="classes"/> classes of <paramref name="imagesPerClass"/> images.</summary>

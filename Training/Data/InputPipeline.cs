@@ -7,8 +7,11 @@ namespace AlexNet.Training.Data;
 /// </summary>
 public sealed class InputPipeline
 {
-    /// <summary>How many batches may be prepared ahead of the one the network is working on.</summary>
-    public const int Prefetch = 3;
+    /// <summary>The default of <see cref="Prefetch"/>: batches that may be prepared ahead of the one the network is working on.</summary>
+    public const int DefaultPrefetch = 3;
+
+    /// <summary>The default of <see cref="LoaderThreads"/>: every batch of the queue may be built at once, one thread each.</summary>
+    public const int DefaultLoaderThreads = DefaultPrefetch + 1;
 
     private readonly BatchPool _pool;
 
@@ -16,8 +19,15 @@ public sealed class InputPipeline
     /// <param name="preprocessing">crop and normalization</param>
     /// <param name="batchSize">images per step over all ranks</param>
     /// <param name="shard">the part of every training batch this process builds (data-parallel training); the whole batch by default</param>
-    public InputPipeline(ImageSet images, Preprocessing preprocessing, int batchSize, BatchShard? shard = null)
+    /// <param name="prefetch">batches prepared ahead (the queue's bound, so memory is (prefetch + 1) batches)</param>
+    /// <param name="loaderThreads">batches built at the same time, each on one thread</param>
+    public InputPipeline(ImageSet images, Preprocessing preprocessing, int batchSize, BatchShard? shard = null,
+        int prefetch = DefaultPrefetch, int loaderThreads = DefaultLoaderThreads)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(prefetch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(loaderThreads);
+        Prefetch = prefetch;
+        LoaderThreads = loaderThreads;
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(preprocessing);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -35,6 +45,12 @@ public sealed class InputPipeline
     }
 
     public ImageSet Images { get; }
+
+    /// <summary>Batches prepared ahead of the one the network is working on.</summary>
+    public int Prefetch { get; }
+
+    /// <summary>Batches built at the same time, each on one worker thread.</summary>
+    public int LoaderThreads { get; }
 
     public Preprocessing Preprocessing { get; }
 
@@ -72,7 +88,7 @@ public sealed class InputPipeline
         int maxOffset = MaxOffset;
         int start = Shard.Start(BatchSize), size = Shard.Size(BatchSize);
         return new BatchQueue(firstBatch, TrainingBatches, b =>
-            Build(order.AsSpan((b * BatchSize) + start, size), image => Augmentation.ForTraining(seed, epoch, image, maxOffset)), Prefetch, cancellationToken);
+            Build(order.AsSpan((b * BatchSize) + start, size), image => Augmentation.ForTraining(seed, epoch, image, maxOffset)), Prefetch, LoaderThreads, cancellationToken);
     }
 
     /// <summary>
@@ -90,7 +106,7 @@ public sealed class InputPipeline
             int count = Math.Min(BatchSize, Images.Count - start);
             var indices = Enumerable.Range(start, count).ToArray();
             return Build(indices, _ => crop);
-        }, Prefetch, cancellationToken);
+        }, Prefetch, LoaderThreads, cancellationToken);
     }
 
     /// <summary>Fills a pooled batch with the images <paramref name="indices"/>, each cropped as <paramref name="draw"/> says.</summary>

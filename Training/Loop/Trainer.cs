@@ -54,6 +54,8 @@ public sealed class Trainer : IDisposable
     private readonly DeviceBatch _batch;
     private int[] _order;
     private long _stepsTaken;
+    // Seconds this epoch's steps waited for the loader (since the resume, in a resumed epoch); the epoch line reports it.
+    private double _dataWaitSeconds;
     private RunProgress? _saved;
 
     /// <param name="model">initialized, or restored from a checkpoint</param>
@@ -173,12 +175,14 @@ public sealed class Trainer : IDisposable
         int steps = _train.TrainingBatches;
         // The queue is stopped by disposing it; cancellation is checked between steps, so a step always finishes.
         using var queue = _train.Training(Config.Seed, epoch, _order, Progress.StepInEpoch, CancellationToken.None);
+        _dataWaitSeconds = 0;
         for (int step = Progress.StepInEpoch; step < steps; step++)
         {
             using (var batch = queue.Next()!)
             {
                 _batch.Load(batch, labels: true);
             }
+            _dataWaitSeconds = queue.WaitSeconds;
             var result = _step.Run(_batch, rate, stopRequested: cancellationToken.IsCancellationRequested);
             if (DivergenceWatch.IsDiverging(result.Loss, Config.ClassNames.Count))
             {
@@ -227,7 +231,7 @@ public sealed class Trainer : IDisposable
         }
         var metrics = new EpochMetrics(epoch + 1, rate, partial.LossSum / Math.Max(1, partial.Seen), (double)partial.Correct / Math.Max(1, partial.Seen),
             validation.Loss, validation.Top1, validation.Top5, seconds, partial.Seen / Math.Max(1e-9, partial.Seconds));
-        _reporter.Line(TrainingReporter.EpochLine(metrics, Config.Epochs));
+        _reporter.Line(TrainingReporter.EpochLine(metrics, Config.Epochs) + string.Create(CultureInfo.InvariantCulture, $"  data wait {_dataWaitSeconds:0.0} s"));
         if (DivergenceWatch.IsEpochDiverging(metrics.TrainLoss, Config.ClassNames.Count))
         {
             Divergence = string.Create(CultureInfo.InvariantCulture,

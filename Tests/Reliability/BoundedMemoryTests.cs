@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using AlexNet.Tests.Training;
+
+namespace AlexNet.Tests.Reliability;
+
+/// <summary>
+/// Data larger than memory: a generated set of 4000 images whose decoded squares (62 MB) exceed a
+/// managed-heap limit of 40 MB set on the child process (<c>DOTNET_GCHeapHardLimit</c>). Through
+/// the image cache, training and the loader run within it and the whole process's anonymous resident
+/// memory stays below the data's size; decoding into memory, as before the cache, runs out under the same limit.
+/// </summary>
+public sealed partial class BoundedMemoryTests
+{
+    private const int Classes = 4, PerClass = 1000, Stored = 72; // mini's stored size
+    private const long DataBytes = (long)Classes * PerClass * Stored * Stored * 3;
+    private const long HeapLimit = 40L << 20;
+
+    private static readonly Dictionary<string, string> Limit = new() { ["DOTNET_GCHeapHardLimit"] = "0x" + HeapLimit.ToString("x", CultureInfo.InvariantCulture) };
+
+    /// <summary>Binary PPM files of 76×72 pixels, each with its own pattern; cheap to write and to decode.</summary>
+    private static void WriteSet(string folder)
+    {
+        const int width = 76, height = 72;
+        byte[] header = System.Text.Encoding.ASCII.GetBytes($"P6\n{width} {height}\n255\n");
+        var file = new byte[header.Length + (width * height * 3)];
+        header.CopyTo(file, 0);
+        for (int c = 0; c < Classes; c++)
+        {
+            string classFolder = Path.Combine(folder, $"class{c}");
+            Directory.CreateDirectory(classFolder);
+            for (int i = 0; i < PerClass; i++)
+            {
+                for (int p = 0; p < width * height * 3; p++)
+                {
+                    file[header.Length + p] = (byte)((p * 7) + (c * 50) + i);
+                }
+                File.WriteAllBytes(Path.Combine(classFolder, $"{i:0000}.ppm"), file);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_data_set_larger_than_the_memory_limit_trains_and_streams_within_it()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "The anonymous resident memory is read from /proc (Linux).");
+        using var work = TestFiles.NewFolder();
+        string data = work.Combine("data");
+        WriteSet(data);
+        var timeout = TimeSpan.FromMinutes(2);
+
+        using var train = AppProcess.Start(work.Path, Limit, "train", "--model", "mini", "--data", data, "--split", "0.9/0.1/0", "--epochs", "1", "--batch-size", "32", "--max-steps", "10");
+        Assert.True(train.WaitForExit(timeout) == 0, $"train under a {HeapLimit >> 20} MiB heap limit failed:\n{train.Output}\n{train.Error}");
+
+        using var bench = AppProcess.Start(work.Path, Limit, "bench", "--loader", data, "--stored-size", $"{Stored}", "--crop-size", "64", "--batch-size", "32", "--loader-threads", "2", "--min-seconds", "0");
+        Assert.True(bench.WaitForExit(timeout) == 0, $"bench --loader under a {HeapLimit >> 20} MiB heap limit failed:\n{bench.Output}\n{bench.Error}");
+        var memory = MemoryLine().Match(bench.Output);
+        Assert.True(memory.Success, bench.Output);
+        Assert.Contains("cache built", bench.Output, StringComparison.Ordinal);
+        long anonymous = Mebibytes(memory.Groups["anonymous"].Value);
+        Assert.True(anonymous < DataBytes, $"The process's anonymous resident memory peaked at {anonymous >> 20} MiB, not below the data set's {DataBytes >> 20} MiB:\n{bench.Output}");
+
+        using var inMemory = AppProcess.Start(work.Path, Limit, "bench", "--loader", data, "--stored-size", $"{Stored}", "--crop-size", "64", "--batch-size", "32", "--loader-threads", "2", "--min-seconds", "0", "--no-cache");
+        Assert.NotEqual(0, inMemory.WaitForExit(timeout));
+        Assert.Contains("OutOfMemoryException", inMemory.Error, StringComparison.Ordinal);
+    }
+
+    private static long Mebibytes(string text) => (long)(double.Parse(text, CultureInfo.InvariantCulture) * (1 << 20));
+
+    [GeneratedRegex(@"peak anonymous resident (?<anonymous>[0-9.]+) MiB")]
+    private static partial Regex MemoryLine();
+}
