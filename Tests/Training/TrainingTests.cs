@@ -53,19 +53,19 @@ public sealed class TrainingTests
     }
 
     [Fact]
-    public async Task The_split_seed_is_kept_in_the_checkpoint_and_cannot_change_on_resuming()
+    public async Task The_split_seed_and_the_warm_up_are_kept_in_the_checkpoint_and_cannot_change_on_resuming()
     {
         using var work = TestFiles.NewFolder();
 
-        var result = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--split-seed", "5", "--name", "run"));
+        var result = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--split-seed", "5", "--warmup-epochs", "2", "--name", "run"));
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("split seed 5, seed 7", result.Output, StringComparison.Ordinal);
         var state = Checkpoint.Read(work.Combine("runs", "run", "last.safetensors")).State;
-        Assert.Equal((5UL, 7UL), (state.SplitSeed, state.Seed));
-        var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", work.Combine("runs", "run"), "--epochs", "2", "--split-seed", "6");
+        Assert.Equal((5UL, 7UL, 2), (state.SplitSeed, state.Seed, state.ScheduleWarmupEpochs));
+        var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", work.Combine("runs", "run"), "--epochs", "2", "--split-seed", "6", "--warmup-epochs", "3");
         Assert.NotEqual(0, resumed.ExitCode);
-        Assert.Contains("--split-seed cannot change when resuming", resumed.Error, StringComparison.Ordinal);
+        Assert.Contains("--split-seed, --warmup-epochs cannot change when resuming", resumed.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -58,6 +58,9 @@ public sealed record TrainingState
 
     public required int SchedulePatience { get; init; }
 
+    /// <summary>Epochs of linear warm-up (0 in checkpoints written before <c>--warmup-epochs</c>).</summary>
+    public int ScheduleWarmupEpochs { get; init; }
+
     public required ScheduleState ScheduleState { get; init; }
 
     /// <summary>Stored and crop size, mean and PCA of the training set.</summary>

@@ -53,6 +53,7 @@ public static class TrainCommand
         public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = $"Epochs without a better validation error before the plateau schedule divides the rate by 10 (default: the model's; {Recipes.PaperOnSmallData.Patience} for alexnet and caffenet, else {Recipes.DefaultPatience}).", HelpName = "N" }.AtLeast(1);
         public Option<string> Init { get; } = new Option<string>("--init") { Description = "How the starting weights are drawn. alexnet and caffenet: paper (N(0, 0.01), biases 1; on a few hundred images it answers at chance for hundreds of epochs) or caffe (BVLC's reference: biases 0.1, fc6/fc7 N(0, 0.005); learns from the first epoch). Default: the model's (caffe for alexnet and caffenet; --init paper with --batch-size 128 --patience 5 --epochs 90 is the paper's ImageNet recipe).", HelpName = "NAME" }.AcceptOnlyFromAmong([.. RunNames.Initializations.Names]);
         public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of everything random (initialization, order, augmentation, dropout, and the split unless --split-seed is given): the same command gives the same run.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
+        public Option<int?> WarmupEpochs { get; } = new("--warmup-epochs") { Description = "Raise the learning rate linearly over the first N epochs to the schedule's (with cosine, the decay follows them). Default 0.", HelpName = "N" };
         public Option<ulong?> SplitSeed { get; } = new("--split-seed") { Description = "Seed of the split alone, so runs on one split can differ in --seed and runs on several splits share it (default: the split follows --seed).", HelpName = "N" };
         public Option<string> Name { get; } = new Option<string>("--name") { Description = "The run's folder name under runs/ (default: MODEL-DATA, numbered if it exists).", HelpName = "NAME" }.FolderName();
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
@@ -83,7 +84,7 @@ public static class TrainCommand
             """)
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
-            o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.SplitSeed, o.Name,
+            o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name,
             o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost,
         };
         command.Validators.Add(result =>
@@ -177,7 +178,7 @@ public static class TrainCommand
             BatchSize = parse.GetValue(o.BatchSize) ?? recipe.BatchSize,
             Epochs = parse.GetValue(o.Epochs) ?? recipe.Epochs,
             Optimizer = new OptimizerSettings(optimizer, parse.GetValue(o.LearningRate) ?? rate, parse.GetValue(o.Momentum) ?? momentum, parse.GetValue(o.WeightDecay) ?? decay).Validated(),
-            Schedule = new ScheduleSettings(schedule, parse.GetValue(o.StepEpochs) ?? recipe.StepEpochs, parse.GetValue(o.Patience) ?? recipe.Patience),
+            Schedule = new ScheduleSettings(schedule, parse.GetValue(o.StepEpochs) ?? recipe.StepEpochs, parse.GetValue(o.Patience) ?? recipe.Patience, parse.GetValue(o.WarmupEpochs) ?? 0),
             Preprocessing = new Preprocessing(variant.ImageSize, variant.InputShape[1], [0, 0, 0], [1, 1, 1], [0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0, 1]), // measured on the training set in Train
             Backend = parse.GetValue(o.Backend)!,
             FineTune = fineTune,
@@ -209,7 +210,7 @@ public static class TrainCommand
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale }
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale }
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
