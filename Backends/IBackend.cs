@@ -147,6 +147,18 @@ public interface IBackend : IDevice, IDisposable
     /// <param name="dx">[N, C, H, W], overwritten</param>
     void MaxPool2dBackward(Tensor x, Tensor dy, Pooling pooling, Tensor dx);
 
+    /// <summary>
+    /// The backward of ReLU followed by max pooling, in one pass: <see cref="MaxPool2dBackward"/>, then
+    /// <see cref="ReluBackward"/> with the pool's input as the ReLU's output. Each dy goes to its window's
+    /// winner as above, and only where that winner is &gt; 0 (a window of zeros passes nothing back).
+    /// It saves writing and re-reading dx between the two; the result is exactly theirs.
+    /// </summary>
+    /// <param name="x">[N, C, H, W], the pool's forward input = the ReLU's forward output</param>
+    /// <param name="dy">[N, C, OH, OW], the gradient of the pool's output</param>
+    /// <param name="pooling">kernel, stride, padding</param>
+    /// <param name="dx">[N, C, H, W], the gradient of the ReLU's input, overwritten</param>
+    void MaxPool2dReluBackward(Tensor x, Tensor dy, Pooling pooling, Tensor dx);
+
     // ----- Local response normalization ----------------------------------------------------
 
     /// <summary>y[n, c] = x[n, c] / (k + α·Σ_window x[n, j]²)^β across channels; see <see cref="LocalResponseNorm"/>.</summary>

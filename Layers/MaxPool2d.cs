@@ -75,4 +75,26 @@ public sealed class MaxPool2d : Layer
         Backend.MaxPool2dBackward(input, outputGradient, Pooling, inputGradient);
         return inputGradient;
     }
+
+    /// <summary>
+    /// The backward of <paramref name="relu"/> and this layer in one pass (<see cref="Sequential"/> calls it
+    /// when a ReLU feeds this pool): dy routed to each window's maximum, and kept only where that maximum
+    /// is &gt; 0 — the two backwards without writing and re-reading the gradient between them.
+    /// </summary>
+    /// <param name="outputGradient">dy, the gradient of this layer's output</param>
+    /// <param name="relu">the layer whose output was this layer's input</param>
+    /// <returns>the gradient of the ReLU's input</returns>
+    public Tensor BackwardThroughRelu(Tensor outputGradient, ReLU relu)
+    {
+        ArgumentNullException.ThrowIfNull(relu);
+        CheckOutputGradient(outputGradient);
+        var input = _input!;
+        if (!ReferenceEquals(relu.Output, input))
+        {
+            throw new InvalidOperationException($"{Name}: its last input was not the output of {relu.Name}, so their backwards cannot be fused.");
+        }
+        var inputGradient = InputGradientTensor(input.Shape);
+        Backend.MaxPool2dReluBackward(input, outputGradient, Pooling, inputGradient);
+        return inputGradient;
+    }
 }

@@ -168,11 +168,27 @@ public sealed class Sequential : IDisposable
         for (int i = Layers.Count - 1; i >= _frozenLayers; i--)
         {
             Layer layer = Layers[i];
+            if (FuseBackward && layer is MaxPool2d pool && i - 1 > _frozenLayers && Layers[i - 1] is ReLU relu)
+            {
+                // ReLU then max-pool: both backwards in one pass over the gradient, so the ReLU's is done too.
+                gradient = pool.BackwardThroughRelu(gradient!, relu);
+                afterLayer?.Invoke(i);
+                afterLayer?.Invoke(--i);
+                continue;
+            }
             Tensor? inputGradient = layer.Backward(gradient!, computeInputGradient: i > _frozenLayers);
             afterLayer?.Invoke(i);
             gradient = inputGradient;
         }
     }
+
+    /// <summary>
+    /// Whether <see cref="Backward"/> fuses layer pairs whose backwards one pass can do (a
+    /// <see cref="ReLU"/> followed by a <see cref="MaxPool2d"/>: <see cref="MaxPool2d.BackwardThroughRelu"/>).
+    /// On by default; off, every layer's own Backward runs, which is easier to step through. The
+    /// gradients are the same either way.
+    /// </summary>
+    public bool FuseBackward { get; set; } = true;
 
     /// <summary>Zeroes every parameter gradient (before accumulating the next batch's).</summary>
     public void ZeroGradients()

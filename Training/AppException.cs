@@ -4,7 +4,7 @@ namespace AlexNet.Training;
 /// A failure the user can act on: a missing file, a bad option value, a checkpoint that does not
 /// match. The app prints its message as one line on stderr (no stack trace unless <c>--verbose</c>)
 /// and exits non-zero: 2 when the command line itself is wrong (<see cref="Usage"/>), as for a parse
-/// error, and 1 for everything else (data, files, checkpoints, disk, network, a diverged run).
+/// error, and 1 for everything else (data, files, checkpoints, disk, network, a diverged run, a run folder in use).
 /// </summary>
 public sealed class AppException : Exception
 {

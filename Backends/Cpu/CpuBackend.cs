@@ -39,6 +39,7 @@ public sealed partial class CpuBackend : IBackend
         Threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
         _gemm = new Sgemm(options.GemmKernel, _workspace, _parallel);
+        Winograd = options.Winograd;
     }
 
     /// <summary><c>cpu</c>.</summary>
@@ -58,7 +59,7 @@ public sealed partial class CpuBackend : IBackend
 
     /// <summary>Threads, the GEMM micro-kernel, host memory and what it holds.</summary>
     public BackendDescription Describe() =>
-        new(Name, Threads, $"GEMM kernel {GemmKernel}, convolution implicit GEMM", "host memory (64-byte aligned)", AllocatedBytes, WorkspaceBytes);
+        new(Name, Threads, $"GEMM kernel {GemmKernel}, convolution implicit GEMM{(Winograd ? " (Winograd for 3x3 stride 1)" : "")}", "host memory (64-byte aligned)", AllocatedBytes, WorkspaceBytes);
 
     /// <summary>Nothing is queued on the CPU: every op has finished when it returns.</summary>
     public void Synchronize()

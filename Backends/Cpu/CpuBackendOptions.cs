@@ -8,6 +8,12 @@ public sealed record CpuBackendOptions
 
     /// <summary>The GEMM micro-kernel; <see cref="GemmKernel.Auto"/> picks the widest the processor runs natively.</summary>
     public GemmKernel GemmKernel { get; init; } = GemmKernel.Auto;
+
+    /// <summary>
+    /// Winograd's algorithm for the 3×3 stride-1 convolutions where ConvolutionChooser finds it pays (the
+    /// default); false computes every convolution with GEMM, as before it existed — to compare the two.
+    /// </summary>
+    public bool Winograd { get; init; } = true;
 }
 
 /// <summary>The register-tiled inner loops GEMM can use; all give the same results up to rounding.</summary>

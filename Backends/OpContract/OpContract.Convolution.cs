@@ -86,9 +86,15 @@ public static partial class OpContract
     }
 
     /// <summary>MaxPool2dBackward: as the forward, with dy [N, C, OH, OW] and dx x's shape.</summary>
-    public static PoolingShape MaxPool2dBackward(Tensor x, Tensor dy, Pooling pooling, Tensor dx)
+    public static PoolingShape MaxPool2dBackward(Tensor x, Tensor dy, Pooling pooling, Tensor dx) =>
+        PoolingBackward(nameof(MaxPool2dBackward), x, dy, pooling, dx);
+
+    /// <summary>MaxPool2dReluBackward: as MaxPool2dBackward (x is also the ReLU's output).</summary>
+    public static PoolingShape MaxPool2dReluBackward(Tensor x, Tensor dy, Pooling pooling, Tensor dx) =>
+        PoolingBackward(nameof(MaxPool2dReluBackward), x, dy, pooling, dx);
+
+    private static PoolingShape PoolingBackward(string op, Tensor x, Tensor dy, Pooling pooling, Tensor dx)
     {
-        const string op = nameof(MaxPool2dBackward);
         var s = Pooled(op, x, pooling);
         ShapeIs(op, nameof(dy), dy, new Shape(s.N, s.C, s.OH, s.OW));
         ShapeIs(op, nameof(dx), dx, x.Shape);

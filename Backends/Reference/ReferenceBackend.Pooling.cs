@@ -4,7 +4,8 @@ using AlexNet.Tensors;
 namespace AlexNet.Backends.Reference;
 
 // Max pooling (the paper's overlapping pooling, section 3.4: 3×3 windows every 2 pixels). The
-// backward routes each gradient to its window's winner. Fast versions: Cpu/CpuBackend.Pooling.cs
+// backward routes each gradient to its window's winner; MaxPool2dReluBackward is that followed by
+// ReLU's backward (the fast backends fuse the two). Fast versions: Cpu/CpuBackend.Pooling.cs
 // (rows of windows reduced with vectors, over threads), Cuda/Kernels/pooling.cu.
 public sealed partial class ReferenceBackend
 {
@@ -22,6 +23,14 @@ public sealed partial class ReferenceBackend
         Values(dx, nameof(dx), nameof(MaxPool2dBackward));
         var s = OpContract.MaxPool2dBackward(x, dy, pooling, dx);
         Store(MaxPool2dBackward(vx, vdy, s), dx);
+    }
+
+    public void MaxPool2dReluBackward(Tensor x, Tensor dy, Pooling pooling, Tensor dx)
+    {
+        float[] vx = Values(x, nameof(x), nameof(MaxPool2dReluBackward)), vdy = Values(dy, nameof(dy), nameof(MaxPool2dReluBackward));
+        Values(dx, nameof(dx), nameof(MaxPool2dReluBackward));
+        var s = OpContract.MaxPool2dReluBackward(x, dy, pooling, dx);
+        Store(MaxPool2dReluBackward(vx, vdy, s), dx);
     }
 
     /// <summary>y = the largest real pixel of each window (padding never wins).</summary>
@@ -59,6 +68,13 @@ public sealed partial class ReferenceBackend
         }
         return dx;
     }
+
+    /// <summary>
+    /// The fused op is no new maths, only the two backwards one after the other: the pool's, then the
+    /// ReLU's with x (the ReLU's output) deciding where the gradient passes. The fast backends do both in one pass.
+    /// </summary>
+    public static T[] MaxPool2dReluBackward<T>(T[] x, T[] dy, PoolingShape s)
+        where T : IFloatingPointIeee754<T> => ReluBackward(x, MaxPool2dBackward(x, dy, s));
 
     /// <summary>The flat index in x of the winner of window (oh, ow) in one plane, scanning rows then columns, keeping the first maximum.</summary>
     public static int Winner<T>(T[] x, PoolingShape s, int plane, int oh, int ow)

@@ -95,6 +95,21 @@ public static class Cases
         select new PoolingCase(new PoolingShape(n, channels,
             Math.Max(1, kernel - (2 * padding)) + extraHeight, Math.Max(1, kernel - (2 * padding)) + extraWidth, kernel, stride, padding), seed);
 
+    /// <summary>
+    /// Planes wide enough for the CPU's 16-outputs-at-a-time pooling (stride 2, kernel 2 or 3, as every
+    /// AlexNet variant pools): 16 to 45 outputs per row, so vector blocks, the columns before and after
+    /// them and padding all occur.
+    /// </summary>
+    public static Gen<PoolingCase> WidePooling =>
+        from kernel in Gen.Elements(2, 3)
+        from padding in Gen.Choose(0, kernel - 1)
+        from width in Gen.Choose(31, 91)
+        from height in Gen.Choose(kernel, 9)
+        from n in Gen.Choose(1, 2)
+        from channels in Gen.Choose(1, 3)
+        from seed in Seed
+        select new PoolingCase(new PoolingShape(n, channels, height, width, kernel, 2, padding), seed);
+
     public static Gen<LrnCase> Lrn =>
         from size in Gen.Choose(1, 7)
         from n in Gen.Choose(1, 4)

@@ -52,6 +52,8 @@ public sealed class ContractTests
             (b, t) => b.MaxPool2dForward(t("x", [1, 2, 5, 5]), new Pooling(3, 2), t("out", [1, 2, 3, 3]))),
         Bad<ArgumentException>("a pooling input gradient of the wrong size", "dx", "MaxPool2dBackward: dx is dx [1, 2, 5, 4], expected shape [1, 2, 5, 5].",
             (b, t) => b.MaxPool2dBackward(t("x", [1, 2, 5, 5]), t("dy", [1, 2, 2, 2]), new Pooling(3, 2), t("dx", [1, 2, 5, 4]))),
+        Bad<ArgumentException>("a fused ReLU-pooling gradient of the wrong size", "dy", "MaxPool2dReluBackward: dy is dy [1, 2, 3, 2], expected shape [1, 2, 2, 2].",
+            (b, t) => b.MaxPool2dReluBackward(t("x", [1, 2, 5, 5]), t("dy", [1, 2, 3, 2]), new Pooling(3, 2), t("dx", [1, 2, 5, 5]))),
         // The drift issue 14 names: CUDA accepted [N, C] for LRN, the CPU did not. Now no backend does.
         Bad<ArgumentException>("LRN of a [N, C] tensor", "x", "LrnForward: x is x [2, 8], expected a 4-D tensor [N, C, H, W].",
             (b, t) => b.LrnForward(t("x", [2, 8]), LocalResponseNorm.Paper, t("out", [2, 8]))),

@@ -8,7 +8,7 @@ namespace AlexNet.Tests.Backends;
 /// <summary>
 /// The CPU's fused LRN and two-pass max pooling on planes as large as AlexNet's (several runs of
 /// pixels per image, vector bodies and tails), on one thread and two, against the reference; the
-/// property cases keep to small planes.
+/// shared property cases keep to small planes, the wide-row property here to the CPU's vector rows.
 /// </summary>
 public sealed class CpuLrnAndPoolingTests
 {
@@ -60,4 +60,32 @@ public sealed class CpuLrnAndPoolingTests
         Compare.Exact("MaxPool2dBackward dx", dx.Shape, dx.ToArray(),
             Array.ConvertAll(ReferenceBackend.MaxPool2dBackward(values.ToDouble(), gradients.ToDouble(), s), v => (float)v));
     }
+
+    /// <summary>
+    /// Wide rows, where the CPU computes 16 windows at a time: forward, backward and the fused
+    /// ReLU-pool backward equal the reference exactly, ties and windows of zeros included.
+    /// </summary>
+    [Fact]
+    public void Max_pooling_wide_rows_16_windows_at_a_time_equals_the_reference() => Properties.Check(Cases.WidePooling, c =>
+    {
+        var s = c.Shape;
+        using var backend = new CpuBackend(new CpuBackendOptions { Threads = 2 });
+        var random = new Random(c.Seed);
+        float[] values = [.. Enumerable.Range(0, s.XLength).Select(_ => (float)Math.Max(random.Next(-6, 4), random.Next(2) * -1))];
+        float[] gradients = [.. Enumerable.Range(0, s.YLength).Select(_ => MathF.Pow(2, random.Next(-4, 5)) * ((random.Next(2) * 2) - 1))];
+        using var x = backend.Tensor(Shapes.X(s), values, "x");
+        using var y = backend.Allocate(Shapes.Y(s), "y");
+        using var dy = backend.Tensor(Shapes.Y(s), gradients, "dy");
+        using var dx = backend.Allocate(Shapes.X(s), "dx");
+        using var fused = backend.Allocate(Shapes.X(s), "fused dx");
+
+        backend.MaxPool2dForward(x, Shapes.Pooling(s), y);
+        backend.MaxPool2dBackward(x, dy, Shapes.Pooling(s), dx);
+        backend.MaxPool2dReluBackward(x, dy, Shapes.Pooling(s), fused);
+
+        double[] pooled = ReferenceBackend.MaxPool2dBackward(values.ToDouble(), gradients.ToDouble(), s);
+        Compare.Exact("MaxPool2dForward y", y.Shape, y.ToArray(), Array.ConvertAll(ReferenceBackend.MaxPool2dForward(values.ToDouble(), s), v => (float)v));
+        Compare.Exact("MaxPool2dBackward dx", dx.Shape, dx.ToArray(), Array.ConvertAll(pooled, v => (float)v));
+        Compare.Exact("MaxPool2dReluBackward dx", fused.Shape, fused.ToArray(), Array.ConvertAll(ReferenceBackend.ReluBackward(values.ToDouble(), pooled), v => (float)v));
+    });
 }

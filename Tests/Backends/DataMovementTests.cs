@@ -87,6 +87,34 @@ public sealed class DataMovementTests
         Compare.Exact($"{b.Name} MaxPool2dBackward dx", dx.Shape, dx.ToArray(), expected);
     }));
 
+    /// <summary>
+    /// The fused backward of ReLU then max-pool is exactly the two backwards one after the other, as the
+    /// reference composes them and as the same backend's unfused ops compute them. x is a ReLU's output
+    /// (zeros where the ReLU cut, so whole windows of zeros), with some negatives and ties besides, which
+    /// a ReLU never gives but the op must still treat as its ReLU step says.
+    /// </summary>
+    [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
+    public void MaxPool2dReluBackward_equals_the_pool_backward_then_the_relu_backward(string backend) => TestBackends.Run(backend, b => Properties.Check(Cases.Pooling, c =>
+    {
+        var s = c.Shape;
+        var random = new Random(c.Seed);
+        float[] values = TiedValues(random, s.XLength).Select(v => random.Next(3) == 0 ? 0f : random.Next(8) == 0 ? v : Math.Max(v, 0f)).ToArray();
+        float[] gradients = Enumerable.Range(0, s.YLength).Select(_ => MathF.Pow(2, random.Next(-4, 5)) * (random.Next(2) * 2 - 1)).ToArray();
+        using var x = b.Tensor(Shapes.X(s), values, "x");
+        using var dy = b.Tensor(Shapes.Y(s), gradients, "dy");
+        using var fused = b.Tensor(Shapes.X(s), Enumerable.Repeat(float.NaN, s.XLength).ToArray(), "dx");
+        using var pooled = b.Allocate(Shapes.X(s), "pool dx");
+        using var unfused = b.Allocate(Shapes.X(s), "relu dx");
+
+        b.MaxPool2dReluBackward(x, dy, Shapes.Pooling(s), fused);
+        b.MaxPool2dBackward(x, dy, Shapes.Pooling(s), pooled);
+        b.ReluBackward(x, pooled, unfused);
+
+        float[] expected = Array.ConvertAll(ReferenceBackend.ReluBackward(values.ToDouble(), ReferenceBackend.MaxPool2dBackward(values.ToDouble(), gradients.ToDouble(), s)), v => (float)v);
+        Compare.Exact($"{b.Name} MaxPool2dReluBackward dx vs the reference", fused.Shape, fused.ToArray(), expected);
+        Compare.Exact($"{b.Name} MaxPool2dReluBackward dx vs MaxPool2dBackward + ReluBackward", fused.Shape, fused.ToArray(), unfused.ToArray());
+    }));
+
     [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
     public void Relu_forward_and_backward_equal_the_reference_exactly(string backend) => TestBackends.Run(backend, b => Properties.Check(Cases.Elementwise, c =>
     {

@@ -9,7 +9,8 @@ namespace AlexNet.Tests.Browser;
 /// every layer that computes has its grid of maps drawn, a click enlarges a map with its range, the
 /// saliency map follows the chosen class, and the page logs no error and requests nothing.
 /// </summary>
-public sealed class ExplorerPageTests(TrainedRun run) : IClassFixture<TrainedRun>
+[Collection(nameof(BrowserPages))]
+public sealed class ExplorerPageTests(TrainedRun run)
 {
     private ExplorerData InlinedData()
     {

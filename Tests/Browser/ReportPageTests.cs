@@ -8,7 +8,8 @@ namespace AlexNet.Tests.Browser;
 /// drawn, the charts answer hover and legend clicks, each confusion-matrix cell shows exactly its test
 /// images, and the page logs no error and requests nothing.
 /// </summary>
-public sealed class ReportPageTests(TrainedRun run) : IClassFixture<TrainedRun>
+[Collection(nameof(BrowserPages))]
+public sealed class ReportPageTests(TrainedRun run)
 {
     private static readonly string[] Charts = ["#loss-chart", "#accuracy-chart", "#rate-chart", "#class-chart"];
 

@@ -5,7 +5,8 @@ namespace AlexNet.Tests.Browser;
 /// <summary>
 /// A <c>mini</c> run on the synthetic data (4 classes; 80 train / 40 val / 40 test images), trained for
 /// three epochs in a temporary folder, with its <c>report.html</c> and an explorer page for one image:
-/// the pages the browser tests open. Built once per test class.
+/// the pages the browser tests open. Built once for the <see cref="BrowserPages"/> collection, which the
+/// report and explorer tests share: they only read it.
 /// </summary>
 public sealed class TrainedRun : IAsyncLifetime
 {
@@ -39,3 +40,7 @@ public sealed class TrainedRun : IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>The browser test classes that open <see cref="TrainedRun"/>'s pages: one run trained for all of them.</summary>
+[CollectionDefinition(nameof(BrowserPages))]
+public sealed class BrowserPages : ICollectionFixture<TrainedRun>;

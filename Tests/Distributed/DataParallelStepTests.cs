@@ -35,7 +35,7 @@ public sealed class DataParallelStepTests
             using var model = Mini(backend);
             using var parallel = new DataParallel(communicator, model, overlap, bucketBytes);
             int rows = Batch / ranks, first = communicator.Rank * rows;
-            Step(model, images.AsSpan(first * ImageLength, rows * ImageLength).ToArray(), labels.AsSpan(first, rows).ToArray(), parallel);
+            GradientStep.Run(model, images.AsSpan(first * ImageLength, rows * ImageLength).ToArray(), labels.AsSpan(first, rows).ToArray(), parallel);
             return model.Parameters.Select(p => p.Gradient.ToArray()).ToArray();
         });
 
@@ -105,20 +105,7 @@ public sealed class DataParallelStepTests
     {
         using var backend = Cpu();
         using var model = Mini(backend);
-        Step(model, images, labels, null);
+        GradientStep.Run(model, images, labels, null);
         return [.. model.Parameters.Select(p => p.Gradient.ToArray())];
-    }
-
-    /// <summary>Forward, loss, backward (and, data-parallel, the average); no update.</summary>
-    private static void Step(Sequential model, float[] images, float[] labels, DataParallel? parallel)
-    {
-        var backend = model.Backend;
-        using var x = backend.Tensor(new Shape(labels.Length, 3, 64, 64), images, "images");
-        using var y = backend.Tensor(new Shape(labels.Length), labels, "labels");
-        using var loss = new SoftmaxCrossEntropy(backend);
-        model.ZeroGradients();
-        loss.Forward(model.Forward(x), y);
-        model.Backward(loss.Backward(), parallel is null ? null : parallel.LayerDone);
-        parallel?.AverageGradients();
     }
 }

@@ -28,7 +28,7 @@ public sealed class NcclCommunicatorTests
         using (var whole = CudaTools.EmulatedBackend())
         using (var model = ModelVariants.Get("mini").Build(whole, classes, 3))
         {
-            Step(model, images, labels, null);
+            GradientStep.Run(model, images, labels, null);
             expected = [.. model.Parameters.Select(p => p.Gradient.ToArray())];
         }
         using var nccl = new InProcessNccl(ranks);
@@ -43,7 +43,7 @@ public sealed class NcclCommunicatorTests
             using var communicator = new NcclCommunicator(backend, bootstrap, nccl.Members[bootstrap.Rank]);
             using var parallel = new DataParallel(bootstrap, model, onDevice: communicator, bucketBytes: 128 << 10);
             int rows = batch / ranks, first = bootstrap.Rank * rows;
-            Step(model, images[(first * 3 * 64 * 64)..((first + rows) * 3 * 64 * 64)], labels[first..(first + rows)], parallel);
+            GradientStep.Run(model, images[(first * 3 * 64 * 64)..((first + rows) * 3 * 64 * 64)], labels[first..(first + rows)], parallel);
             Assert.StartsWith("data-parallel over 2 processes (NCCL 2.99.0 (in-process stand-in), bootstrapped over in-process)", parallel.Describe(batch), StringComparison.Ordinal);
             return model.Parameters.Select(p => p.Gradient.ToArray()).ToArray();
         });
@@ -88,18 +88,5 @@ public sealed class NcclCommunicatorTests
         var e = Assert.Throws<ArgumentException>(() => NcclCommunicator.Create(cpu, group.Members[0]));
 
         Assert.StartsWith("NCCL all-reduces GPU memory; the cpu backend is not a CUDA backend.", e.Message, StringComparison.Ordinal);
-    }
-
-    private static void Step(Sequential model, float[] images, float[] labels, DataParallel? parallel)
-    {
-        var backend = model.Backend;
-        using var x = backend.Tensor(new Shape(labels.Length, 3, 64, 64), images, "images");
-        using var y = backend.Tensor(new Shape(labels.Length), labels, "labels");
-        using var loss = new SoftmaxCrossEntropy(backend);
-        model.ZeroGradients();
-        loss.Forward(model.Forward(x), y);
-        model.Backward(loss.Backward(), parallel is null ? null : parallel.LayerDone);
-        parallel?.AverageGradients();
-        backend.Synchronize();
     }
 }

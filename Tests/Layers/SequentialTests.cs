@@ -88,6 +88,40 @@ public class SequentialTests
         Assert.All(model.Parameters, p => Assert.All(p.Gradient.ToArray(), g => Assert.Equal(0f, g)));
     }
 
+    /// <summary>
+    /// A ReLU followed by a max-pool (relu5 → pool5 in mini) goes backward as one fused op; the gradients
+    /// of every parameter are exactly those of the layers' own backwards, and the profiler still hears
+    /// of every layer once.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
+    public void Fusing_relu_and_pool_backwards_gives_exactly_the_unfused_gradients(string name) => TestBackends.Run(name, backend =>
+    {
+        float[][] Gradients(bool fuse, List<int> heard)
+        {
+            using var model = Mini.Variant.Build(backend, classes: 3, seed: 12);
+            model.FuseBackward = fuse;
+            using var loss = new SoftmaxCrossEntropy(backend);
+            using var images = LayerTestData.Uniform(backend, new Shape(2, 3, 64, 64), seed: 13);
+            using var labels = LayerTestData.Upload(backend, new Shape(2), [2f, 0f], "labels");
+            model.ZeroGradients();
+            loss.Forward(model.Forward(images), labels);
+            model.Backward(loss.Backward(), heard.Add);
+            return [.. model.Parameters.Select(p => p.Gradient.ToArray())];
+        }
+
+        var heardFused = new List<int>();
+        var fused = Gradients(fuse: true, heardFused);
+        var unfused = Gradients(fuse: false, []);
+        using var reference = Mini.Variant.Build(backend, classes: 3, seed: 12);
+        Assert.Contains(reference.Layers.Zip(reference.Layers.Skip(1)), pair => pair.First is ReLU && pair.Second is MaxPool2d);
+        Assert.Equal(Enumerable.Range(0, reference.Layers.Count).Reverse(), heardFused);
+        for (int i = 0; i < fused.Length; i++)
+        {
+            Compare.Exact($"{backend.Name} {reference.Parameters[i].Name} gradient, fused vs unfused", reference.Parameters[i].Shape, fused[i], unfused[i]);
+        }
+    });
+
     [Fact]
     public void The_whole_model_gradient_matches_finite_differences_of_the_loss()
     {

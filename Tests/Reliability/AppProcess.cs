@@ -72,6 +72,8 @@ internal sealed partial class AppProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Id => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Waits until stdout holds <paramref name="text"/>; false when the process ended or the time ran out first.</summary>

@@ -48,6 +48,11 @@ public sealed partial class BenchCommandTests
         Assert.Matches(@"(?m)^\s+mini b=2 threads=1 inference: .* img/s", result.Output);
         Assert.Matches(@"(?m)^\s+mini b=1 threads=1 train: .* img/s", result.Output);
         Assert.Matches(@"(?m)^\| mini \| 1 \| 2 \| \d+\.\d \| \d+\.\d \|", result.Output);
+        // Each layer is placed against the measured ceilings: bytes, GB/s and the share of the bandwidth.
+        Assert.Matches(@"roofline, 1 thread\(s\): peak \d+\.\d GFLOP/s .* \d+\.\d GB/s triad", result.Output);
+        Assert.Matches(@"(?m)^\s+pool1\s.*\s\d+\.\d+\s+\d+\.\d+\s+\d+\.\d\s+\d+\.\d\s+\d+%\s+\d+%$", result.Output);
+        Assert.Matches(@"(?m)^\s+relu5\s+ReLU\s.*\s\d+\.\d\d\s+fused\s", result.Output);
+        Assert.Matches(@"(?m)^\s+update\s.*\s\d+\.\d\s+\d+\.\d\s+\d+%$", result.Output);
     }
 
     [Fact]

@@ -46,6 +46,21 @@ public static class TestFiles
         return jpeg[..(scan + ((jpeg.Length - scan) / 2))];
     }
 
+    /// <summary>
+    /// <paramref name="png"/> whose compressed pixel data (IDAT) is replaced by bytes that are no zlib stream,
+    /// under a correct CRC: the header and the chunks are sound, so only a full decode finds it.
+    /// </summary>
+    public static byte[] PngWithCorruptPixels(byte[] png)
+    {
+        byte[] copy = [.. png];
+        int type = copy.AsSpan().IndexOf("IDAT"u8);
+        int length = BinaryPrimitives.ReadInt32BigEndian(copy.AsSpan(type - 4));
+        copy.AsSpan(type + 4, length).Fill(0xFF);
+        uint crc = Crc32(copy.AsSpan(type, 4 + length));
+        BinaryPrimitives.WriteUInt32BigEndian(copy.AsSpan(type + 4 + length), crc);
+        return copy;
+    }
+
     /// <summary>A PNG header (signature + IHDR with a correct CRC) claiming <paramref name="width"/>×<paramref name="height"/>, and no pixel data.</summary>
     public static byte[] PngHeaderOnly(int width, int height)
     {

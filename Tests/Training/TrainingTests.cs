@@ -98,7 +98,7 @@ public sealed class TrainingTests
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("corrupt.jpg", result.Error, StringComparison.Ordinal);
-        Assert.Contains("1 unreadable file(s) skipped", result.Output, StringComparison.Ordinal);
+        Assert.Contains("1 unreadable file(s) left out of the split", result.Output, StringComparison.Ordinal);
         Assert.Matches(@"image folders, 2 classes, [78] train / [34] val images \(split 4/2/2", result.Output); // the corrupt file may fall in either
         Assert.Equal(["cats", "dogs"], Checkpoint.Read(work.Combine("runs", "mini-pets", "last.safetensors")).State.ClassNames);
     }
@@ -118,7 +118,7 @@ public sealed class TrainingTests
         var result = await AppRunner.RunAsync(work.Path, null, "train", "--model", "mini", "--data", work.Combine("pets"), "--split", "4/2/2", "--batch-size", "4", "--epochs", "1");
 
         Assert.Equal(AppHost.Failure, result.ExitCode);
-        Assert.Equal("alexnet: error: No training image of class 'junk' (4 train file(s), none readable) could be read, so the network could never learn it; replace the files (see the warnings above) or remove the class.",
+        Assert.Equal("alexnet: error: Class 'junk' (8 file(s), none readable) has no readable image, so it cannot be learnt or scored; expected at least one per class: replace the files listed above, or remove the class folder.",
             result.Error.TrimEnd().Split('\n')[^1]);
         Assert.False(Directory.Exists(work.Combine("runs")));
     }
@@ -134,9 +134,10 @@ public sealed class TrainingTests
         }
         var catalog = AlexNet.Training.Data.DataCatalog.FromFolder(work.Combine("pets"));
         var split = AlexNet.Training.Data.DataSplit.Create(catalog.Items, catalog.ClassNames, AlexNet.Training.Data.SplitSpec.Parse("4/2/0"), seed: 1);
+        // Damaged past the header check, so they keep their places in the split and fail only when decoded.
         foreach (var item in split.Validation.Where(item => item.Label == 1))
         {
-            File.WriteAllText(item.Source, "damaged");
+            File.WriteAllBytes(item.Source, TestFiles.PngWithCorruptPixels(File.ReadAllBytes(item.Source)));
         }
 
         var result = await AppRunner.RunAsync(work.Path, null, "train", "--model", "mini", "--data", work.Combine("pets"), "--split", "4/2/0", "--batch-size", "4", "--epochs", "1");

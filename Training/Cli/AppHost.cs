@@ -43,9 +43,10 @@ public static class AppHost
           alexnet import --from torchvision alexnet-owt.safetensors --out imagenet.safetensors
           mpirun -np 2 alexnet train --model mini --synthetic   data-parallel: 2 processes, half of every batch each
 
-        Exit codes: 0 done; 1 failed (data, files, checkpoints, disk, network, a diverged run); 2 the command
-        line is wrong (an unknown option, a bad value, options that do not go together); 130 stopped by
-        Ctrl+C, 143 stopped by SIGTERM (a training saves its last step first: continue it with --resume).
+        Exit codes: 0 done; 1 failed (data, files, checkpoints, disk, network, a diverged run, a run folder
+        in use by another training); 2 the command line is wrong (an unknown option, a bad value, options
+        that do not go together); 130 stopped by Ctrl+C, 143 stopped by SIGTERM (a training saves its last
+        step first: continue it with --resume).
         """;
 
     /// <summary>The app's commands, in the order <c>--help</c> lists them. Adding a command is one line here.</summary>

@@ -131,10 +131,8 @@ public static class BenchCommand
             var description = backend.Describe();
             int actualThreads = description.Threads;
             app.WriteLine($"== {description} ==");
-            if (roofline)
-            {
-                RunRoofline(app, actualThreads);
-            }
+            // The per-layer table places each layer against the two ceilings, so --layers measures them too.
+            var ceilings = roofline || layers ? RunRoofline(app, actualThreads) : default;
             if (gemm is { } n)
             {
                 var load = new MachineLoad();
@@ -156,7 +154,7 @@ public static class BenchCommand
                     var rule = Rule(TimingRule.ForModel(batchSize));
                     if (inference)
                     {
-                        rows.Add(RunMode(app, bench, training: false, actualThreads, rule, layers));
+                        rows.Add(RunMode(app, bench, training: false, actualThreads, rule, layers, ceilings));
                     }
                     if (train)
                     {
@@ -167,7 +165,7 @@ public static class BenchCommand
                         }
                         else
                         {
-                            rows.Add(RunMode(app, bench, training: true, actualThreads, rule, layers));
+                            rows.Add(RunMode(app, bench, training: true, actualThreads, rule, layers, ceilings));
                         }
                     }
                     app.WriteLine(MemoryLine(backend));
@@ -182,7 +180,7 @@ public static class BenchCommand
     }
 
     /// <summary>Times one mode of one model and prints its line (and the per-layer table when asked).</summary>
-    private static Row RunMode(AppContext app, ModelBenchmark bench, bool training, int threads, TimingRule rule, bool layers)
+    private static Row RunMode(AppContext app, ModelBenchmark bench, bool training, int threads, TimingRule rule, bool layers, Ceilings ceilings)
     {
         string mode = training ? "train" : "inference";
         var garbage = new GarbageCounter();
@@ -197,7 +195,7 @@ public static class BenchCommand
             Invariant($"{imagesPerSecond:F1} img/s  {gflops:F1} GFLOP/s  GC {gen0}/{gen1}/{gen2}, {GarbageCounter.FormatBytes(bytes / (double)timings.Count)}/step  {MachineLoad.Describe(share)}"));
         if (layers)
         {
-            WriteLayers(app, bench, training, rule with { Warmup = 0 });
+            WriteLayers(app, bench, training, rule with { Warmup = 0 }, ceilings);
         }
         return new Row(bench.Model.Name, threads, bench.BatchSize, mode, timings.Median, imagesPerSecond);
     }
@@ -207,10 +205,14 @@ public static class BenchCommand
 
     /// <summary>
     /// Profiles the step layer by layer (as many runs as the rule asks) and prints, per layer, the
-    /// median forward and backward times, the share of the step, the GFLOP/s of convolutions and dense
-    /// layers, and their forward arithmetic intensity (FLOPs per byte of input, weights and output).
+    /// median forward and backward times and the share of the step; for convolutions and dense layers
+    /// their GFLOP/s, forward arithmetic intensity (FLOPs per byte of input, weights and output) and the
+    /// share of the roofline's limit at that intensity, min(peak, intensity · bandwidth), that the forward
+    /// reached; for every layer the bytes it must move (<see cref="LayerTraffic"/>), the GB/s that makes
+    /// and its share of the measured triad bandwidth — the roofline's other side, where the layers
+    /// between the GEMMs live.
     /// </summary>
-    private static void WriteLayers(AppContext app, ModelBenchmark bench, bool training, TimingRule rule)
+    private static void WriteLayers(AppContext app, ModelBenchmark bench, bool training, TimingRule rule, Ceilings ceilings)
     {
         var profiles = new List<StepProfile>();
         rule.Measure(() => profiles.Add(bench.Profile(training)));
@@ -221,45 +223,59 @@ public static class BenchCommand
         double loss = Timings.MedianOf(profiles.Select(p => p.Loss));
         double update = Timings.MedianOf(profiles.Select(p => p.Update));
         double total = forward.Sum() + backward.Sum() + loss + update;
+        // GB/s from bytes and milliseconds, and its share of the measured bandwidth.
+        static string Rate(long bytes, double milliseconds) => bytes > 0 && milliseconds > 0 ? Invariant($"{bytes / milliseconds / 1e6:F1}") : "";
+        string Share(long bytes, double milliseconds) => bytes > 0 && milliseconds > 0 ? Invariant($"{100 * bytes / milliseconds / 1e6 / ceilings.Triad:F0}%") : "";
 
-        app.WriteLine(Invariant($"    per layer, median of {profiles.Count} profiled step(s), ms:"));
-        app.WriteLine($"    {"layer",-9} {"what",-34} {"output",-20} {"forward",9} {"backward",9} {"share",6} {"fwd GFLOP/s",12} {"bwd GFLOP/s",12} {"FLOP/B",7}");
+        app.WriteLine(Invariant($"    per layer, median of {profiles.Count} profiled step(s), ms; ceilings: {ceilings.Peak:F1} GFLOP/s, {ceilings.Triad:F1} GB/s (triad), ridge {ceilings.Peak / ceilings.Triad:F1} FLOP/B:"));
+        app.WriteLine($"    {"layer",-9} {"what",-34} {"output",-20} {"forward",9} {"backward",9} {"share",6} {"fwd GFLOP/s",12} {"bwd GFLOP/s",12} {"FLOP/B",7} {"of roof",7} {"fwd MB",8} {"bwd MB",8} {"fwd GB/s",9} {"bwd GB/s",9} {"fwd bw",6} {"bwd bw",6}");
         var shape = new Tensors.Shape(bench.BatchSize, model.InputShape[0], model.InputShape[1], model.InputShape[2]);
         for (int i = 0; i < count; i++)
         {
             var layer = model.Layers[i];
             var output = layer.OutputShape(shape);
             double flops = 2.0 * layer.MultiplyAccumulates(shape) * bench.BatchSize;
-            string forwardRate = "", backwardRate = "", intensity = "";
+            bool fused = training && model.FuseBackward && layer is ReLU && i + 1 < count && model.Layers[i + 1] is MaxPool2d && i > model.FrozenLayers;
+            var (forwardBytes, backwardBytes) = LayerTraffic.Bytes(layer, shape, inputGradient: i > model.FrozenLayers, fusedIntoNext: fused);
+            string forwardRate = "", backwardRate = "", intensity = "", ofRoof = "";
             if (flops > 0)
             {
                 forwardRate = Invariant($"{flops / forward[i] / 1e6:F1}");
                 // The backward computes the weight gradient and, except in the first layer, the input gradient: each as many FLOPs as the forward.
                 backwardRate = training ? Invariant($"{flops * (i > 0 ? 2 : 1) / backward[i] / 1e6:F1}") : "";
-                long bytes = 4L * (shape.Length + layer.Parameters.Sum(p => (long)p.Length) + output.Length);
-                intensity = Invariant($"{flops / bytes:F1}");
+                double flopsPerByte = flops / forwardBytes;
+                intensity = Invariant($"{flopsPerByte:F1}");
+                ofRoof = Invariant($"{100 * flops / forward[i] / 1e6 / Math.Min(ceilings.Peak, flopsPerByte * ceilings.Triad):F0}%");
             }
-            app.WriteLine(Invariant($"    {layer.Name,-9} {Truncate(layer.Description, 34),-34} {output.ToString(),-20} {forward[i],9:F2} {(training ? backward[i].ToString("F2", CultureInfo.InvariantCulture) : ""),9} {100 * (forward[i] + backward[i]) / total,5:F1}% {forwardRate,12} {backwardRate,12} {intensity,7}"));
+            string backwardTime = !training ? "" : fused ? "fused" : backward[i].ToString("F2", CultureInfo.InvariantCulture);
+            app.WriteLine(Invariant($"    {layer.Name,-9} {Truncate(layer.Description, 34),-34} {output.ToString(),-20} {forward[i],9:F2} {backwardTime,9} {100 * (forward[i] + backward[i]) / total,5:F1}% {forwardRate,12} {backwardRate,12} {intensity,7} {ofRoof,7} ") +
+                Invariant($"{forwardBytes / 1e6,8:F1} {(training ? Invariant($"{backwardBytes / 1e6:F1}") : ""),8} {Rate(forwardBytes, forward[i]),9} {(training ? Rate(backwardBytes, backward[i]) : ""),9} {Share(forwardBytes, forward[i]),6} {(training ? Share(backwardBytes, backward[i]) : ""),6}"));
             shape = output;
         }
         if (training)
         {
+            long updateBytes = LayerTraffic.UpdateBytes(model.ParameterCount);
             app.WriteLine(Invariant($"    {"loss",-9} {"softmax cross-entropy",-34} {"",-20} {loss,9:F2} {"",9} {100 * loss / total,5:F1}%"));
-            app.WriteLine(Invariant($"    {"update",-9} {"zero gradients + SGD momentum",-34} {"",-20} {update,9:F2} {"",9} {100 * update / total,5:F1}%"));
+            app.WriteLine(Invariant($"    {"update",-9} {"zero gradients + SGD momentum",-34} {"",-20} {update,9:F2} {"",9} {100 * update / total,5:F1}% {"",12} {"",12} {"",7} {"",7} ") +
+                Invariant($"{updateBytes / 1e6,8:F1} {"",8} {Rate(updateBytes, update),9} {"",9} {Share(updateBytes, update),6}"));
         }
         app.WriteLine(Invariant($"    {"layers",-9} {"",-34} {"",-20} {forward.Sum(),9:F2} {(training ? backward.Sum().ToString("F2", CultureInfo.InvariantCulture) : ""),9}"));
         app.WriteLine(Invariant($"    {"step",-9} {"everything above",-34} {"",-20} {total,9:F2}"));
     }
 
     /// <summary>Measures and prints the machine's peak GFLOP/s and memory bandwidth, and the ridge point between them.</summary>
-    private static void RunRoofline(AppContext app, int threads)
+    private static Ceilings RunRoofline(AppContext app, int threads)
     {
         var load = new MachineLoad();
         double peak = Roofline.PeakGflops(threads);
         var (read, triad) = Roofline.BandwidthGBs(threads);
         app.WriteLine(Invariant($"  roofline, {threads} thread(s): peak {peak:F1} GFLOP/s (fp32 FMA on {VectorWidth()}-bit vectors); memory bandwidth {read:F1} GB/s read, {triad:F1} GB/s triad; ") +
             Invariant($"ridge point {peak / read:F1} FLOP/byte  {MachineLoad.Describe(load.Stop())}"));
+        return new Ceilings(peak, triad);
     }
+
+    /// <summary>The roofline's two ceilings as measured here: peak GFLOP/s and the triad's GB/s (reads and writes, as layers move data).</summary>
+    private readonly record struct Ceilings(double Peak, double Triad);
 
     /// <summary>Peak memory of the process so far, the backend's tensors and scratch memory.</summary>
     private static string MemoryLine(IBackend backend)

@@ -33,7 +33,7 @@ public static class DataCommand
             {
                 app.WriteLine($"  {label,3}  {catalog.ClassNames[label],-20} {counts[label],6} images");
             }
-            app.WriteLine(skipped.Count == 0 ? "Every image decodes." : $"{skipped.Count} file(s) could not be read and will be skipped in training.");
+            app.WriteLine(skipped.Count == 0 ? "Every image decodes." : $"{skipped.Count} file(s) could not be read; training leaves them out of its split.");
             var empty = Enumerable.Range(0, counts.Length).Where(label => counts[label] == 0).Select(label => $"'{catalog.ClassNames[label]}'").ToList();
             if (empty.Count > 0)
             {

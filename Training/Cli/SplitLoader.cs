@@ -4,22 +4,54 @@ using Spectre.Console;
 namespace AlexNet.Training.Cli;
 
 /// <summary>
-/// Reads the data a command needs: the catalog from <c>--data</c> (or the cache) or the synthetic set,
-/// the seeded split, and the decoded images of the requested splits — with a progress bar on a terminal
-/// and one warning per skipped file.
+/// Reads the data a command needs: which of the catalog's files are readable (checked once, before the
+/// split), the seeded split, and the decoded images of the requested splits — with a progress bar on a
+/// terminal and one warning per unreadable or skipped file.
 /// </summary>
 public static class SplitLoader
 {
     /// <summary>The decoded parts of a split; a part not requested is null.</summary>
-    public sealed record Parts(DataCatalog Catalog, DataSplit Split, ImageSet? Train, ImageSet? Validation, ImageSet? Test, int Skipped);
+    public sealed record Parts(ReadableImages Readable, DataSplit Split, ImageSet? Train, ImageSet? Validation, ImageSet? Test, int Skipped)
+    {
+        public DataCatalog Catalog => Readable.Catalog;
+    }
 
-    /// <summary>Decodes the requested parts of <paramref name="catalog"/>'s split at <paramref name="storedSize"/>.</summary>
-    public static Parts Load(AppContext app, DataCatalog catalog, SplitSpec spec, ulong seed, int storedSize, long maxPixels,
+    /// <summary>
+    /// Checks every file of <paramref name="catalog"/> before the split and warns of each unreadable one, with its reason.
+    /// </summary>
+    /// <exception cref="AppException">A class has no readable file.</exception>
+    public static ReadableImages CheckImages(AppContext app, DataCatalog catalog, long maxPixels, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var readable = ReadableImages.Check(catalog, new ImageDecoder(maxPixels), cancellationToken);
+        foreach (var rejected in readable.Rejected)
+        {
+            app.Warn($"left out of the split: {rejected.Message}");
+        }
+        var empty = Enumerable.Range(0, catalog.ClassNames.Count).Where(label => readable.Items.All(item => item.Label != label))
+            .Select(label => $"'{catalog.ClassNames[label]}' ({readable.RejectedIn(label)} file(s), none readable)").ToList();
+        if (empty.Count > 0)
+        {
+            throw new AppException($"Class {string.Join(", ", empty)} has no readable image, so it cannot be learnt or scored; expected at least one per class: replace the files listed above, or remove the class folder.");
+        }
+        if (readable.Rejected.Count > 0)
+        {
+            app.WriteLine($"{readable.Rejected.Count} unreadable file(s) left out of the split (listed above on stderr).");
+        }
+        return readable;
+    }
+
+    /// <summary>
+    /// Decodes the requested parts of the split a run with <paramref name="fingerprint"/> draws from
+    /// <paramref name="readable"/> (<see cref="ReadableImages.ForSplit"/>) at <paramref name="storedSize"/>.
+    /// </summary>
+    public static Parts Load(AppContext app, ReadableImages readable, SplitFingerprint? fingerprint, SplitSpec spec, ulong seed, int storedSize, long maxPixels,
         bool train, bool validation, bool test, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(app);
-        ArgumentNullException.ThrowIfNull(catalog);
-        var split = DataSplit.Create(catalog.Items, catalog.ClassNames, spec, seed);
+        ArgumentNullException.ThrowIfNull(readable);
+        var catalog = readable.Catalog;
+        var split = DataSplit.Create(readable.ForSplit(fingerprint), catalog.ClassNames, spec, seed);
         var wanted = new List<(string Name, IReadOnlyList<DataItem> Items)>();
         if (train)
         {
@@ -61,19 +93,22 @@ public static class SplitLoader
         {
             DecodeAll(null);
         }
-        foreach (var rejected in skipped)
+        // An older run's split still holds the files found unreadable before it; they were reported then.
+        var known = readable.Rejected.Select(r => r.Path).ToHashSet(StringComparer.Ordinal);
+        var unexpected = skipped.Where(r => !known.Contains(r.Path)).ToList();
+        foreach (var rejected in unexpected)
         {
             app.Warn($"skipped {rejected.Message}");
         }
-        if (skipped.Count > 0)
+        if (unexpected.Count > 0)
         {
-            app.WriteLine($"{skipped.Count} unreadable file(s) skipped (listed above on stderr).");
+            app.WriteLine($"{unexpected.Count} file(s) that passed the check could not be decoded and were skipped (listed above on stderr).");
         }
         foreach (var (name, items) in wanted)
         {
             CheckEveryClassIsLeft(app, catalog.ClassNames, name, items, sets[name]);
         }
-        return new Parts(catalog, split, sets.GetValueOrDefault("train"), sets.GetValueOrDefault("validation"), sets.GetValueOrDefault("test"), skipped.Count);
+        return new Parts(readable, split, sets.GetValueOrDefault("train"), sets.GetValueOrDefault("validation"), sets.GetValueOrDefault("test"), skipped.Count);
     }
 
     /// <summary>

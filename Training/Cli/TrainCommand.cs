@@ -99,11 +99,20 @@ public static class TrainCommand
             using var communicator = Communicators.Create(parse.GetValue(o.Communicator)!, app.Environment, TimeSpan.FromSeconds(parse.GetValue(o.CommunicationTimeout)));
             var rankApp = communicator.Rank == 0 ? app : app.Quiet();
             var run = parse.GetValue(o.Resume) is { } resume
-                ? Resumed(rankApp, parse, o, resume)
+                ? Resumed(rankApp, parse, o, resume, communicator, cancellationToken)
                 : await Fresh(rankApp, parse, o, communicator, cancellationToken).ConfigureAwait(false);
             var group = new Group(communicator, !parse.GetValue(o.NoOverlap), parse.GetValue(o.Communicator)!, parse.GetValue(o.ModelParallel) == 2);
             var dashboard = parse.GetResult(o.Dashboard) is null ? null : new DashboardSettings(parse.GetValue(o.DashboardHost)!, parse.GetValue(o.Dashboard) ?? Reporting.Html.Dashboard.DefaultPort);
-            return Train(rankApp, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), group, dashboard, cancellationToken);
+            using var held = run.Lock;
+            try
+            {
+                return Train(rankApp, run, parse.GetValue(o.Tta), parse.GetValue(o.MaxSteps), group, dashboard, cancellationToken);
+            }
+            catch when (run.Resume is null)
+            {
+                run.Lock?.ReleaseAndRemoveUnusedFolder();
+                throw;
+            }
         });
         return command;
     }
@@ -111,8 +120,11 @@ public static class TrainCommand
     /// <summary>The processes training together (one, unless mpirun started several) and how they exchange gradients.</summary>
     private sealed record Group(ICommunicator Communicator, bool Overlap, string CommunicatorName, bool SplitOverTwoDevices);
 
-    /// <summary>Everything a run needs, fresh or resumed.</summary>
-    private sealed record RunPlan(string Folder, RunConfig Config, RunProgress Progress, DataCatalog Catalog, BackendSettings Settings, Checkpoint? Resume, Checkpoint? Init = null);
+    /// <summary>Everything a run needs, fresh or resumed; <see cref="Lock"/> keeps other trainings out of its folder (rank 0 holds it).</summary>
+    private sealed record RunPlan(string Folder, RunConfig Config, RunProgress Progress, ReadableImages Readable, BackendSettings Settings, Checkpoint? Resume, Reliability.RunLock? Lock, Checkpoint? Init = null)
+    {
+        public DataCatalog Catalog => Readable.Catalog;
+    }
 
     /// <summary>Where <c>--dashboard</c> serves the live page.</summary>
     private sealed record DashboardSettings(string Host, int Port);
@@ -160,17 +172,14 @@ public static class TrainCommand
         // Only rank 0 chooses a numbered name: the others would see the folder it just created and count on.
         string folderName = DataParallel.FromWriter(communicator, parse.GetValue(o.Name) ?? (communicator.Rank == 0 ? UniqueName(app, $"{variant.Name}-{DataName(catalog)}") : ""));
         string runFolder = Path.Combine(app.WorkingDirectory, "runs", folderName);
-        if (File.Exists(Path.Combine(runFolder, Trainer.LastFile)))
-        {
-            throw new AppException($"The run folder {runFolder} already holds a run; continue it with --resume {Relative(app, runFolder)}, or choose another --name.");
-        }
+        var readable = SplitLoader.CheckImages(app, catalog, parse.GetValue(o.MaxPixels), cancellationToken);
         var config = new RunConfig
         {
             Model = model,
             Initialization = initialization,
             ClassNames = [.. catalog.ClassNames],
             DataLocation = catalog.Location,
-            DataFingerprint = SplitFingerprint.Of(catalog),
+            DataFingerprint = SplitFingerprint.Of(catalog, readable),
             Split = parse.GetValue(o.Split) is { } text ? SplitSpec.Parse(text) : SplitSpec.Default,
             MaxPixels = parse.GetValue(o.MaxPixels),
             Seed = parse.GetValue(o.Seed),
@@ -183,7 +192,13 @@ public static class TrainCommand
             Backend = parse.GetValue(o.Backend)!,
             FineTune = fineTune,
         };
-        return new RunPlan(runFolder, config, RunProgress.Start(config.NewSchedule().State), catalog, BackendSettings.From(parse, o), null, init);
+        var runLock = communicator.Rank == 0 ? Reliability.RunLock.Acquire(runFolder) : null;
+        if (File.Exists(Path.Combine(runFolder, Trainer.LastFile)))
+        {
+            runLock?.Dispose();
+            throw new AppException($"The run folder {runFolder} already holds a run; continue it with --resume {Relative(app, runFolder)}, or choose another --name.");
+        }
+        return new RunPlan(runFolder, config, RunProgress.Start(config.NewSchedule().State), readable, BackendSettings.From(parse, o), null, runLock, init);
     }
 
     /// <summary>The checkpoint <c>--init-from</c> names and what to train of it; (null, null) for a run from scratch.</summary>
@@ -208,7 +223,7 @@ public static class TrainCommand
         return (init, new FineTuning(init.Path, parse.GetValue(o.Freeze), parse.GetValue(o.FeaturesLrScale) ?? 1).Validated());
     }
 
-    private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume)
+    private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume, ICommunicator communicator, CancellationToken cancellationToken)
     {
         var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale }
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
@@ -226,6 +241,21 @@ public static class TrainCommand
         {
             throw new AppException($"There is no run to resume at {path}: expected a run folder with {Trainer.LastFile} (e.g. runs/alexnet-oxflower17).");
         }
+        // Locked before anything is read, so a second resume of a run in use is refused at once.
+        var runLock = communicator.Rank == 0 ? Reliability.RunLock.Acquire(Path.GetDirectoryName(file)!) : null;
+        try
+        {
+            return ReadRun(app, parse, o, file, runLock, cancellationToken);
+        }
+        catch
+        {
+            runLock?.Dispose();
+            throw;
+        }
+    }
+
+    private static RunPlan ReadRun(AppContext app, ParseResult parse, Options o, string file, Reliability.RunLock? runLock, CancellationToken cancellationToken)
+    {
         Checkpoint checkpoint;
         try
         {
@@ -246,12 +276,13 @@ public static class TrainCommand
         {
             throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}, but the run was trained on {string.Join(", ", config.ClassNames)}.");
         }
-        SplitFingerprint.Verify(config.DataFingerprint, catalog, app.Warn);
+        var readable = SplitLoader.CheckImages(app, catalog, config.MaxPixels, cancellationToken);
+        SplitFingerprint.Verify(config.DataFingerprint, readable, app.Warn);
         if (parse.GetResult(o.Backend) is { Implicit: false })
         {
             config = config with { Backend = parse.GetValue(o.Backend)! };
         }
-        return new RunPlan(Path.GetDirectoryName(file)!, config, RunState.Progress(state), catalog, BackendSettings.From(parse, o), checkpoint);
+        return new RunPlan(Path.GetDirectoryName(file)!, config, RunState.Progress(state), readable, BackendSettings.From(parse, o), checkpoint, runLock);
     }
 
     /// <summary>When a run's last checkpoint cannot be read, says whether its best checkpoint can, and how to resume from it.</summary>
@@ -302,7 +333,7 @@ public static class TrainCommand
             app.WriteLine($"The run in {plan.Folder} converged at epoch {progress.Epoch}: its plateau schedule had divided the learning rate {progress.ScheduleState.Reductions} times and the validation error stalled again.");
             return 0;
         }
-        var parts = SplitLoader.Load(app, plan.Catalog, config.Split, config.DataSplitSeed, variant.ImageSize, config.MaxPixels,
+        var parts = SplitLoader.Load(app, plan.Readable, config.DataFingerprint, config.Split, config.DataSplitSeed, variant.ImageSize, config.MaxPixels,
             train: true, validation: true, test: false, cancellationToken);
         var shard = new BatchShard(communicator.Rank, communicator.Size);
         shard.CheckSplits(config.BatchSize);
@@ -392,11 +423,7 @@ public static class TrainCommand
                 app.WriteLine($"Stopped after {maxSteps} step(s) (--max-steps) {Where(trainer.Progress, "when")}; saved {relative}/{Trainer.LastFile}. Continue with: {resumeCommand}");
                 return 0;
             case TrainingOutcome.Diverged:
-                if (plan.Resume is null && !Directory.EnumerateFileSystemEntries(plan.Folder).Any())
-                {
-                    Directory.Delete(plan.Folder); // a fresh run that diverged before its first checkpoint leaves nothing behind
-                }
-                throw new AppException(trainer.Divergence!);
+                throw new AppException(trainer.Divergence!); // a fresh run's folder goes if nothing was written (see the command's action)
         }
         if (cancellationToken.IsCancellationRequested)
         {
@@ -428,7 +455,7 @@ public static class TrainCommand
     /// <summary>Scores the best checkpoint on the test split and writes the confusion matrix as text and PNG.</summary>
     private static void TestBest(AppContext app, RunPlan plan, RunConfig config, RunProgress progress, Sequential model, SplitLoader.Parts parts, bool tta, CancellationToken cancellationToken)
     {
-        var test = SplitLoader.Load(app, parts.Catalog, config.Split, config.DataSplitSeed, config.Preprocessing.StoredSize, config.MaxPixels,
+        var test = SplitLoader.Load(app, parts.Readable, config.DataFingerprint, config.Split, config.DataSplitSeed, config.Preprocessing.StoredSize, config.MaxPixels,
             train: false, validation: false, test: true, cancellationToken).Test!;
         string relative = Relative(app, plan.Folder);
         if (test.Count == 0)

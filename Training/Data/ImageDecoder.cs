@@ -33,33 +33,57 @@ public sealed class ImageDecoder
 
     /// <summary>Decodes <paramref name="path"/> into <paramref name="size"/>×<paramref name="size"/>×3 bytes.</summary>
     /// <exception cref="ImageRejectedException">The file is unreadable, not an image, corrupt, truncated, or too large.</exception>
-    public byte[] Load(string path, int size)
+    public byte[] Load(string path, int size) => Rejecting(path, () =>
+    {
+        using var stream = File.OpenRead(path);
+        CheckHeader(stream, path);
+        stream.Position = 0;
+        using var image = Image.Load<Rgb24>(SingleThreaded, stream);
+        // A phone stores an upright photo as the sensor saw it plus an EXIF orientation tag: turn the pixels as a viewer would.
+        image.Mutate(x => x.AutoOrient());
+        return ToStoredSquare(image, size);
+    });
+
+    /// <summary>
+    /// Checks <paramref name="path"/> without decoding its pixels: that it opens, that its header names a
+    /// known format within <see cref="MaxPixels"/>, and that a JPEG or PNG is not cut short. What passes
+    /// almost always decodes; <see cref="Load"/> still rejects the rare file whose pixel data is corrupt.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">The file is unreadable, not an image, truncated, or too large.</exception>
+    public void Check(string path) => Rejecting(path, () =>
+    {
+        using var stream = File.OpenRead(path);
+        CheckHeader(stream, path);
+        return true;
+    });
+
+    private void CheckHeader(Stream stream, string path)
+    {
+        var info = Image.Identify(SingleThreaded, stream, out var format)
+            ?? throw new ImageRejectedException(path, "not an image in a format the decoder knows (JPEG, PNG, BMP, GIF, TGA, TIFF, WebP, PBM)");
+        long pixels = (long)info.Width * info.Height;
+        if (pixels > MaxPixels)
+        {
+            throw new ImageRejectedException(path, $"{info.Width}×{info.Height} = {pixels:N0} pixels is more than the limit of {MaxPixels:N0}");
+        }
+        string? truncated = format switch
+        {
+            JpegFormat => ImageCompleteness.JpegProblem(stream),
+            PngFormat => ImageCompleteness.PngProblem(stream),
+            _ => null,
+        };
+        if (truncated is not null)
+        {
+            throw new ImageRejectedException(path, truncated);
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/>, turning the errors a bad or unreadable file causes into an <see cref="ImageRejectedException"/>.</summary>
+    private static T Rejecting<T>(string path, Func<T> read)
     {
         try
         {
-            using var stream = File.OpenRead(path);
-            var info = Image.Identify(SingleThreaded, stream, out var format)
-                ?? throw new ImageRejectedException(path, "not an image in a format the decoder knows (JPEG, PNG, BMP, GIF, TGA, TIFF, WebP, PBM)");
-            long pixels = (long)info.Width * info.Height;
-            if (pixels > MaxPixels)
-            {
-                throw new ImageRejectedException(path, $"{info.Width}×{info.Height} = {pixels:N0} pixels is more than the limit of {MaxPixels:N0}");
-            }
-            string? truncated = format switch
-            {
-                JpegFormat => ImageCompleteness.JpegProblem(stream),
-                PngFormat => ImageCompleteness.PngProblem(stream),
-                _ => null,
-            };
-            if (truncated is not null)
-            {
-                throw new ImageRejectedException(path, truncated);
-            }
-            stream.Position = 0;
-            using var image = Image.Load<Rgb24>(SingleThreaded, stream);
-            // A phone stores an upright photo as the sensor saw it plus an EXIF orientation tag: turn the pixels as a viewer would.
-            image.Mutate(x => x.AutoOrient());
-            return ToStoredSquare(image, size);
+            return read();
         }
         catch (ImageRejectedException)
         {

@@ -11,8 +11,9 @@ namespace AlexNet.Backends.Cpu;
 //                   dColumns[group] = weight[group]ᵀ · dy[n, group];  dx[n] = col2im(dColumns)  (any stride)
 //   backward-filter dWeight[group] += dy[n, group] · columns[group]ᵀ, summed over n
 // One file per algorithm beside this one: CpuBackend.ImplicitGemm.cs (forward, backward-filter),
-// CpuBackend.BackwardDataAsConvolution.cs, CpuBackend.BackwardDataThroughColumns.cs; ConvolutionChooser.cs
-// picks between the two backward-data ones. CpuBackend.Im2Col.cs holds the IBackend im2col/col2im ops.
+// CpuBackend.BackwardDataAsConvolution.cs, CpuBackend.BackwardDataThroughColumns.cs, and for 3×3
+// stride-1 layers CpuBackend.Winograd.cs (all three, fewer multiplications); ConvolutionChooser.cs
+// picks. CpuBackend.Im2Col.cs holds the IBackend im2col/col2im ops.
 public sealed partial class CpuBackend
 {
     /// <summary>A checked convolution geometry: input, filters, output sizes and the sliding rule.</summary>
@@ -53,6 +54,11 @@ public sealed partial class CpuBackend
         float* pBias = bias is null ? null : Data(bias, nameof(bias));
         float* py = Data(y, nameof(y));
         var g = Geometry(OpContract.Conv2dForward(x, weight, bias, convolution, y));
+        if (Winograd && ConvolutionChooser.Winograd(g, g.OH, g.OW) is { } tile)
+        {
+            ForwardWinograd(px, pWeight, pBias, g, py, tile);
+            return;
+        }
         ForwardImplicitGemm(px, pWeight, pBias, g, py);
     }
 
@@ -62,7 +68,11 @@ public sealed partial class CpuBackend
         float* pWeight = Data(weight, nameof(weight));
         float* pdx = Data(dx, nameof(dx));
         var g = Geometry(OpContract.Conv2dBackwardData(dy, weight, convolution, dx));
-        if (ConvolutionChooser.BackwardData(g) == BackwardDataAlgorithm.AsConvolution)
+        if (Winograd && ConvolutionChooser.Winograd(g, g.H, g.W) is { } tile)
+        {
+            BackwardDataWinograd(pdy, pWeight, g, pdx, tile);
+        }
+        else if (ConvolutionChooser.BackwardData(g) == BackwardDataAlgorithm.AsConvolution)
         {
             BackwardDataAsConvolution(pdy, pWeight, g, pdx);
         }
@@ -78,6 +88,11 @@ public sealed partial class CpuBackend
         float* pdy = Data(dy, nameof(dy));
         float* pdWeight = Data(dWeight, nameof(dWeight));
         var g = Geometry(OpContract.Conv2dBackwardFilter(x, dy, convolution, dWeight));
+        if (Winograd && ConvolutionChooser.Winograd(g, g.OH, g.OW) is { } tile)
+        {
+            BackwardFilterWinograd(px, pdy, g, pdWeight, tile);
+            return;
+        }
         BackwardFilterImplicitGemm(px, pdy, g, pdWeight, dWeight.Length);
     }
 

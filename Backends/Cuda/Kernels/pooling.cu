@@ -2,6 +2,8 @@
 //   forward:  y[n, c, oh, ow] = the largest x in rows oh·S − P … +K−1, columns ow·S − P … +K−1
 //             (padding cells never win).
 //   backward: dx[n, c, h, w] = Σ of dy over the windows whose winner is (h, w); 0 elsewhere.
+//             With throughRelu (MaxPool2dReluBackward), x is a ReLU's output and dx is also passed
+//             through ReLU's backward: 0 where x ≤ 0.
 // Tie rule (IBackend): the first maximum of the window's row-major scan wins, so the winner
 // test is a strict ">" while scanning top row first, left to right.
 // Threads: forward, one output per thread; backward, one input pixel per thread, which recomputes
@@ -49,7 +51,7 @@ extern "C" __global__ void maxpool_forward(const float* __restrict__ x, int batc
 extern "C" __global__ void maxpool_backward(const float* __restrict__ x, const float* __restrict__ dy,
                                             int batch, int channels, int height, int width,
                                             int kernel, int stride, int padding, int outHeight, int outWidth,
-                                            float* __restrict__ dx)
+                                            int throughRelu, float* __restrict__ dx)
 {
     int n = batch * channels * height * width;
     GRID_STRIDE_LOOP(index, n) {
@@ -76,6 +78,6 @@ extern "C" __global__ void maxpool_backward(const float* __restrict__ x, const f
                 }
             }
         }
-        dx[index] = sum;
+        dx[index] = throughRelu && !(input[self] > 0.0f) ? 0.0f : sum;
     }
 }
