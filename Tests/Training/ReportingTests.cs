@@ -117,6 +117,19 @@ public sealed class ReportingTests
     }
 
     [Fact]
+    public void A_warm_up_rises_linearly_and_the_cosine_after_it_spans_the_remaining_epochs()
+    {
+        var schedule = new LearningRateSchedule(ScheduleKind.Cosine, 0.1, 14, warmupEpochs: 4);
+
+        Assert.Equal([0.02, 0.04, 0.06, 0.08], [.. Enumerable.Range(0, 4).Select(epoch => Math.Round(schedule.RateFor(epoch), 12))]);
+        Assert.Equal(0.1, schedule.RateFor(4), 12);
+        Assert.Equal(0.05, schedule.RateFor(9), 12);
+        Assert.Equal(0, schedule.RateFor(14), 12);
+        Assert.Equal(0.1, new LearningRateSchedule(ScheduleKind.Constant, 0.1, 14, warmupEpochs: 4).RateFor(4), 12);
+        Assert.Throws<AlexNet.Training.AppException>(() => new LearningRateSchedule(ScheduleKind.Cosine, 0.1, 14, warmupEpochs: -1));
+    }
+
+    [Fact]
     public void Plateau_schedule_divides_by_ten_after_patience_epochs_without_improvement()
     {
         var schedule = new LearningRateSchedule(ScheduleKind.Plateau, 0.01, 90, patience: 2);

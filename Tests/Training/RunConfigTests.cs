@@ -52,6 +52,21 @@ public sealed class RunConfigTests
     }
 
     [Fact]
+    public void A_state_without_a_split_seed_splits_by_its_seed_and_a_stored_one_is_read_back()
+    {
+        var old = RunState.Config(TestStates.Mini() with { SplitSeed = null });
+        Assert.Null(old.SplitSeed);
+        Assert.Equal(old.Seed, old.DataSplitSeed);
+
+        var state = TrainingState.FromJson((TestStates.Mini() with { SplitSeed = 42 }).ToJson());
+        var config = RunState.Config(state);
+
+        Assert.Equal(42UL, config.DataSplitSeed);
+        Assert.NotEqual(config.Seed, config.DataSplitSeed);
+        Assert.Equal(42UL, RunState.Of(config, RunState.Progress(state)).SplitSeed);
+    }
+
+    [Fact]
     public void A_state_without_an_initialization_reads_as_the_models_default()
     {
         var config = RunState.Config(TestStates.Mini() with { Initialization = null });

@@ -53,6 +53,22 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public async Task The_split_seed_and_the_warm_up_are_kept_in_the_checkpoint_and_cannot_change_on_resuming()
+    {
+        using var work = TestFiles.NewFolder();
+
+        var result = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--split-seed", "5", "--warmup-epochs", "2", "--name", "run"));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("split seed 5, seed 7", result.Output, StringComparison.Ordinal);
+        var state = Checkpoint.Read(work.Combine("runs", "run", "last.safetensors")).State;
+        Assert.Equal((5UL, 7UL, 2), (state.SplitSeed, state.Seed, state.ScheduleWarmupEpochs));
+        var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", work.Combine("runs", "run"), "--epochs", "2", "--split-seed", "6", "--warmup-epochs", "3");
+        Assert.NotEqual(0, resumed.ExitCode);
+        Assert.Contains("--split-seed, --warmup-epochs cannot change when resuming", resumed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_plateau_schedule_ends_a_stalled_run_after_three_divisions_of_the_rate()
     {
         using var work = TestFiles.NewFolder();

@@ -36,8 +36,11 @@ public sealed record TrainingState
     /// <summary>The pixel limit the data was read with.</summary>
     public required long MaxPixels { get; init; }
 
-    /// <summary>The seed of everything: initialization, split, order, augmentation, dropout.</summary>
+    /// <summary>The seed of initialization, order, augmentation, dropout, and of the split unless <see cref="SplitSeed"/> is set.</summary>
     public required ulong Seed { get; init; }
+
+    /// <summary>The seed the split was drawn with (<c>--split-seed</c>); null for a run whose split, like every run's before the option, came from <see cref="Seed"/>.</summary>
+    public ulong? SplitSeed { get; init; }
 
     public required int BatchSize { get; init; }
 
@@ -54,6 +57,9 @@ public sealed record TrainingState
     public required int ScheduleStepEpochs { get; init; }
 
     public required int SchedulePatience { get; init; }
+
+    /// <summary>Epochs of linear warm-up (0 in checkpoints written before <c>--warmup-epochs</c>).</summary>
+    public int ScheduleWarmupEpochs { get; init; }
 
     public required ScheduleState ScheduleState { get; init; }
 

@@ -51,7 +51,7 @@ public static class ReportCommand
                 throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}, but the run was trained on {string.Join(", ", state.ClassNames)}.");
             }
             var readable = SplitLoader.CheckImages(app, catalog, state.MaxPixels, cancellationToken);
-            var test = SplitLoader.Load(app, readable, state.DataFingerprint, SplitSpec.Parse(state.Split), state.Seed, state.Preprocessing.StoredSize, state.MaxPixels,
+            var test = SplitLoader.Load(app, readable, state.DataFingerprint, SplitSpec.Parse(state.Split), state.SplitSeed ?? state.Seed, state.Preprocessing.StoredSize, state.MaxPixels,
                 train: false, validation: false, test: true, cancellationToken).Test!;
             TestReport? scores = null;
             if (test.Count == 0)

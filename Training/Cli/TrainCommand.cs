@@ -52,7 +52,9 @@ public static class TrainCommand
         public Option<int?> StepEpochs { get; } = new Option<int?>("--step-epochs") { Description = $"Epochs between steps of the step schedule (default {Recipes.DefaultStepEpochs}).", HelpName = "N" }.AtLeast(1);
         public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = $"Epochs without a better validation error before the plateau schedule divides the rate by 10 (default: the model's; {Recipes.PaperOnSmallData.Patience} for alexnet and caffenet, else {Recipes.DefaultPatience}).", HelpName = "N" }.AtLeast(1);
         public Option<string> Init { get; } = new Option<string>("--init") { Description = "How the starting weights are drawn. alexnet and caffenet: paper (N(0, 0.01), biases 1; on a few hundred images it answers at chance for hundreds of epochs) or caffe (BVLC's reference: biases 0.1, fc6/fc7 N(0, 0.005); learns from the first epoch). Default: the model's (caffe for alexnet and caffenet; --init paper with --batch-size 128 --patience 5 --epochs 90 is the paper's ImageNet recipe).", HelpName = "NAME" }.AcceptOnlyFromAmong([.. RunNames.Initializations.Names]);
-        public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of everything random (initialization, split, order, augmentation, dropout): the same command gives the same run.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
+        public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of everything random (initialization, order, augmentation, dropout, and the split unless --split-seed is given): the same command gives the same run.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
+        public Option<int?> WarmupEpochs { get; } = new("--warmup-epochs") { Description = "Raise the learning rate linearly over the first N epochs to the schedule's (with cosine, the decay follows them). Default 0.", HelpName = "N" };
+        public Option<ulong?> SplitSeed { get; } = new("--split-seed") { Description = "Seed of the split alone, so runs on one split can differ in --seed and runs on several splits share it (default: the split follows --seed).", HelpName = "N" };
         public Option<string> Name { get; } = new Option<string>("--name") { Description = "The run's folder name under runs/ (default: MODEL-DATA, numbered if it exists).", HelpName = "NAME" }.FolderName();
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
         public Option<bool> Tta { get; } = CommonOptions.TenCrop("Score the final test with the paper's 10 crops (corners and centre, mirrored) instead of the centre crop.");
@@ -85,7 +87,7 @@ public static class TrainCommand
             """)
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
-            o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.Name,
+            o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name,
             o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost, o.LoaderThreads, o.Prefetch, o.ClassesFile,
         };
         command.Validators.Add(result =>
@@ -184,10 +186,11 @@ public static class TrainCommand
             Split = parse.GetValue(o.Split) is { } text ? SplitSpec.Parse(text) : SplitSpec.Default,
             MaxPixels = parse.GetValue(o.MaxPixels),
             Seed = parse.GetValue(o.Seed),
+            SplitSeed = parse.GetValue(o.SplitSeed),
             BatchSize = parse.GetValue(o.BatchSize) ?? recipe.BatchSize,
             Epochs = parse.GetValue(o.Epochs) ?? recipe.Epochs,
             Optimizer = new OptimizerSettings(optimizer, parse.GetValue(o.LearningRate) ?? rate, parse.GetValue(o.Momentum) ?? momentum, parse.GetValue(o.WeightDecay) ?? decay).Validated(),
-            Schedule = new ScheduleSettings(schedule, parse.GetValue(o.StepEpochs) ?? recipe.StepEpochs, parse.GetValue(o.Patience) ?? recipe.Patience),
+            Schedule = new ScheduleSettings(schedule, parse.GetValue(o.StepEpochs) ?? recipe.StepEpochs, parse.GetValue(o.Patience) ?? recipe.Patience, parse.GetValue(o.WarmupEpochs) ?? 0),
             Preprocessing = new Preprocessing(variant.ImageSize, variant.InputShape[1], [0, 0, 0], [1, 1, 1], [0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0, 1]), // measured on the training set in Train
             Backend = parse.GetValue(o.Backend)!,
             FineTune = fineTune,
@@ -225,7 +228,7 @@ public static class TrainCommand
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume, ICommunicator communicator, CancellationToken cancellationToken)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale }
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale }
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
@@ -333,7 +336,7 @@ public static class TrainCommand
             app.WriteLine($"The run in {plan.Folder} converged at epoch {progress.Epoch}: its plateau schedule had divided the learning rate {progress.ScheduleState.Reductions} times and the validation error stalled again.");
             return 0;
         }
-        var parts = SplitLoader.Load(app, plan.Readable, config.DataFingerprint, config.Split, config.Seed, variant.ImageSize, config.MaxPixels,
+        var parts = SplitLoader.Load(app, plan.Readable, config.DataFingerprint, config.Split, config.DataSplitSeed, variant.ImageSize, config.MaxPixels,
             train: true, validation: true, test: false, cancellationToken);
         var shard = new BatchShard(communicator.Rank, communicator.Size);
         shard.CheckSplits(config.BatchSize);
@@ -373,7 +376,7 @@ public static class TrainCommand
             : split is not null ? $"two {backend.Name} devices, split as the paper's two GPUs (--model-parallel 2)"
             : backend.Name;
         app.WriteLine(plan.Resume is null
-            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {where}: {plan.Catalog.Kind}, {config.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {config.Split}, seed {config.Seed}, {(plan.Init is null ? $"init {RunNames.Initializations[config.Initialization]}" : "weights from --init-from")})."
+            ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {where}: {plan.Catalog.Kind}, {config.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {config.Split}{(config.SplitSeed is { } splitSeed ? $", split seed {splitSeed}" : "")}, seed {config.Seed}, {(plan.Init is null ? $"init {RunNames.Initializations[config.Initialization]}" : "weights from --init-from")})."
             : $"Resuming {relative} at epoch {progress.Epoch + 1}, step {progress.StepInEpoch} on {where}, up to epoch {config.Epochs}.");
         app.WriteLine($"{config.Optimizer}, schedule {config.Schedule}, batch {config.BatchSize}, {Plural.Of(config.Epochs, "epoch")}; {config.Preprocessing}. Output: {relative}/");
         if (plan.Init is not null)
@@ -455,7 +458,7 @@ public static class TrainCommand
     /// <summary>Scores the best checkpoint on the test split and writes the confusion matrix as text and PNG.</summary>
     private static void TestBest(AppContext app, RunPlan plan, RunConfig config, RunProgress progress, Sequential model, SplitLoader.Parts parts, bool tta, CancellationToken cancellationToken)
     {
-        var test = SplitLoader.Load(app, parts.Readable, config.DataFingerprint, config.Split, config.Seed, config.Preprocessing.StoredSize, config.MaxPixels,
+        var test = SplitLoader.Load(app, parts.Readable, config.DataFingerprint, config.Split, config.DataSplitSeed, config.Preprocessing.StoredSize, config.MaxPixels,
             train: false, validation: false, test: true, cancellationToken).Test!;
         string relative = Relative(app, plan.Folder);
         if (test.Count == 0)

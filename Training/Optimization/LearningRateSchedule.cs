@@ -13,20 +13,27 @@ namespace AlexNet.Training.Optimization;
 /// <item><c>plateau</c> — the paper's rule (section 5): divided by 10 whenever the validation error has
 /// not improved for <see cref="Patience"/> epochs, at most <see cref="MaxReductions"/> times (the paper's
 /// three); when it stalls once more the run has converged and ends, as the paper's did;</item>
-/// <item><c>cosine</c> — from the base rate down to 0 along half a cosine over the run's epochs.</item>
+/// <item><c>cosine</c> — from the base rate down to 0 along half a cosine over the run's epochs after the warm-up.</item>
 /// </list>
+/// A linear warm-up (<see cref="WarmupEpochs"/>) scales any of them by (epoch + 1) / (warm-up + 1) over its
+/// first epochs, so a freshly drawn network is not pushed by the full rate before its statistics settle.
 /// The state (current rate, best error, epochs without improvement) is saved in checkpoints.
 /// </summary>
 public sealed class LearningRateSchedule
 {
     /// <summary>The schedule <paramref name="settings"/> describes, starting from <paramref name="baseRate"/>, over <paramref name="totalEpochs"/>.</summary>
     public LearningRateSchedule(ScheduleSettings settings, double baseRate, int totalEpochs)
-        : this(settings.Kind, baseRate, totalEpochs, settings.StepEpochs, patience: settings.Patience)
+        : this(settings.Kind, baseRate, totalEpochs, settings.StepEpochs, patience: settings.Patience, warmupEpochs: settings.WarmupEpochs)
     {
     }
 
-    public LearningRateSchedule(ScheduleKind kind, double baseRate, int totalEpochs, int stepEpochs = 30, double gamma = 0.1, int patience = 5, int maxReductions = 3)
+    public LearningRateSchedule(ScheduleKind kind, double baseRate, int totalEpochs, int stepEpochs = 30, double gamma = 0.1, int patience = 5, int maxReductions = 3, int warmupEpochs = 0)
     {
+        if (warmupEpochs < 0)
+        {
+            throw new AppException($"The warm-up must be 0 or more epochs, not {warmupEpochs}.");
+        }
+        WarmupEpochs = warmupEpochs;
         if (!(baseRate > 0) || !double.IsFinite(baseRate))
         {
             throw new AppException($"The learning rate must be a positive number, not {baseRate.ToString(CultureInfo.InvariantCulture)}.");
@@ -63,17 +70,23 @@ public sealed class LearningRateSchedule
     /// <summary>How often <c>plateau</c> divides the rate before a further stall ends the run ("reduced three times prior to termination").</summary>
     public int MaxReductions { get; }
 
+    /// <summary>Epochs of linear warm-up at the start of the run.</summary>
+    public int WarmupEpochs { get; }
+
     /// <summary>What <c>plateau</c> remembers between epochs; saved in checkpoints.</summary>
     public ScheduleState State { get; set; }
 
     /// <summary>The rate for epoch <paramref name="epoch"/> (0-based).</summary>
-    public double RateFor(int epoch) => Kind switch
+    public double RateFor(int epoch) => Warmup(epoch) * (Kind switch
     {
         ScheduleKind.Step => BaseRate * Math.Pow(Gamma, epoch / StepEpochs),
-        ScheduleKind.Cosine => BaseRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, TotalEpochs) / Math.Max(1, TotalEpochs))),
+        ScheduleKind.Cosine => BaseRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Clamp(epoch - WarmupEpochs, 0, TotalEpochs) / Math.Max(1, TotalEpochs - WarmupEpochs))),
         ScheduleKind.Plateau => State.Rate,
         _ => BaseRate,
-    };
+    });
+
+    /// <summary>The warm-up's factor for epoch <paramref name="epoch"/>: (epoch + 1) / (warm-up + 1) during it, 1 after.</summary>
+    private double Warmup(int epoch) => epoch < WarmupEpochs ? (epoch + 1.0) / (WarmupEpochs + 1) : 1;
 
     /// <summary>
     /// Tells the schedule how an epoch ended. <c>plateau</c> divides the rate after <see cref="Patience"/>

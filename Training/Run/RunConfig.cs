@@ -35,8 +35,14 @@ public sealed record RunConfig
     /// <summary>The pixel limit the data is read with.</summary>
     public required long MaxPixels { get; init; }
 
-    /// <summary>The seed of everything random: initialization, split, order, augmentation, dropout.</summary>
+    /// <summary>The seed of initialization, order, augmentation, dropout, and of the split unless <see cref="SplitSeed"/> is set.</summary>
     public required ulong Seed { get; init; }
+
+    /// <summary>The seed of the split alone (<c>--split-seed</c>); null keeps the split drawn from <see cref="Seed"/>, as every run before the option.</summary>
+    public ulong? SplitSeed { get; init; }
+
+    /// <summary>The seed the split is drawn with: <see cref="SplitSeed"/>, or <see cref="Seed"/> where none was given.</summary>
+    public ulong DataSplitSeed => SplitSeed ?? Seed;
 
     /// <summary>Images per training step.</summary>
     public required int BatchSize { get; init; }
