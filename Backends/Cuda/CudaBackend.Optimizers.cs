@@ -24,4 +24,14 @@ public sealed partial class CudaBackend
         LaunchElements(Kernel.AdamUpdate, gradient.Length, Address(gradient, op), learningRate, beta1, beta2, epsilon,
             inverseCorrection1, inverseCorrection2, gradient.Length, Address(m, op), Address(v, op), Address(parameter, op));
     }
+
+    public void AdamWUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
+    {
+        const string op = nameof(AdamWUpdate);
+        OpContract.AdamWUpdate(gradient, weightDecay, step, m, v, parameter);
+        float inverseCorrection1 = (float)(1.0 / (1.0 - Math.Pow(beta1, step)));
+        float inverseCorrection2 = (float)(1.0 / (1.0 - Math.Pow(beta2, step)));
+        LaunchElements(Kernel.AdamwUpdate, gradient.Length, Address(gradient, op), learningRate, beta1, beta2, epsilon, weightDecay,
+            inverseCorrection1, inverseCorrection2, gradient.Length, Address(m, op), Address(v, op), Address(parameter, op));
+    }
 }

@@ -103,6 +103,23 @@ public static partial class OpContract
         }
     }
 
+    /// <summary>AdamW: Adam's rules, and a decay λ ≥ 0.</summary>
+    public static void AdamWUpdate(Tensor gradient, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
+    {
+        Length(nameof(AdamWUpdate), nameof(gradient), gradient, parameter.Length);
+        Length(nameof(AdamWUpdate), nameof(m), m, parameter.Length);
+        Length(nameof(AdamWUpdate), nameof(v), v, parameter.Length);
+        if (step < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(step), step, $"AdamWUpdate: step is {step}, expected t ≥ 1 (steps count from 1).");
+        }
+        if (!(weightDecay >= 0) || !float.IsFinite(weightDecay))
+        {
+            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"AdamWUpdate: weightDecay is {weightDecay}, expected a finite λ ≥ 0."));
+        }
+    }
+
     // ----- The checks the op rules are made of ---------------------------------------------------
 
     private static ArgumentException Wrong(string op, string parameter, Tensor tensor, string expected) =>

@@ -4,7 +4,7 @@ using AlexNet.Tensors;
 namespace AlexNet.Backends.Reference;
 
 // The optimizer updates, one parameter at a time: the paper's SGD with momentum and weight decay
-// (section 5) and Adam. Fast versions: Cpu/CpuBackend.Optimizers.cs (vectors, threads), Cuda/Kernels/optimizers.cu.
+// (section 5), Adam, and AdamW (Adam with decoupled weight decay). Fast versions: Cpu/CpuBackend.Optimizers.cs (vectors, threads), Cuda/Kernels/optimizers.cu.
 public sealed partial class ReferenceBackend
 {
     public void SgdMomentumUpdate(Tensor gradient, float learningRate, float momentum, float weightDecay, Tensor velocity, Tensor parameter)
@@ -24,6 +24,18 @@ public sealed partial class ReferenceBackend
         OpContract.AdamUpdate(gradient, step, m, v, parameter);
         int length = parameter.Length;
         var (newM, newV, newParameter) = Adam(g[..length], learningRate, beta1, beta2, epsilon, step, vm[..length], vv[..length], w[..length]);
+        Store(newM, m);
+        Store(newV, v);
+        Store(newParameter, parameter);
+    }
+
+    public void AdamWUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
+    {
+        const string op = nameof(AdamWUpdate);
+        float[] g = Values(gradient, nameof(gradient), op), vm = Values(m, nameof(m), op), vv = Values(v, nameof(v), op), w = Values(parameter, nameof(parameter), op);
+        OpContract.AdamWUpdate(gradient, weightDecay, step, m, v, parameter);
+        int length = parameter.Length;
+        var (newM, newV, newParameter) = AdamW(g[..length], learningRate, beta1, beta2, epsilon, weightDecay, step, vm[..length], vv[..length], w[..length]);
         Store(newM, m);
         Store(newV, v);
         Store(newParameter, parameter);
@@ -61,6 +73,28 @@ public sealed partial class ReferenceBackend
             T mHat = newM[i] / (T.One - T.Pow(beta1, t));
             T vHat = newV[i] / (T.One - T.Pow(beta2, t));
             w[i] = parameter[i] - (learningRate * mHat / (T.Sqrt(vHat) + epsilon));
+        }
+        return (newM, newV, w);
+    }
+
+    /// <summary>
+    /// AdamW: Adam's moments and bias corrections, then w ← w − lr·(m̂/(√v̂ + ε) + λ·w), the decay λ·w
+    /// beside the adaptive step instead of inside g (Loshchilov &amp; Hutter, Algorithm 2). Returns the new (m, v, parameter).
+    /// </summary>
+    public static (T[] M, T[] V, T[] Parameter) AdamW<T>(T[] gradient, T learningRate, T beta1, T beta2, T epsilon, T weightDecay, int step, T[] m, T[] v, T[] parameter)
+        where T : IFloatingPointIeee754<T>
+    {
+        var newM = new T[parameter.Length];
+        var newV = new T[parameter.Length];
+        var w = new T[parameter.Length];
+        T t = T.CreateChecked(step);
+        for (int i = 0; i < w.Length; i++)
+        {
+            newM[i] = (beta1 * m[i]) + ((T.One - beta1) * gradient[i]);
+            newV[i] = (beta2 * v[i]) + ((T.One - beta2) * gradient[i] * gradient[i]);
+            T mHat = newM[i] / (T.One - T.Pow(beta1, t));
+            T vHat = newV[i] / (T.One - T.Pow(beta2, t));
+            w[i] = parameter[i] - (learningRate * ((mHat / (T.Sqrt(vHat) + epsilon)) + (weightDecay * parameter[i])));
         }
         return (newM, newV, w);
     }
