@@ -31,8 +31,12 @@ public sealed class ModelBenchmark : IDisposable
     private readonly TrainingStep _training;
     private readonly InferenceStep _inference;
 
-    /// <summary>Builds <paramref name="variant"/> for <paramref name="classes"/> classes on <paramref name="backend"/> with a batch of random images.</summary>
-    public ModelBenchmark(IBackend backend, ModelVariant variant, int classes, int batchSize, ulong seed)
+    /// <summary>
+    /// Builds <paramref name="variant"/> for <paramref name="classes"/> classes on <paramref name="backend"/> with a batch of random images,
+    /// trained with <paramref name="optimizer"/>: SGD with momentum and no weight decay, Adam without
+    /// decay, or AdamW with its default decay (all one pass over each parameter).
+    /// </summary>
+    public ModelBenchmark(IBackend backend, ModelVariant variant, int classes, int batchSize, ulong seed, OptimizerKind optimizer = OptimizerKind.Sgd)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(variant);
@@ -42,7 +46,10 @@ public sealed class ModelBenchmark : IDisposable
         Model = variant.Build(backend, classes, seed);
         try
         {
-            _optimizer = new Optimizer(new OptimizerSettings(OptimizerKind.Sgd, LearningRate, Momentum: 0.9, WeightDecay: 0), Model.Parameters, backend);
+            var settings = optimizer == OptimizerKind.AdamW
+                ? OptimizerSettings.Create(optimizer, LearningRate, 0.9, Recipes.AdamWWeightDecay)
+                : new OptimizerSettings(optimizer, LearningRate, Momentum: 0.9, WeightDecay: 0);
+            _optimizer = new Optimizer(settings, Model.Parameters, backend);
             _training = new TrainingStep(Model, _optimizer);
             _inference = new InferenceStep(Model);
             var random = new Random((int)(seed % int.MaxValue));
@@ -75,6 +82,9 @@ public sealed class ModelBenchmark : IDisposable
 
     /// <summary>Images per step.</summary>
     public int BatchSize { get; }
+
+    /// <summary>The update the training step takes.</summary>
+    public OptimizerSettings Optimizer => _optimizer.Settings;
 
     /// <summary>Multiply-accumulates of one image's forward pass (convolutions and dense layers).</summary>
     public long MultiplyAccumulatesPerImage { get; }

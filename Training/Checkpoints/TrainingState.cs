@@ -95,6 +95,9 @@ public sealed record TrainingState
     /// <summary>Where a fine-tuning run's weights came from and what it trains (<c>train --init-from</c>); null for a run from scratch.</summary>
     public Interop.FineTuning? FineTune { get; init; }
 
+    /// <summary>The probability of every Dropout layer (<c>train --dropout</c>); null for the variant's own, as in checkpoints written before the option.</summary>
+    public float? Dropout { get; init; }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,

@@ -6,6 +6,7 @@ using AlexNet.Backends;
 using AlexNet.Layers;
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Benchmarking;
+using AlexNet.Training.Run;
 
 namespace AlexNet.Training.Cli;
 
@@ -57,6 +58,8 @@ public static class BenchCommand
 
         public Option<bool> Layers { get; } = new("--layers") { Description = "Add a per-layer forward/backward time breakdown of each measured step." };
 
+        public Option<string> Optimizer { get; } = new Option<string>("--optimizer") { Description = "The update the training step takes: sgd (momentum, no weight decay; the default), adam (no weight decay) or adamw (decoupled decay 0.05); --layers reports its GB/s.", DefaultValueFactory = _ => "sgd", HelpName = "sgd|adam|adamw" }.AcceptOnlyFromAmong([.. RunNames.Optimizers.Names]);
+
         public Option<int?> Gemm { get; } = new Option<int?>("--gemm") { Description = "Measure fp32 GEMM GFLOP/s on N×N matrices (4096 to compare with torch.matmul).", HelpName = "N" }.AtLeast(1);
 
         public Option<bool> Roofline { get; } = new("--roofline") { Description = "Measure the machine's peak fp32 GFLOP/s and memory bandwidth (the roofline's two ceilings)." };
@@ -104,7 +107,7 @@ public static class BenchCommand
             Example: alexnet bench --model alexnet --classes 1000 --batch-size 64 --threads 2 --train
             """)
         {
-            o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Precision, o.Inference, o.Train, o.Layers, o.Gemm, o.Roofline,
+            o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Precision, o.Inference, o.Train, o.Layers, o.Optimizer, o.Gemm, o.Roofline,
             o.Warmup, o.Iterations, o.MaxIterations, o.MinSeconds, o.Seed, o.Loader, o.LoaderThreads, o.Prefetch, o.StoredSize, o.CropSize, o.NoCache,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(app, parse, o, cancellationToken)));
@@ -172,7 +175,7 @@ public static class BenchCommand
                 foreach (int batchSize in parse.GetValue(o.BatchSizes)!)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    using var bench = new ModelBenchmark(backend, variant, classes, batchSize, parse.GetValue(o.Seed));
+                    using var bench = new ModelBenchmark(backend, variant, classes, batchSize, parse.GetValue(o.Seed), RunNames.Optimizers.Parse(parse.GetValue(o.Optimizer)!));
                     var rule = Rule(TimingRule.ForModel(batchSize));
                     if (inference)
                     {
@@ -276,9 +279,16 @@ public static class BenchCommand
         }
         if (training)
         {
-            long updateBytes = LayerTraffic.UpdateBytes(model.ParameterCount);
+            var optimizer = bench.Optimizer;
+            long updateBytes = LayerTraffic.UpdateBytes(model.ParameterCount, optimizer.Kind);
+            string updateName = optimizer.Kind switch
+            {
+                OptimizerKind.Adam => "zero gradients + Adam",
+                OptimizerKind.AdamW => "zero gradients + AdamW",
+                _ => "zero gradients + SGD momentum",
+            };
             app.WriteLine(Invariant($"    {"loss",-9} {"softmax cross-entropy",-34} {"",-20} {loss,9:F2} {"",9} {100 * loss / total,5:F1}%"));
-            app.WriteLine(Invariant($"    {"update",-9} {"zero gradients + SGD momentum",-34} {"",-20} {update,9:F2} {"",9} {100 * update / total,5:F1}% {"",12} {"",12} {"",7} {"",7} ") +
+            app.WriteLine(Invariant($"    {"update",-9} {updateName,-34} {"",-20} {update,9:F2} {"",9} {100 * update / total,5:F1}% {"",12} {"",12} {"",7} {"",7} ") +
                 Invariant($"{updateBytes / 1e6,8:F1} {"",8} {Rate(updateBytes, update),9} {"",9} {Share(updateBytes, update),6}"));
         }
         app.WriteLine(Invariant($"    {"layers",-9} {"",-34} {"",-20} {forward.Sum(),9:F2} {(training ? backward.Sum().ToString("F2", CultureInfo.InvariantCulture) : ""),9}"));

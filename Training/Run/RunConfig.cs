@@ -65,6 +65,9 @@ public sealed record RunConfig
     /// <summary>Where a fine-tuning run's weights came from and what it trains (<c>--init-from</c>); null for a run from scratch.</summary>
     public Interop.FineTuning? FineTune { get; init; }
 
+    /// <summary>The probability of every Dropout layer (<c>--dropout</c>; 0: none); null keeps the variant's own, as every run before the option.</summary>
+    public float? Dropout { get; init; }
+
     /// <summary>The layer list <see cref="Model"/> names.</summary>
     public ModelVariant Variant => Model.Variant();
 

@@ -51,6 +51,7 @@ public static class RunState
             Counters = progress.Counters,
             Backend = config.Backend,
             FineTune = config.FineTune,
+            Dropout = config.Dropout,
         };
     }
 
@@ -78,6 +79,7 @@ public static class RunState
             Preprocessing = state.Preprocessing,
             Backend = state.Backend,
             FineTune = state.FineTune,
+            Dropout = state.Dropout,
         };
     }
 
