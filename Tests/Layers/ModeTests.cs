@@ -114,31 +114,6 @@ public class ModeTests
     }
 
     [Fact]
-    public void Dropout_of_zero_is_the_identity_in_training_too_and_draws_no_mask()
-    {
-        using var layer = new Dropout(Backend, "drop", 0f, seed: 3);
-        using var x = LayerTestData.Upload(Backend, new Shape(1, 64), [.. Enumerable.Range(0, 64).Select(i => (float)i)]);
-        layer.IsTraining = true;
-
-        Assert.Same(x, layer.Forward(x));
-        Assert.Same(x, layer.Backward(x));
-        Assert.Equal(0ul, layer.Offset.Value);
-    }
-
-    [Fact]
-    public void A_variant_built_with_a_dropout_rate_uses_it_in_every_dropout_layer_and_keeps_their_seeds()
-    {
-        using var own = AlexNetPaper.Variant.Build(Backend, 17, seed: 5);
-        using var changed = AlexNetPaper.Variant.Build(Backend, 17, seed: 5, dropout: 0.3f);
-
-        var before = own.Layers.OfType<Dropout>().ToList();
-        var after = changed.Layers.OfType<Dropout>().ToList();
-        Assert.Equal([0.5f, 0.5f], before.Select(d => d.Probability));
-        Assert.Equal([0.3f, 0.3f], after.Select(d => d.Probability));
-        Assert.Equal(before.Select(d => (d.Name, d.Seed.Value)), after.Select(d => (d.Name, d.Seed.Value)));
-    }
-
-    [Fact]
     public void Batch_norm_normalizes_with_batch_statistics_in_training_and_running_ones_in_inference()
     {
         using var layer = new BatchNorm(Backend, "bn", 2, momentum: 0.5f, epsilon: 1e-5f);

@@ -220,26 +220,6 @@ public sealed class TrainingTests
     }
 
     [Fact]
-    public async Task Dropout_is_stored_in_the_checkpoint_and_a_resume_keeps_it()
-    {
-        using var work = TestFiles.NewFolder();
-        var whole = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "2", "--name", "whole", "--dropout", "0"));
-        var part = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "part", "--dropout", "0"));
-        var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", "runs/part", "--epochs", "2");
-        var bad = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "bad", "--dropout", "1"));
-
-        Assert.Equal((0, 0, 0), (whole.ExitCode, part.ExitCode, resumed.ExitCode));
-        Assert.Contains(", dropout 0;", whole.Output, StringComparison.Ordinal);
-        var state = Checkpoint.Read(work.Combine("runs", "part", "last.safetensors")).State;
-        Assert.Equal(0f, state.Dropout);
-        // No mask was drawn: the dropout layers' offsets stayed at 0.
-        Assert.All(state.Counters.Where(c => c.Key.EndsWith(".offset", StringComparison.Ordinal)), c => Assert.Equal(0ul, c.Value));
-        AssertBitIdentical(work.Combine("runs", "whole", "last.safetensors"), work.Combine("runs", "part", "last.safetensors"));
-        Assert.Equal(AppHost.UsageError, bad.ExitCode);
-        Assert.Contains("--dropout 1 is out of range; expected a probability in [0, 1)", bad.Error, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task The_dropout_rate_is_kept_in_the_checkpoint_and_a_resumed_run_continues_with_it_exactly()
     {
         using var work = TestFiles.NewFolder();
