@@ -70,12 +70,8 @@ public sealed class Optimizer : IDisposable
             }
             else if (Settings.Kind == OptimizerKind.Adam)
             {
-                if (decay > 0)
-                {
-                    // L2 regularization as Keras adds it: the gradient of (decay/2)·w² is decay·w.
-                    _backend.Axpy(decay, parameter.Value, parameter.Gradient);
-                }
-                _backend.AdamUpdate(parameter.Gradient, lr, (float)Settings.Beta1, (float)Settings.Beta2, (float)Settings.Epsilon, Steps,
+                // L2 regularization as Keras adds it, inside the op: the gradient of (decay/2)·w² is decay·w.
+                _backend.AdamUpdate(parameter.Gradient, lr, (float)Settings.Beta1, (float)Settings.Beta2, (float)Settings.Epsilon, decay, Steps,
                     _slots[i][0], _slots[i][1], parameter.Value);
             }
             else
