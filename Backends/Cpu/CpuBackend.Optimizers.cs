@@ -24,19 +24,19 @@ public sealed partial class CpuBackend
         ParallelChunks(parameter.Length, ElementwiseChunk, (start, count) => SgdMomentumChunk(g, v, w, start, start + count, learningRate, momentum, decay));
     }
 
-    public unsafe void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, int step, Tensor m, Tensor v, Tensor parameter)
+    public unsafe void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
     {
         float* g = Data(gradient, nameof(gradient));
         float* pm = Data(m, nameof(m));
         float* pv = Data(v, nameof(v));
         float* w = Data(parameter, nameof(parameter));
-        OpContract.AdamUpdate(gradient, step, m, v, parameter);
-        // m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr·m̂/(√v̂ + ε),
+        OpContract.AdamUpdate(gradient, weightDecay, step, m, v, parameter);
+        // g ← g + λ·w (L2, in the same pass; skipped for λ = 0);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr·m̂/(√v̂ + ε),
         // with the bias corrections m̂ = m/(1−β1^t), v̂ = v/(1−β2^t) computed once, in double.
         float correction1 = (float)(1.0 / (1.0 - Math.Pow(beta1, step)));
         float correction2 = (float)(1.0 / (1.0 - Math.Pow(beta2, step)));
         ParallelChunks(parameter.Length, ElementwiseChunk, (start, count) =>
-            AdamChunk(g, pm, pv, w, start, start + count, learningRate, beta1, beta2, epsilon, correction1, correction2));
+            AdamChunk(g, pm, pv, w, start, start + count, learningRate, beta1, beta2, epsilon, weightDecay, correction1, correction2));
     }
 
     public unsafe void AdamWUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
@@ -89,15 +89,16 @@ public sealed partial class CpuBackend
     /// <summary>Elements start … end−1 of the Adam update, in vectors of the widest native width, then the scalar tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void AdamChunk(float* g, float* pm, float* pv, float* w, long start, long end, float learningRate, float beta1, float beta2, float epsilon,
-        float correction1, float correction2)
+        float weightDecay, float correction1, float correction2)
     {
+        bool decays = weightDecay != 0;
         float oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2;
         long i = start;
         if (Vector512.IsHardwareAccelerated)
         {
             for (; i <= end - 16; i += 16)
             {
-                var gi = Vector512.Load(g + i);
+                var gi = decays ? (Vector512.Load(w + i) * weightDecay) + Vector512.Load(g + i) : Vector512.Load(g + i);
                 var mi = (beta1 * Vector512.Load(pm + i)) + (oneMinusBeta1 * gi);
                 var vi = (beta2 * Vector512.Load(pv + i)) + (oneMinusBeta2 * gi * gi);
                 mi.Store(pm + i);
@@ -110,7 +111,7 @@ public sealed partial class CpuBackend
         {
             for (; i <= end - 8; i += 8)
             {
-                var gi = Vector256.Load(g + i);
+                var gi = decays ? (Vector256.Load(w + i) * weightDecay) + Vector256.Load(g + i) : Vector256.Load(g + i);
                 var mi = (beta1 * Vector256.Load(pm + i)) + (oneMinusBeta1 * gi);
                 var vi = (beta2 * Vector256.Load(pv + i)) + (oneMinusBeta2 * gi * gi);
                 mi.Store(pm + i);
@@ -121,7 +122,7 @@ public sealed partial class CpuBackend
         }
         for (; i < end; i++)
         {
-            float gi = g[i];
+            float gi = decays ? (w[i] * weightDecay) + g[i] : g[i];
             float mi = (beta1 * pm[i]) + (oneMinusBeta1 * gi);
             float vi = (beta2 * pv[i]) + (oneMinusBeta2 * gi * gi);
             pm[i] = mi;

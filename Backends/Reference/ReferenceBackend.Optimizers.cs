@@ -17,13 +17,13 @@ public sealed partial class ReferenceBackend
         Store(newParameter, parameter);
     }
 
-    public void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, int step, Tensor m, Tensor v, Tensor parameter)
+    public void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
     {
         const string op = nameof(AdamUpdate);
         float[] g = Values(gradient, nameof(gradient), op), vm = Values(m, nameof(m), op), vv = Values(v, nameof(v), op), w = Values(parameter, nameof(parameter), op);
-        OpContract.AdamUpdate(gradient, step, m, v, parameter);
+        OpContract.AdamUpdate(gradient, weightDecay, step, m, v, parameter);
         int length = parameter.Length;
-        var (newM, newV, newParameter) = Adam(g[..length], learningRate, beta1, beta2, epsilon, step, vm[..length], vv[..length], w[..length]);
+        var (newM, newV, newParameter) = Adam(g[..length], learningRate, beta1, beta2, epsilon, step, vm[..length], vv[..length], w[..length], weightDecay);
         Store(newM, m);
         Store(newV, v);
         Store(newParameter, parameter);
@@ -56,10 +56,10 @@ public sealed partial class ReferenceBackend
     }
 
     /// <summary>
-    /// Adam: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − lr·m̂/(√v̂ + ε), m̂ = m/(1−β1^t), v̂ = v/(1−β2^t).
-    /// Returns the new (m, v, parameter).
+    /// Adam: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − lr·m̂/(√v̂ + ε), m̂ = m/(1−β1^t), v̂ = v/(1−β2^t),
+    /// where g includes the L2 term λ·w when <paramref name="weightDecay"/> is above 0. Returns the new (m, v, parameter).
     /// </summary>
-    public static (T[] M, T[] V, T[] Parameter) Adam<T>(T[] gradient, T learningRate, T beta1, T beta2, T epsilon, int step, T[] m, T[] v, T[] parameter)
+    public static (T[] M, T[] V, T[] Parameter) Adam<T>(T[] gradient, T learningRate, T beta1, T beta2, T epsilon, int step, T[] m, T[] v, T[] parameter, T weightDecay = default!)
         where T : IFloatingPointIeee754<T>
     {
         var newM = new T[parameter.Length];
@@ -68,8 +68,9 @@ public sealed partial class ReferenceBackend
         T t = T.CreateChecked(step);
         for (int i = 0; i < w.Length; i++)
         {
-            newM[i] = (beta1 * m[i]) + ((T.One - beta1) * gradient[i]);
-            newV[i] = (beta2 * v[i]) + ((T.One - beta2) * gradient[i] * gradient[i]);
+            T g = gradient[i] + (weightDecay * parameter[i]);
+            newM[i] = (beta1 * m[i]) + ((T.One - beta1) * g);
+            newV[i] = (beta2 * v[i]) + ((T.One - beta2) * g * g);
             T mHat = newM[i] / (T.One - T.Pow(beta1, t));
             T vHat = newV[i] / (T.One - T.Pow(beta2, t));
             w[i] = parameter[i] - (learningRate * mHat / (T.Sqrt(vHat) + epsilon));
