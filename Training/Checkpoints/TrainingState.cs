@@ -95,6 +95,9 @@ public sealed record TrainingState
     /// <summary>Where a fine-tuning run's weights came from and what it trains (<c>train --init-from</c>); null for a run from scratch.</summary>
     public Interop.FineTuning? FineTune { get; init; }
 
+    /// <summary>The class list file <c>--classes-file</c> named (full path); null where the data's own classes.txt or folder names gave the classes (and in checkpoints written before it was stored).</summary>
+    public string? ClassesFile { get; init; }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,

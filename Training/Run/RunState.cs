@@ -51,6 +51,7 @@ public static class RunState
             Counters = progress.Counters,
             Backend = config.Backend,
             FineTune = config.FineTune,
+            ClassesFile = config.ClassesFile,
         };
     }
 
@@ -78,6 +79,7 @@ public static class RunState
             Preprocessing = state.Preprocessing,
             Backend = state.Backend,
             FineTune = state.FineTune,
+            ClassesFile = state.ClassesFile,
         };
     }
 
