@@ -98,6 +98,9 @@ public sealed record TrainingState
     /// <summary>The probability of every Dropout layer (<c>train --dropout</c>); null for the variant's own, as in checkpoints written before the option.</summary>
     public float? Dropout { get; init; }
 
+    /// <summary>The class list file <c>--classes-file</c> named (full path); null where the data's own classes.txt or folder names gave the classes (and in checkpoints written before it was stored).</summary>
+    public string? ClassesFile { get; init; }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,

@@ -27,11 +27,7 @@ public static class EvaluateCommand
         {
             var checkpoint = Checkpoint.Read(parse.GetValue(checkpointOption)!.FullName);
             var state = checkpoint.State;
-            var catalog = parse.GetValue(data) is { } folder ? DataCatalog.FromFolder(folder.FullName) : TrainCommand.OpenRecordedData(state.DataLocation);
-            if (!catalog.ClassNames.SequenceEqual(state.ClassNames))
-            {
-                throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}, but the checkpoint was trained on {string.Join(", ", state.ClassNames)}.");
-            }
+            var catalog = TrainCommand.OpenRecordedData(state, parse.GetValue(data)?.FullName, "the checkpoint was trained on");
             var readable = SplitLoader.CheckImages(app, catalog, state.MaxPixels, cancellationToken);
             SplitFingerprint.Verify(state.DataFingerprint, readable, app.Warn);
             var parts = SplitLoader.Load(app, readable, state.DataFingerprint, SplitSpec.Parse(state.Split), state.SplitSeed ?? state.Seed, state.Preprocessing.StoredSize, state.MaxPixels,

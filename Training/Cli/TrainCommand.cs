@@ -184,6 +184,7 @@ public static class TrainCommand
             Initialization = initialization,
             ClassNames = [.. catalog.ClassNames],
             DataLocation = catalog.Location,
+            ClassesFile = parse.GetValue(o.ClassesFile)?.FullName,
             DataFingerprint = SplitFingerprint.Of(catalog, readable),
             Split = parse.GetValue(o.Split) is { } text ? SplitSpec.Parse(text) : SplitSpec.Default,
             MaxPixels = parse.GetValue(o.MaxPixels),
@@ -235,7 +236,7 @@ public static class TrainCommand
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume, ICommunicator communicator, CancellationToken cancellationToken)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout }
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout, o.ClassesFile }
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
@@ -281,11 +282,7 @@ public static class TrainCommand
         {
             app.WriteLine($"Changed on resuming: {string.Join(", ", changes)}.");
         }
-        var catalog = parse.GetValue(o.Data) is { } data ? DataCatalog.FromFolder(data.FullName) : OpenRecordedData(config.DataLocation);
-        if (!catalog.ClassNames.SequenceEqual(config.ClassNames))
-        {
-            throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}, but the run was trained on {string.Join(", ", config.ClassNames)}.");
-        }
+        var catalog = OpenRecordedData(state, parse.GetValue(o.Data)?.FullName);
         var readable = SplitLoader.CheckImages(app, catalog, config.MaxPixels, cancellationToken);
         SplitFingerprint.Verify(config.DataFingerprint, readable, app.Warn);
         if (parse.GetResult(o.Backend) is { Implicit: false })
@@ -314,8 +311,29 @@ public static class TrainCommand
         }
     }
 
+    /// <summary>
+    /// Opens the data a checkpoint recorded (or <paramref name="moved"/>, where the user says it is now)
+    /// with the class list the run was trained with, explaining how to point at it if it moved, and
+    /// refusing data whose classes are not the run's.
+    /// </summary>
+    public static DataCatalog OpenRecordedData(TrainingState state, string? moved, string trainedOn = "the run was trained on")
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.ClassesFile is { } classList && !File.Exists(classList))
+        {
+            throw new AppException($"The run was trained with --classes-file {classList}, which is gone; put the same class list back there (the labels follow its order).");
+        }
+        var catalog = moved is not null ? DataCatalog.FromFolder(moved, state.ClassesFile) : OpenRecordedData(state.DataLocation, state.ClassesFile);
+        if (!catalog.ClassNames.SequenceEqual(state.ClassNames))
+        {
+            string list = state.ClassesFile is null ? "" : $" (read with the class list {state.ClassesFile}, which may have changed since)";
+            throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}{list}, but {trainedOn} {string.Join(", ", state.ClassNames)}.");
+        }
+        return catalog;
+    }
+
     /// <summary>Opens the data a checkpoint recorded, explaining how to point at it if it moved.</summary>
-    public static DataCatalog OpenRecordedData(string location)
+    private static DataCatalog OpenRecordedData(string location, string? classesFile)
     {
         if (location.StartsWith(TorchVisionImporter.ImportedPrefix, StringComparison.Ordinal))
         {
@@ -325,7 +343,7 @@ public static class TrainCommand
         {
             throw new AppException($"The run's data folder {location} is gone; pass --data DIR to say where the same data is now.");
         }
-        return DataCatalog.FromLocation(location);
+        return DataCatalog.FromLocation(location, classesFile);
     }
 
     private static int Train(AppContext app, RunPlan plan, bool tta, int? maxSteps, Group group, DashboardSettings? live, CancellationToken cancellationToken)

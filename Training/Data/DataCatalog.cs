@@ -109,8 +109,8 @@ public sealed class DataCatalog
         return new DataCatalog($"{SyntheticData.Prefix}{classes}x{imagesPerClass}", "synthetic", names, items);
     }
 
-    /// <summary>Reopens a catalog from the location a checkpoint recorded.</summary>
-    public static DataCatalog FromLocation(string location)
+    /// <summary>Reopens a catalog from the location (and the class list, if one was named) a checkpoint recorded.</summary>
+    public static DataCatalog FromLocation(string location, string? classesFile = null)
     {
         ArgumentNullException.ThrowIfNull(location);
         if (location.StartsWith(SyntheticData.Prefix, StringComparison.Ordinal))
@@ -122,7 +122,7 @@ public sealed class DataCatalog
             }
             throw new AppException($"'{location}' is not a synthetic data set description (expected {SyntheticData.Prefix}CLASSESxIMAGES).");
         }
-        return FromFolder(location);
+        return FromFolder(location, classesFile);
     }
 
     /// <summary>

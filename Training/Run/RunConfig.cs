@@ -68,6 +68,9 @@ public sealed record RunConfig
     /// <summary>The probability of every Dropout layer (<c>--dropout</c>; 0: none); null keeps the variant's own, as every run before the option.</summary>
     public float? Dropout { get; init; }
 
+    /// <summary>The class list <c>--classes-file</c> named (full path), so a resume, evaluate and report read the classes in the same order; null where the data's own list was used.</summary>
+    public string? ClassesFile { get; init; }
+
     /// <summary>The layer list <see cref="Model"/> names.</summary>
     public ModelVariant Variant => Model.Variant();
 

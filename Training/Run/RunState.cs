@@ -52,6 +52,7 @@ public static class RunState
             Backend = config.Backend,
             FineTune = config.FineTune,
             Dropout = config.Dropout,
+            ClassesFile = config.ClassesFile,
         };
     }
 
@@ -80,6 +81,7 @@ public static class RunState
             Backend = state.Backend,
             FineTune = state.FineTune,
             Dropout = state.Dropout,
+            ClassesFile = state.ClassesFile,
         };
     }
 
