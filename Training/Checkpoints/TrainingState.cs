@@ -95,6 +95,9 @@ public sealed record TrainingState
     /// <summary>Where a fine-tuning run's weights came from and what it trains (<c>train --init-from</c>); null for a run from scratch.</summary>
     public Interop.FineTuning? FineTune { get; init; }
 
+    /// <summary>What training added to the paper's augmentation (<c>--stored-short-side</c>, <c>--crop</c>, <c>--jitter</c>); null for the paper's, as in checkpoints written before these options.</summary>
+    public AugmentationSettings? Augmentation { get; init; }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,

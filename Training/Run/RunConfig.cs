@@ -65,6 +65,9 @@ public sealed record RunConfig
     /// <summary>Where a fine-tuning run's weights came from and what it trains (<c>--init-from</c>); null for a run from scratch.</summary>
     public Interop.FineTuning? FineTune { get; init; }
 
+    /// <summary>What training adds to the paper's crops, mirrors and PCA lighting; <see cref="AugmentationSettings.Paper"/> adds nothing.</summary>
+    public AugmentationSettings Augmentation { get; init; } = AugmentationSettings.Paper;
+
     /// <summary>The layer list <see cref="Model"/> names.</summary>
     public ModelVariant Variant => Model.Variant();
 

@@ -51,6 +51,7 @@ public static class RunState
             Counters = progress.Counters,
             Backend = config.Backend,
             FineTune = config.FineTune,
+            Augmentation = config.Augmentation.IsPaper ? null : config.Augmentation,
         };
     }
 
@@ -78,6 +79,7 @@ public static class RunState
             Preprocessing = state.Preprocessing,
             Backend = state.Backend,
             FineTune = state.FineTune,
+            Augmentation = state.Augmentation ?? AugmentationSettings.Paper,
         };
     }
 
