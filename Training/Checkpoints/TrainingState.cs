@@ -101,6 +101,9 @@ public sealed record TrainingState
     /// <summary>The class list file <c>--classes-file</c> named (full path); null where the data's own classes.txt or folder names gave the classes (and in checkpoints written before it was stored).</summary>
     public string? ClassesFile { get; init; }
 
+    /// <summary>What training added to the paper's augmentation (<c>--stored-short-side</c>, <c>--crop</c>, <c>--jitter</c>); null for the paper's, as in checkpoints written before these options.</summary>
+    public AugmentationSettings? Augmentation { get; init; }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,

@@ -88,6 +88,7 @@ public static class BenchCommand
 
         public Option<int> CropSize { get; } = new Option<int>("--crop-size") { Description = "With --loader: the side of the network input cropped from them (default 227).", DefaultValueFactory = _ => 227, HelpName = "N" }.AtLeast(1);
 
+        public AugmentationOptions Augmentation { get; } = new();
         public Option<bool> NoCache { get; } = new("--no-cache") { Description = "With --loader: decode every image into memory, as before the cache, instead of reading the cache." };
 
         public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the weights and the random images.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
@@ -110,6 +111,11 @@ public static class BenchCommand
             o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Precision, o.Inference, o.Train, o.Layers, o.Optimizer, o.Gemm, o.Roofline,
             o.Warmup, o.Iterations, o.MaxIterations, o.MinSeconds, o.Seed, o.Loader, o.LoaderThreads, o.Prefetch, o.StoredSize, o.CropSize, o.NoCache,
         };
+        foreach (var option in o.Augmentation.All)
+        {
+            option.Description = "With --loader: " + option.Description;
+            command.Options.Add(option);
+        }
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(app, parse, o, cancellationToken)));
         return command;
     }
@@ -313,6 +319,8 @@ public static class BenchCommand
     private static int RunLoader(AppContext app, ParseResult parse, Options o, DirectoryInfo folder, double minSeconds, CancellationToken cancellationToken)
     {
         int stored = parse.GetValue(o.StoredSize), crop = parse.GetValue(o.CropSize), prefetch = parse.GetValue(o.Prefetch);
+        var augmentation = o.Augmentation.Parse(parse);
+        var form = augmentation.Form(stored);
         if (crop > stored)
         {
             throw AppException.Usage($"--crop-size {crop} does not fit in --stored-size {stored}: the crop is taken from the stored square.");
@@ -323,19 +331,20 @@ public static class BenchCommand
         var skipped = new List<Data.ImageRejectedException>();
         var memory = new MemoryPeak();
         var load = new MachineLoad();
-        var (images, pass) = LoaderBenchmark.Load(catalog, catalog.Items, stored, new Data.ImageDecoder(), cache, skipped, cancellationToken);
+        var (images, pass) = LoaderBenchmark.Load(catalog, catalog.Items, form, new Data.ImageDecoder(), cache, skipped, cancellationToken);
         memory.Sample();
         string how = cache is null ? "decoded into memory" : pass.Decoded == 0 ? $"read from the cache in {cache}" : $"cache built in {cache}";
-        app.WriteLine(Invariant($"  data: {catalog.Items.Count} images ({skipped.Count} skipped) at {stored}x{stored}, {GarbageCounter.FormatBytes(pass.Bytes)} decoded; {how}: ") +
+        app.WriteLine(Invariant($"  data: {catalog.Items.Count} images ({skipped.Count} skipped) stored as {form}, {GarbageCounter.FormatBytes(pass.Bytes)} decoded; {how}: ") +
             Invariant($"{pass.Seconds:F2} s") + (pass.Decoded > 0 ? Invariant($", {pass.Decoded / pass.Seconds:F1} images/s") : "") + $"  {MachineLoad.Describe(load.Stop())}");
-        var preprocessing = Data.Preprocessing.Measure(images, crop, standardize: false);
+        var preprocessing = Data.Preprocessing.Measure(images, stored, crop, standardize: false);
+        app.WriteLine($"  augmentation: {augmentation}, mirrors, PCA lighting");
         foreach (int batchSize in parse.GetValue(o.BatchSizes)!)
         {
             foreach (int threads in parse.GetValue(o.LoaderThreads)!)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 load = new MachineLoad();
-                var result = LoaderBenchmark.Measure(images, preprocessing, batchSize, threads, prefetch, minSeconds, memory, cancellationToken);
+                var result = LoaderBenchmark.Measure(images, preprocessing, batchSize, threads, prefetch, minSeconds, memory, cancellationToken, augmentation);
                 app.WriteLine(Invariant($"  loader, batch {batchSize}, {threads} thread(s), prefetch {prefetch}: {result.ImagesPerSecond:F1} images/s ({result.Images} images in {result.Seconds:F2} s, ") +
                     Invariant($"waited {result.DataWaitSeconds:F2} s)  {MachineLoad.Describe(load.Stop())}"));
             }

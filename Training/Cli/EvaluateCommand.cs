@@ -31,13 +31,13 @@ public static class EvaluateCommand
             var readable = SplitLoader.CheckImages(app, catalog, state.MaxPixels, cancellationToken);
             SplitFingerprint.Verify(state.DataFingerprint, readable, app.Warn);
             var parts = SplitLoader.Load(app, readable, state.DataFingerprint, SplitSpec.Parse(state.Split), state.SplitSeed ?? state.Seed, state.Preprocessing.StoredSize, state.MaxPixels,
-                train: false, validation: false, test: true, cancellationToken);
+                train: false, validation: false, test: true, cancellationToken, state.Augmentation?.StoredShortSide);
             var images = parts.Test!;
             string which = "test";
             if (images.Count == 0)
             {
                 images = SplitLoader.Load(app, readable, state.DataFingerprint, SplitSpec.Parse(state.Split), state.SplitSeed ?? state.Seed, state.Preprocessing.StoredSize, state.MaxPixels,
-                    train: false, validation: true, test: false, cancellationToken).Validation!;
+                    train: false, validation: true, test: false, cancellationToken, state.Augmentation?.StoredShortSide).Validation!;
                 which = "validation";
                 app.WriteLine($"The split {state.Split} has no test images; evaluating on the validation split instead.");
             }

@@ -48,7 +48,7 @@ public static class ReportCommand
             var catalog = TrainCommand.OpenRecordedData(state, parse.GetValue(data)?.FullName);
             var readable = SplitLoader.CheckImages(app, catalog, state.MaxPixels, cancellationToken);
             var test = SplitLoader.Load(app, readable, state.DataFingerprint, SplitSpec.Parse(state.Split), state.SplitSeed ?? state.Seed, state.Preprocessing.StoredSize, state.MaxPixels,
-                train: false, validation: false, test: true, cancellationToken).Test!;
+                train: false, validation: false, test: true, cancellationToken, state.Augmentation?.StoredShortSide).Test!;
             TestReport? scores = null;
             if (test.Count == 0)
             {

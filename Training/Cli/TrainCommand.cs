@@ -73,6 +73,7 @@ public static class TrainCommand
         public Option<int> LoaderThreads { get; } = CommonOptions.LoaderThreads();
         public Option<int> Prefetch { get; } = CommonOptions.Prefetch();
         public Option<float?> Dropout { get; } = new("--dropout") { Description = "The probability of every Dropout layer of the model, in [0, 1): 0 removes dropout and its randomness. Default: the model's (0.5 in the paper and in alexnet, caffenet, torchvision and mini; 0.4 in keras-blog).", HelpName = "P" };
+        public AugmentationOptions Augmentation { get; } = new();
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
 
@@ -92,6 +93,10 @@ public static class TrainCommand
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name,
             o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost, o.LoaderThreads, o.Prefetch, o.ClassesFile, o.Dropout,
         };
+        foreach (var option in o.Augmentation.All)
+        {
+            command.Options.Add(option);
+        }
         command.Validators.Add(result =>
         {
             if (result.GetResult(o.DashboardHost) is { Implicit: false } && result.GetResult(o.Dashboard) is null)
@@ -198,6 +203,7 @@ public static class TrainCommand
             Backend = parse.GetValue(o.Backend)!,
             FineTune = fineTune,
             Dropout = parse.GetValue(o.Dropout) is float p ? ValidDropout(p) : null,
+            Augmentation = o.Augmentation.Parse(parse, recipe.Augmentation),
         };
         var runLock = communicator.Rank == 0 ? Reliability.RunLock.Acquire(runFolder) : null;
         if (File.Exists(Path.Combine(runFolder, Trainer.LastFile)))
@@ -236,7 +242,7 @@ public static class TrainCommand
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume, ICommunicator communicator, CancellationToken cancellationToken)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout, o.ClassesFile }
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout, o.ClassesFile }.Concat(o.Augmentation.All)
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
@@ -362,7 +368,7 @@ public static class TrainCommand
             return 0;
         }
         var parts = SplitLoader.Load(app, plan.Readable, config.DataFingerprint, config.Split, config.DataSplitSeed, variant.ImageSize, config.MaxPixels,
-            train: true, validation: true, test: false, cancellationToken);
+            train: true, validation: true, test: false, cancellationToken, config.Augmentation.StoredShortSide);
         var shard = new BatchShard(communicator.Rank, communicator.Size);
         shard.CheckSplits(config.BatchSize);
         if (parts.Train!.Count < config.BatchSize)
@@ -371,7 +377,7 @@ public static class TrainCommand
         }
         if (plan.Resume is null)
         {
-            var measured = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized);
+            var measured = Preprocessing.Measure(parts.Train, variant.ImageSize, variant.InputShape[1], variant.InputScale == InputScale.Standardized);
             config = config with { Preprocessing = plan.Init is null ? measured : FineTuning.KeepInputScale(measured, plan.Init.State.Preprocessing) };
         }
         using var backend = CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision);
@@ -394,7 +400,7 @@ public static class TrainCommand
         using var secondDevice = group.SplitOverTwoDevices ? CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision) : null;
         using var split = secondDevice is null ? null : new TwoDeviceNetwork(model, backend, secondDevice);
         parallel?.CheckSameStart(model, progress.GlobalStep);
-        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard, plan.Settings.Prefetch, plan.Settings.LoaderThreads);
+        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard, plan.Settings.Prefetch, plan.Settings.LoaderThreads, config.Augmentation);
         var validation = new InputPipeline(parts.Validation!, config.Preprocessing, config.BatchSize, null, plan.Settings.Prefetch, plan.Settings.LoaderThreads);
         string relative = Relative(app, plan.Folder);
         string where = parallel is not null ? $"{backend.Name}, {parallel.Describe(config.BatchSize)}"
@@ -404,6 +410,10 @@ public static class TrainCommand
             ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {where}: {plan.Catalog.Kind}, {config.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {config.Split}{(config.SplitSeed is { } splitSeed ? $", split seed {splitSeed}" : "")}, seed {config.Seed}, {(plan.Init is null ? $"init {RunNames.Initializations[config.Initialization]}" : "weights from --init-from")})."
             : $"Resuming {relative} at epoch {progress.Epoch + 1}, step {progress.StepInEpoch} on {where}, up to epoch {config.Epochs}.");
         app.WriteLine($"{config.Optimizer}, schedule {config.Schedule}, batch {config.BatchSize}, {Plural.Of(config.Epochs, "epoch")}{(config.Dropout is float dropout ? string.Create(CultureInfo.InvariantCulture, $", dropout {dropout}") : "")}; {config.Preprocessing}. Output: {relative}/");
+        if (!config.Augmentation.IsPaper)
+        {
+            app.WriteLine($"Augmentation: {config.Augmentation}; mirrors and PCA lighting as the paper's.");
+        }
         if (plan.Init is not null)
         {
             app.WriteLine($"{config.FineTune!.Describe(replaced, config.ClassNames.Count)}; {trained.Sum(p => (long)p.Length):N0} of {model.ParameterCount:N0} parameters train.");
@@ -484,7 +494,7 @@ public static class TrainCommand
     private static void TestBest(AppContext app, RunPlan plan, RunConfig config, RunProgress progress, Sequential model, SplitLoader.Parts parts, bool tta, CancellationToken cancellationToken)
     {
         var test = SplitLoader.Load(app, parts.Readable, config.DataFingerprint, config.Split, config.DataSplitSeed, config.Preprocessing.StoredSize, config.MaxPixels,
-            train: false, validation: false, test: true, cancellationToken).Test!;
+            train: false, validation: false, test: true, cancellationToken, config.Augmentation.StoredShortSide).Test!;
         string relative = Relative(app, plan.Folder);
         if (test.Count == 0)
         {

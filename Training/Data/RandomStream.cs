@@ -24,6 +24,12 @@ public static class RandomStream
         Split = 4,
         /// <summary>The pixels of the synthetic data set.</summary>
         Synthetic = 5,
+        /// <summary>The box of a random-resized crop (numbered apart from the others' additions, so none shares a stream).</summary>
+        ResizedCrop = 20,
+        /// <summary>The colour-jitter factors of a training image.</summary>
+        Jitter = 21,
+        /// <summary>The order colour jitter applies its four changes in.</summary>
+        JitterOrder = 22,
     }
 
     /// <summary>Four independent 32-bit words for (seed, purpose, epoch, index).</summary>
@@ -36,6 +42,9 @@ public static class RandomStream
         ulong draw = ((ulong)high << 32) | low;
         return (int)(((UInt128)draw * (ulong)bound) >> 64);
     }
+
+    /// <summary>A uniform double in [0, 1) from 32 bits.</summary>
+    public static double Uniform(uint word) => word / 4294967296.0;
 
     /// <summary>A uniform double in (0, 1] from 32 bits; never 0, so its logarithm is finite.</summary>
     public static double OpenUniform(uint word) => (word + 1.0) / 4294967296.0;

@@ -71,6 +71,9 @@ public sealed record RunConfig
     /// <summary>The class list <c>--classes-file</c> named (full path), so a resume, evaluate and report read the classes in the same order; null where the data's own list was used.</summary>
     public string? ClassesFile { get; init; }
 
+    /// <summary>What training adds to the paper's crops, mirrors and PCA lighting; <see cref="AugmentationSettings.Paper"/> adds nothing.</summary>
+    public AugmentationSettings Augmentation { get; init; } = AugmentationSettings.Paper;
+
     /// <summary>The layer list <see cref="Model"/> names.</summary>
     public ModelVariant Variant => Model.Variant();
 

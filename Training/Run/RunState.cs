@@ -53,6 +53,7 @@ public static class RunState
             FineTune = config.FineTune,
             Dropout = config.Dropout,
             ClassesFile = config.ClassesFile,
+            Augmentation = config.Augmentation.IsPaper ? null : config.Augmentation,
         };
     }
 
@@ -82,6 +83,7 @@ public static class RunState
             FineTune = state.FineTune,
             Dropout = state.Dropout,
             ClassesFile = state.ClassesFile,
+            Augmentation = state.Augmentation ?? AugmentationSettings.Paper,
         };
     }
 
