@@ -62,6 +62,10 @@ public static class BenchCommand
 
         public Option<int?> Gemm { get; } = new Option<int?>("--gemm") { Description = "Measure fp32 GEMM GFLOP/s on N×N matrices (4096 to compare with torch.matmul).", HelpName = "N" }.AtLeast(1);
 
+        public Option<string?> GemmBlocking { get; } = new("--gemm-blocking") { Description = "The cpu backend's GEMM cache blocks KC,MC,NC (e.g. 256,240,4096) instead of those derived from this processor's caches: to compare blockings.", HelpName = "KC,MC,NC" };
+
+        public Option<bool> TuneGemm { get; } = new("--tune-gemm") { Description = "Measure the cpu backend's GEMM cache blocks here (a few candidates at AlexNet's product shapes, a few seconds), keep the fastest in the cache folder for train and bench, and use it. Run again to re-measure." };
+
         public Option<bool> Roofline { get; } = new("--roofline") { Description = "Measure the machine's peak fp32 GFLOP/s and memory bandwidth (the roofline's two ceilings)." };
 
         public Option<int?> Warmup { get; } = new Option<int?>("--warmup") { Description = "Untimed steps first (default: 1 for batches of 64 or more, else 2, as libtorch-bench, and at least 1 s of them so the JIT has optimized the hot code; an explicit --warmup drops the 1 s).", HelpName = "N" }.AtLeast(0);
@@ -108,7 +112,7 @@ public static class BenchCommand
             Example: alexnet bench --model alexnet --classes 1000 --batch-size 64 --threads 2 --train
             """)
         {
-            o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Precision, o.Inference, o.Train, o.Layers, o.Optimizer, o.Gemm, o.Roofline,
+            o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Precision, o.Inference, o.Train, o.Layers, o.Optimizer, o.Gemm, o.GemmBlocking, o.TuneGemm, o.Roofline,
             o.Warmup, o.Iterations, o.MaxIterations, o.MinSeconds, o.Seed, o.Loader, o.LoaderThreads, o.Prefetch, o.StoredSize, o.CropSize, o.NoCache,
         };
         foreach (var option in o.Augmentation.All)
@@ -125,7 +129,8 @@ public static class BenchCommand
         bool inference = parse.GetValue(o.Inference), train = parse.GetValue(o.Train), layers = parse.GetValue(o.Layers);
         int? gemm = parse.GetValue(o.Gemm);
         bool roofline = parse.GetValue(o.Roofline);
-        bool models = inference || train || layers || (gemm is null && !roofline);
+        bool tune = parse.GetValue(o.TuneGemm);
+        bool models = inference || train || layers || (gemm is null && !roofline && !tune);
         if (!inference && !train)
         {
             inference = train = true;
@@ -152,13 +157,19 @@ public static class BenchCommand
             return RunLoader(app, parse, o, loader, minSeconds ?? 3, cancellationToken);
         }
         string backendName = parse.GetValue(o.Backend)!;
+        var blocking = ParseBlocking(parse.GetValue(o.GemmBlocking));
         int classes = parse.GetValue(o.Classes) ?? 1000;
         app.WriteLine(MachineLine());
         var rows = new List<Row>();
         foreach (int threads in threadCounts)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var backend = CommonOptions.CreateBackend(backendName, threads, CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!));
+            if (tune && blocking is null)
+            {
+                blocking = Tune(app, backendName, threads);
+            }
+            using var backend = CommonOptions.CreateBackend(backendName, threads, CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!),
+                blocking ?? CommonOptions.TunedBlocking(app, backendName, threads));
             var description = backend.Describe();
             int actualThreads = description.Threads;
             app.WriteLine($"== {description} ==");
@@ -229,6 +240,34 @@ public static class BenchCommand
             WriteLayers(app, bench, training, rule with { Warmup = 0 }, ceilings);
         }
         return new Row(bench.Model.Name, threads, bench.BatchSize, mode, timings.Median, imagesPerSecond);
+    }
+
+    /// <summary>--tune-gemm: measures the blocking candidates on this many threads, prints them, files the choice.</summary>
+    private static Backends.Cpu.GemmBlocking Tune(AppContext app, string backendName, int threads)
+    {
+        if (!string.Equals(backendName.Trim(), "cpu", StringComparison.OrdinalIgnoreCase))
+        {
+            throw AppException.Usage($"--tune-gemm measures the cpu backend's GEMM; the {backendName} backend has no blocking to choose. Use --backend cpu.");
+        }
+        var load = new MachineLoad();
+        var tuned = GemmTuning.Measure(threads == 0 ? Environment.ProcessorCount : threads, rounds: 5, app.WriteLine);
+        string path = GemmTuning.FilePath(Data.DataCache.Root(app.Environment));
+        GemmTuning.Save(path, tuned);
+        app.WriteLine($"  GEMM blocking chosen for {tuned.Processor}, {tuned.Kernel}: {tuned.Blocking}, written to {path}  {MachineLoad.Describe(load.Stop())}");
+        return Backends.Cpu.GemmBlocking.Parse(tuned.Blocking);
+    }
+
+    /// <summary>--gemm-blocking's value, or null when not given.</summary>
+    private static Backends.Cpu.GemmBlocking? ParseBlocking(string? text)
+    {
+        try
+        {
+            return text is null ? null : Backends.Cpu.GemmBlocking.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw AppException.Usage($"--gemm-blocking: {e.Message}");
+        }
     }
 
     private static string Label(ModelBenchmark bench, int threads, string mode) =>

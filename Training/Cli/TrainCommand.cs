@@ -380,7 +380,8 @@ public static class TrainCommand
             var measured = Preprocessing.Measure(parts.Train, variant.ImageSize, variant.InputShape[1], variant.InputScale == InputScale.Standardized);
             config = config with { Preprocessing = plan.Init is null ? measured : FineTuning.KeepInputScale(measured, plan.Init.State.Preprocessing) };
         }
-        using var backend = CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision);
+        var blocking = CommonOptions.TunedBlocking(app, config.Backend, plan.Settings.Threads);
+        using var backend = CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision, blocking);
         using var model = variant.Build(backend, config.ClassNames.Count, config.Seed, RunNames.Initializations[config.Initialization], config.Dropout);
         var schedule = config.NewSchedule();
         schedule.State = progress.ScheduleState;
@@ -397,7 +398,7 @@ public static class TrainCommand
         {
             throw new AppException("--model-parallel 2 splits one process's network over two devices; it does not combine with data-parallel processes (mpirun). Use one or the other.");
         }
-        using var secondDevice = group.SplitOverTwoDevices ? CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision) : null;
+        using var secondDevice = group.SplitOverTwoDevices ? CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision, blocking) : null;
         using var split = secondDevice is null ? null : new TwoDeviceNetwork(model, backend, secondDevice);
         parallel?.CheckSameStart(model, progress.GlobalStep);
         var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard, plan.Settings.Prefetch, plan.Settings.LoaderThreads, config.Augmentation);
