@@ -84,7 +84,8 @@ public sealed class Sequential : IDisposable
 
     /// <summary>
     /// Training mode (the default: dropout drops, batch norm uses batch statistics) or inference mode
-    /// (dropout passes through, batch norm uses its running statistics). Setting it sets every layer.
+    /// (dropout passes through, batch norm uses its running statistics). Setting it sets every layer
+    /// except the <see cref="FrozenLayers"/>, which stay in inference mode.
     /// </summary>
     public bool IsTraining
     {
@@ -92,9 +93,9 @@ public sealed class Sequential : IDisposable
         set
         {
             _isTraining = value;
-            foreach (var layer in Layers)
+            for (int i = 0; i < Layers.Count; i++)
             {
-                layer.IsTraining = value;
+                Layers[i].IsTraining = value && i >= _frozenLayers;
             }
         }
     }
@@ -140,6 +141,9 @@ public sealed class Sequential : IDisposable
     /// <summary>
     /// The number of leading layers that are frozen (fine-tuning's <c>--freeze features</c>): the backward
     /// pass stops above them, so they get no gradients and cost nothing. 0 (the default) trains every layer.
+    /// Frozen layers run in inference mode, as Keras runs a frozen BatchNormalization: batch norm keeps
+    /// normalizing with the running statistics it was loaded with instead of each batch's, and leaves
+    /// them unchanged, so the features are exactly those loaded.
     /// </summary>
     public int FrozenLayers
     {
@@ -151,6 +155,7 @@ public sealed class Sequential : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(value), value, $"{Name}: between 0 and {Layers.Count - 1} of its {Layers.Count} layers can be frozen.");
             }
             _frozenLayers = value;
+            IsTraining = _isTraining;
         }
     }
 

@@ -205,7 +205,7 @@ public sealed partial class TwoDeviceNetwork : IDisposable
         int outHalf = conv.OutChannels / 2, inPerDevice = groups == 2 ? conv.InChannels / 2 : conv.InChannels;
         var convolution = conv.Convolution with { Groups = 1 };
         return new Halves(this, conv, [.. Enumerable.Range(0, 2).Select(d =>
-            (Layer)new Conv2d(Devices[d], conv.Name, inPerDevice, outHalf, conv.KernelSize, convolution, Initializer.Zeros, Initializer.Zeros))],
+            (Layer)new Conv2d(Devices[d], conv.Name, inPerDevice, outHalf, conv.KernelSize, convolution, Initializer.Zeros, Initializer.Zeros, bias: conv.Bias is not null))],
             [outHalf, outHalf]);
     }
 

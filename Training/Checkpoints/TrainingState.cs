@@ -104,6 +104,9 @@ public sealed record TrainingState
     /// <summary>What training added to the paper's augmentation (<c>--stored-short-side</c>, <c>--crop</c>, <c>--jitter</c>); null for the paper's, as in checkpoints written before these options.</summary>
     public AugmentationSettings? Augmentation { get; init; }
 
+    /// <summary>How the convolutions are normalized (<c>train --norm</c>: lrn, batch or none); null for the variant's own, as in checkpoints written before the option.</summary>
+    public string? Normalization { get; init; }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,

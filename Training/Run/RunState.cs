@@ -54,6 +54,7 @@ public static class RunState
             Dropout = config.Dropout,
             ClassesFile = config.ClassesFile,
             Augmentation = config.Augmentation.IsPaper ? null : config.Augmentation,
+            Normalization = config.NormalizationName,
         };
     }
 
@@ -84,6 +85,7 @@ public static class RunState
             Dropout = state.Dropout,
             ClassesFile = state.ClassesFile,
             Augmentation = state.Augmentation ?? AugmentationSettings.Paper,
+            Normalization = state.Normalization is { } norm ? RunNames.Normalizations.Parse(norm) : null,
         };
     }
 
