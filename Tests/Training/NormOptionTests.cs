@@ -92,7 +92,7 @@ public sealed partial class NormOptionTests
     [InlineData("summary --model keras-blog --norm none", 2, "--norm none does not apply to keras-blog, which is built with batch (its own: batch).")]
     [InlineData("train --model torchvision --synthetic --norm lrn", 2, "--norm lrn does not apply to torchvision, which is built with none or batch (its own: none).")]
     [InlineData("train --model mini --synthetic --norm group", 2, "Argument 'group' not recognized")]
-    [InlineData("train --model mini --synthetic --norm batch --model-parallel 2 --epochs 1", 1, "--model-parallel 2 cannot split mini: bn1 (BatchNorm eps=1E-05 momentum=0.1) has no two-device form in this teaching mode.")]
+    [InlineData("train --model keras-blog --synthetic --model-parallel 2 --epochs 1", 1, "--model-parallel 2 cannot split keras-blog: bn6 (BatchNorm eps=0.001 momentum=0.01) has no two-device form in this teaching mode.")]
     public async Task A_normalization_that_does_not_fit_is_refused_in_one_line(string command, int exitCode, string message)
     {
         using var work = TestFiles.NewFolder();
@@ -102,6 +102,21 @@ public sealed partial class NormOptionTests
         Assert.Equal(exitCode, result.ExitCode);
         Assert.Contains(message, result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(" at AlexNet.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_batch_normalized_mini_trains_split_over_two_devices_as_the_papers_two_gpus()
+    {
+        using var work = TestFiles.NewFolder();
+
+        var result = await AppRunner.RunAsync(work.Path, null, [.. Mini, "--norm", "batch", "--model-parallel", "2", "--epochs", "1", "--max-steps", "3", "--name", "run"]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("split as the paper's two GPUs", result.Output, StringComparison.Ordinal);
+        var checkpoint = Checkpoint.Read(work.Combine("runs", "run", "last.safetensors"));
+        // The running statistics came back from the two devices: no longer the starting 0 and 1.
+        Assert.Contains(checkpoint.Tensors["bn1.running_mean"].ToFloats(), value => value != 0);
+        Assert.Equal(3, checkpoint.State.GlobalStep);
     }
 
     [Fact]
