@@ -45,7 +45,7 @@ public sealed partial class CpuBackend
                     for (int r = 0; r < n; r++)
                     {
                         float value = (pBias != null ? pBias[o] : 0f) + TensorPrimitives.Dot(row, new ReadOnlySpan<float>(px + ((long)r * inputs), inputs));
-                        py[((long)r * outputs) + o] = !relu || value > 0 ? value : 0f;
+                        py[((long)r * outputs) + o] = relu ? MathF.Max(value, 0f) : value;
                     }
                 }
             });

@@ -9,8 +9,9 @@ namespace AlexNet.Tests.Backends;
 /// <summary>
 /// Conv2dReluForward and DenseReluForward, the ReLU fused into a layer's write-out, on every backend:
 /// equal to the reference's two ops (the convolution or dense layer, then ReLU) within the layer's own
-/// tolerance, and bit for bit equal to the same backend's two unfused ops. The tolerance is the unfused
-/// op's, not widened: ReLU cannot grow an error, |max(0, a) − max(0, b)| ≤ |a − b|. Then the CPU's paths
+/// tolerance, and bit for bit equal to the same backend's two unfused ops (a NaN included). The
+/// tolerance is the unfused op's, not widened: ReLU cannot grow an error, |max(0, a) − max(0, b)| ≤
+/// |a − b|. Then the CPU's paths
 /// one by one, at shapes whose edges are not multiples of the micro-kernel's tile or the vector width
 /// and whose sums span several k blocks (the ReLU must wait for the last), on each kernel and thread count.
 /// </summary>
@@ -79,6 +80,37 @@ public sealed class FusedForwardProperties
     }
 
     // cuts: the case is large enough that some outputs must be negative before the ReLU (checked, so the ReLU is exercised).
+    /// <summary>
+    /// A NaN in the input reaches the output as it does through the two unfused ops on the same backend
+    /// (the CPU's ReLU keeps a NaN, so a diverging loss is still seen; the reference's maps it to 0).
+    /// </summary>
+    [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
+    public void A_nan_goes_through_the_fused_ops_as_through_the_two_ops(string backend) => TestBackends.Run(backend, b =>
+    {
+        var s = new ConvolutionShape(1, 3, 9, 9, 5, 3, 3, 1, 1, 1);
+        var random = new Random(3);
+        float[] xValues = TestData.Uniform(random, s.XLength);
+        xValues[40] = float.NaN;
+        using var x = b.Tensor(Shapes.X(s), xValues, "x");
+        using var weight = b.Tensor(Shapes.Weight(s), TestData.Uniform(random, s.WeightLength), "weight");
+        using var fused = b.Allocate(Shapes.Y(s), "y");
+        using var unfused = b.Allocate(Shapes.Y(s), "conv y");
+        b.Conv2dReluForward(x, weight, null, Shapes.Convolution(s), fused);
+        b.Conv2dForward(x, weight, null, Shapes.Convolution(s), unfused);
+        b.ReluForward(unfused, unfused);
+        Compare.Exact($"{b.Name} Conv2dReluForward with a NaN input vs Conv2dForward + ReluForward", fused.Shape, fused.ToArray(), unfused.ToArray());
+
+        float[] dense = [1f, float.NaN, 2f, -1f, 0.5f, 3f];
+        using var dx = b.Tensor(new Shape(2, 3), dense, "x");
+        using var dw = b.Tensor(new Shape(4, 3), TestData.Uniform(random, 12), "weight");
+        using var dFused = b.Allocate(new Shape(2, 4), "y");
+        using var dUnfused = b.Allocate(new Shape(2, 4), "dense y");
+        b.DenseReluForward(dx, dw, null, dFused);
+        b.DenseForward(dx, dw, null, dUnfused);
+        b.ReluForward(dUnfused, dUnfused);
+        Compare.Exact($"{b.Name} DenseReluForward with a NaN input vs DenseForward + ReluForward", dFused.Shape, dFused.ToArray(), dUnfused.ToArray());
+    });
+
     private static void VerifyConvolution(IBackend b, ConvolutionShape s, bool bias, int seed, double tolerance, bool cuts)
     {
         var random = new Random(seed);

@@ -54,6 +54,7 @@ public sealed partial class CpuBackend
     // Fused: the reference's Conv2dForward followed by its ReluForward. Every path below applies the max
     // where it writes y (the micro-kernel's last store, Winograd's output transform, the band copy that
     // adds the bias), so y is written once instead of written, read back and written again by a ReLU.
+    // The max is ReluForward's (TensorPrimitives.Max, IEEE maximum): a NaN passes, as it does unfused.
     public void Conv2dReluForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y) =>
         ConvolutionForward(x, weight, bias, y, OpContract.Conv2dReluForward(x, weight, bias, convolution, y), relu: true);
 

@@ -245,7 +245,7 @@ public sealed partial class CpuBackend
                             for (int tj = 0; tj < tilesW && (tj * m) + bj < ow; tj++)
                             {
                                 float value = source[tj] + b;
-                                row[(tj * m) + bj] = !relu || value > 0 ? value : 0f;
+                                row[(tj * m) + bj] = relu ? MathF.Max(value, 0f) : value;
                             }
                         }
                     }

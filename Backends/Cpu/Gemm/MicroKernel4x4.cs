@@ -56,7 +56,7 @@ internal readonly struct MicroKernel4x4 : IMicroKernel
         {
             for (int j = 0; j < 4; j++)
             {
-                c[j] = c[j] > 0f ? c[j] : 0f;
+                c[j] = MathF.Max(c[j], 0f);
             }
         }
     }

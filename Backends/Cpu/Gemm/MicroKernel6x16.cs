@@ -79,8 +79,8 @@ internal readonly struct MicroKernel6x16 : IMicroKernel
         }
         if (relu)
         {
-            // x > 0 ? x : 0, the reference's ReLU, lane by lane: a compare and a blend.
-            result = Vector256.ConditionalSelect(Vector256.GreaterThan(result, Vector256<float>.Zero), result, Vector256<float>.Zero);
+            // max(0, x) as the CPU's ReluForward takes it (IEEE maximum: a NaN stays NaN, so a diverging loss is still seen).
+            result = Vector256.Max(result, Vector256<float>.Zero);
         }
         result.Store(c);
     }

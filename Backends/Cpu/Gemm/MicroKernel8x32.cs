@@ -162,8 +162,8 @@ internal readonly struct MicroKernel8x32 : IMicroKernel
         }
         if (relu)
         {
-            // x > 0 ? x : 0, the reference's ReLU, lane by lane: a compare and a blend.
-            result = Vector512.ConditionalSelect(Vector512.GreaterThan(result, Vector512<float>.Zero), result, Vector512<float>.Zero);
+            // max(0, x) as the CPU's ReluForward takes it (IEEE maximum: a NaN stays NaN, so a diverging loss is still seen).
+            result = Vector512.Max(result, Vector512<float>.Zero);
         }
         result.Store(c);
     }

@@ -318,7 +318,7 @@ internal sealed unsafe class Sgemm
                             float* target = cTile + ((long)r * ldc) + col;
                             float sum = alpha * edgeTile[(r * nr) + col];
                             float value = beta == 0 ? sum : (beta * *target) + sum;
-                            *target = !relu || value > 0 ? value : 0f;
+                            *target = relu ? MathF.Max(value, 0f) : value;
                         }
                     }
                 }
