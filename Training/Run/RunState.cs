@@ -54,6 +54,7 @@ public static class RunState
             Dropout = config.Dropout,
             ClassesFile = config.ClassesFile,
             Augmentation = config.Augmentation.IsPaper ? null : config.Augmentation,
+            WallSeconds = progress.WallSeconds,
         };
     }
 
@@ -103,6 +104,7 @@ public static class RunState
             OptimizerSteps = state.OptimizerSteps,
             ScheduleState = state.ScheduleState,
             Counters = state.Counters,
+            WallSeconds = state.WallSeconds,
         };
     }
 }
