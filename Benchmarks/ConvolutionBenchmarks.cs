@@ -41,7 +41,7 @@ public class ConvolutionBenchmarks
     }
 
     [Benchmark]
-    public void Forward() => _case.Backend.Conv2dForward(_case.Input, _conv.Weight.Value, _conv.Bias.Value, _conv.Convolution, _output);
+    public void Forward() => _case.Backend.Conv2dForward(_case.Input, _conv.Weight.Value, _conv.Bias?.Value, _conv.Convolution, _output);
 
     [Benchmark]
     public void BackwardData() => _case.Backend.Conv2dBackwardData(_case.OutputGradient, _conv.Weight.Value, _conv.Convolution, _inputGradient);
@@ -50,5 +50,5 @@ public class ConvolutionBenchmarks
     public void BackwardFilter() => _case.Backend.Conv2dBackwardFilter(_case.Input, _case.OutputGradient, _conv.Convolution, _conv.Weight.Gradient);
 
     [Benchmark]
-    public void BackwardBias() => _case.Backend.Conv2dBackwardBias(_case.OutputGradient, _conv.Bias.Gradient);
+    public void BackwardBias() => _case.Backend.Conv2dBackwardBias(_case.OutputGradient, _conv.Bias!.Gradient);
 }

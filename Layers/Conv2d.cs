@@ -9,6 +9,10 @@ namespace AlexNet.Layers;
 /// weight[o, c, i, j] · x[n, c, oh·S − P + i, ow·S − P + j]. With groups = 2 the channels split into
 /// two halves that never see each other — the paper's two GPUs.
 /// <para>Shapes: x [N, C, H, W] → y [N, O, OH, OW], OH = (H − K + 2P)/S + 1; weight [O, C/groups, K, K]; bias [O].</para>
+/// <para>
+/// A convolution followed by batch normalization has no bias (<c>bias: false</c>): the normalization
+/// subtracts each channel's mean, a constant bias with it, and its own β is the shift.
+/// </para>
 /// </summary>
 public sealed class Conv2d : Layer
 {
@@ -23,8 +27,9 @@ public sealed class Conv2d : Layer
     /// <param name="convolution">stride, padding and groups</param>
     /// <param name="weightInitializer">how weights start; PyTorch's default when null</param>
     /// <param name="biasInitializer">how biases start; PyTorch's default when null</param>
+    /// <param name="bias">false for a convolution without bias (one that batch normalization follows)</param>
     public Conv2d(IBackend backend, string name, int inChannels, int outChannels, int kernelSize, Convolution convolution,
-        Initializer? weightInitializer = null, Initializer? biasInitializer = null)
+        Initializer? weightInitializer = null, Initializer? biasInitializer = null, bool bias = true)
         : base(backend, name)
     {
         convolution.Validate();
@@ -46,8 +51,9 @@ public sealed class Conv2d : Layer
         Weight = new Parameter(backend, name + ".weight", ParameterKind.Weight,
             new Shape(outChannels, inChannels / convolution.Groups, kernelSize, kernelSize),
             weightInitializer ?? Initializer.PyTorchDefault, fanIn, fanOut);
-        Bias = new Parameter(backend, name + ".bias", ParameterKind.Bias, new Shape(outChannels),
-            biasInitializer ?? Initializer.PyTorchDefault, fanIn, fanOut);
+        Bias = bias
+            ? new Parameter(backend, name + ".bias", ParameterKind.Bias, new Shape(outChannels), biasInitializer ?? Initializer.PyTorchDefault, fanIn, fanOut)
+            : null;
     }
 
     /// <summary>C, the input channels.</summary>
@@ -65,16 +71,17 @@ public sealed class Conv2d : Layer
     /// <summary>[O, C/groups, K, K]</summary>
     public Parameter Weight { get; }
 
-    /// <summary>[O]</summary>
-    public Parameter Bias { get; }
+    /// <summary>[O]; null for a convolution without bias.</summary>
+    public Parameter? Bias { get; }
 
-    public override IReadOnlyList<Parameter> Parameters => [Weight, Bias];
+    public override IReadOnlyList<Parameter> Parameters => Bias is null ? [Weight] : [Weight, Bias];
 
     public override string Description =>
         $"Conv2d {InChannels}->{OutChannels} {KernelSize}x{KernelSize}"
         + (Convolution.Stride != 1 ? $" /{Convolution.Stride}" : "")
         + (Convolution.Padding != 0 ? $" pad {Convolution.Padding}" : "")
-        + (Convolution.Groups != 1 ? $" groups {Convolution.Groups}" : "");
+        + (Convolution.Groups != 1 ? $" groups {Convolution.Groups}" : "")
+        + (Bias is null ? " no bias" : "");
 
     public override Shape OutputShape(Shape input)
     {
@@ -105,7 +112,23 @@ public sealed class Conv2d : Layer
     {
         var output = OutputTensor(CheckInput(input));
         _input = input;
-        Backend.Conv2dForward(input, Weight.Value, Bias.Value, Convolution, output);
+        Backend.Conv2dForward(input, Weight.Value, Bias?.Value, Convolution, output);
+        return output;
+    }
+
+    /// <summary>
+    /// This layer's forward and then <paramref name="relu"/>'s, as one op (<see cref="IBackend.Conv2dReluForward"/>):
+    /// y = max(0, conv(x, weight) + bias), written once into the ReLU's output. The convolution's own output
+    /// before the ReLU is never stored, so afterwards this layer's <see cref="Layer.Output"/> is the ReLU's.
+    /// <see cref="Sequential.Forward"/> calls this when a ReLU follows; each layer's Backward is unchanged.
+    /// </summary>
+    public Tensor ForwardThroughRelu(Tensor input, ReLU relu)
+    {
+        ArgumentNullException.ThrowIfNull(relu);
+        var output = relu.OutputForFusedForward(CheckInput(input));
+        _input = input;
+        SetOutput(output);
+        Backend.Conv2dReluForward(input, Weight.Value, Bias?.Value, Convolution, output);
         return output;
     }
 
@@ -115,7 +138,10 @@ public sealed class Conv2d : Layer
         CheckOutputGradient(outputGradient);
         var input = _input!;
         Backend.Conv2dBackwardFilter(input, outputGradient, Convolution, Weight.Gradient);
-        Backend.Conv2dBackwardBias(outputGradient, Bias.Gradient);
+        if (Bias is not null)
+        {
+            Backend.Conv2dBackwardBias(outputGradient, Bias.Gradient);
+        }
         if (!computeInputGradient)
         {
             return null;

@@ -84,7 +84,8 @@ public sealed class Sequential : IDisposable
 
     /// <summary>
     /// Training mode (the default: dropout drops, batch norm uses batch statistics) or inference mode
-    /// (dropout passes through, batch norm uses its running statistics). Setting it sets every layer.
+    /// (dropout passes through, batch norm uses its running statistics). Setting it sets every layer
+    /// except the <see cref="FrozenLayers"/>, which stay in inference mode.
     /// </summary>
     public bool IsTraining
     {
@@ -92,9 +93,9 @@ public sealed class Sequential : IDisposable
         set
         {
             _isTraining = value;
-            foreach (var layer in Layers)
+            for (int i = 0; i < Layers.Count; i++)
             {
-                layer.IsTraining = value;
+                Layers[i].IsTraining = value && i >= _frozenLayers;
             }
         }
     }
@@ -130,6 +131,15 @@ public sealed class Sequential : IDisposable
         for (int i = 0; i < Layers.Count; i++)
         {
             Layer layer = Layers[i];
+            if (FusesForward(i))
+            {
+                // Convolution or dense layer, then ReLU: both forwards in one op, y written once.
+                var relu = (ReLU)Layers[i + 1];
+                x = layer is Conv2d conv ? conv.ForwardThroughRelu(x, relu) : ((Dense)layer).ForwardThroughRelu(x, relu);
+                afterLayer?.Invoke(i);
+                afterLayer?.Invoke(++i);
+                continue;
+            }
             Tensor output = layer.Forward(x);
             afterLayer?.Invoke(i);
             x = output;
@@ -138,8 +148,27 @@ public sealed class Sequential : IDisposable
     }
 
     /// <summary>
+    /// Whether <see cref="FuseForward"/> and the layers make <see cref="Forward"/> run layer
+    /// <paramref name="index"/> together with the ReLU after it (a <see cref="Conv2d"/> or <see cref="Dense"/>).
+    /// </summary>
+    public bool FusesForward(int index) =>
+        FuseForward && index + 1 < Layers.Count && Layers[index] is Conv2d or Dense && Layers[index + 1] is ReLU;
+
+    /// <summary>
+    /// Whether <see cref="Forward"/> fuses a <see cref="Conv2d"/> or <see cref="Dense"/> with the
+    /// <see cref="ReLU"/> after it (<see cref="Conv2d.ForwardThroughRelu"/>): one pass over the output
+    /// instead of two. On by default; off, every layer's own Forward runs, and the convolution's output
+    /// before the ReLU stays visible in its <see cref="Layer.Output"/> (the explorer and <c>visualize</c>
+    /// show it). The outputs are the same either way.
+    /// </summary>
+    public bool FuseForward { get; set; } = true;
+
+    /// <summary>
     /// The number of leading layers that are frozen (fine-tuning's <c>--freeze features</c>): the backward
     /// pass stops above them, so they get no gradients and cost nothing. 0 (the default) trains every layer.
+    /// Frozen layers run in inference mode, as Keras runs a frozen BatchNormalization: batch norm keeps
+    /// normalizing with the running statistics it was loaded with instead of each batch's, and leaves
+    /// them unchanged, so the features are exactly those loaded.
     /// </summary>
     public int FrozenLayers
     {
@@ -151,6 +180,7 @@ public sealed class Sequential : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(value), value, $"{Name}: between 0 and {Layers.Count - 1} of its {Layers.Count} layers can be frozen.");
             }
             _frozenLayers = value;
+            IsTraining = _isTraining;
         }
     }
 

@@ -5,10 +5,11 @@ namespace AlexNet.Layers.ModelParallel;
 public sealed partial class TwoDeviceNetwork
 {
     /// <summary>
-    /// A convolution or dense layer whose kernels (output channels) are split: device d holds output
-    /// channels [offset_d, offset_d + count_d) — for a grouped convolution exactly group d. The
-    /// weights are copied from the single-device layer's rows; a weight tensor [O, …] keeps each
-    /// output channel's weights together, so every half is a block of rows.
+    /// A convolution or dense layer whose kernels (output channels) are split, or a batch norm whose
+    /// channels are: device d holds output channels [offset_d, offset_d + count_d) — for a grouped
+    /// convolution exactly group d. The weights (and batch norm's running statistics) are copied from
+    /// the single-device layer's rows; a tensor [O, …] keeps each output channel's values together,
+    /// so every half is a block of rows.
     /// </summary>
     private sealed class Halves : Stage
     {
@@ -25,19 +26,35 @@ public sealed partial class TwoDeviceNetwork
             Load();
         }
 
-        /// <summary>Copies the single-device layer's weights, device d getting its block of rows.</summary>
+        /// <summary>Copies the single-device layer's weights and running statistics, device d getting its block of rows.</summary>
         public void Load()
         {
             for (int p = 0; p < _source.Parameters.Count; p++)
             {
-                var whole = _source.Parameters[p];
-                float[] values = ChannelHalves.Read(whole.Value);
-                int rowLength = whole.Length / whole.Shape[0];
-                for (int d = 0; d < 2; d++)
-                {
-                    var half = _layers[d].Parameters[p];
-                    half.Backend.Upload(values.AsSpan(Offset(d) * rowLength, _outputs[d] * rowLength), half.Value);
-                }
+                Split(_source.Parameters[p].Value, d => _layers[d].Parameters[p].Value);
+            }
+            for (int b = 0; b < _source.Buffers.Count; b++)
+            {
+                Split(_source.Buffers[b].Value, d => _layers[d].Buffers[b].Value);
+            }
+        }
+
+        /// <summary>Puts the halves' running statistics (batch norm's, updated by their forward passes) back together in the single-device layer.</summary>
+        public void BuffersToSource()
+        {
+            for (int b = 0; b < _source.Buffers.Count; b++)
+            {
+                _source.Backend.Upload([.. Enumerable.Range(0, 2).SelectMany(d => ChannelHalves.Read(_layers[d].Buffers[b].Value))], _source.Buffers[b].Value);
+            }
+        }
+
+        private void Split(Tensor whole, Func<int, Tensor> half)
+        {
+            float[] values = ChannelHalves.Read(whole);
+            int rowLength = whole.Length / whole.Shape[0];
+            for (int d = 0; d < 2; d++)
+            {
+                half(d).Device.Upload(values.AsSpan(Offset(d) * rowLength, _outputs[d] * rowLength), half(d));
             }
         }
 

@@ -34,7 +34,7 @@ public sealed partial class TwoDeviceNetwork : IDisposable
     private Tensor? _logits;
 
     /// <summary>Splits <paramref name="source"/> (its architecture and current weights) over two devices.</summary>
-    /// <exception cref="NotSupportedException">a layer has no two-device form here (batch norm, groups other than 1 or 2, odd channel counts)</exception>
+    /// <exception cref="NotSupportedException">a layer has no two-device form here (batch norm of whole activations, groups other than 1 or 2, odd channel counts)</exception>
     public TwoDeviceNetwork(Sequential source, IBackend device0, IBackend device1)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -60,6 +60,7 @@ public sealed partial class TwoDeviceNetwork : IDisposable
                 Conv2d conv => SplitConvolution(conv, split),
                 Dense dense => SplitDense(dense),
                 LocalResponseNormalization lrn when split => new HaloLrn(this, lrn, shape),
+                BatchNorm norm when split => SplitBatchNorm(norm),
                 ReLU or MaxPool2d or LocalResponseNormalization or Dropout or Flatten => new OnEach(this, layer),
                 _ => throw new NotSupportedException($"{layer.Name} ({layer.Description}) has no two-device form in this teaching mode."),
             };
@@ -152,13 +153,18 @@ public sealed partial class TwoDeviceNetwork : IDisposable
     /// <summary>
     /// Training through the split with the single-device model as the record: writes the halves'
     /// gradients into <see cref="Source"/>'s parameters (where its optimizer updates them), and
-    /// the dropout layers' mask counts into its counters (which checkpoints save).
+    /// the batch norms' running statistics into its buffers and the dropout layers' mask counts into
+    /// its counters (which checkpoints save, and validation on the single device uses).
     /// </summary>
     public void GradientsToSource()
     {
         foreach (var parameter in Source.Parameters)
         {
             Source.Backend.Upload(Assemble(parameter.Name, gradient: true), parameter.Gradient);
+        }
+        foreach (var halves in _stages.OfType<Halves>())
+        {
+            halves.BuffersToSource();
         }
         foreach (var (dropout, copy) in Source.Layers.OfType<Dropout>().Zip(_stages.OfType<OnEach>().SelectMany(s => s.Layers.Take(1)).OfType<Dropout>()))
         {
@@ -205,8 +211,16 @@ public sealed partial class TwoDeviceNetwork : IDisposable
         int outHalf = conv.OutChannels / 2, inPerDevice = groups == 2 ? conv.InChannels / 2 : conv.InChannels;
         var convolution = conv.Convolution with { Groups = 1 };
         return new Halves(this, conv, [.. Enumerable.Range(0, 2).Select(d =>
-            (Layer)new Conv2d(Devices[d], conv.Name, inPerDevice, outHalf, conv.KernelSize, convolution, Initializer.Zeros, Initializer.Zeros))],
+            (Layer)new Conv2d(Devices[d], conv.Name, inPerDevice, outHalf, conv.KernelSize, convolution, Initializer.Zeros, Initializer.Zeros, bias: conv.Bias is not null))],
             [outHalf, outHalf]);
+    }
+
+    // Batch norm is per channel: each device normalizes its own half of the maps, and nothing crosses.
+    private Halves SplitBatchNorm(BatchNorm norm)
+    {
+        int half = norm.Channels / 2;   // the convolution before it has an even number of kernels
+        return new Halves(this, norm, [.. Enumerable.Range(0, 2).Select(d =>
+            (Layer)new BatchNorm(Devices[d], norm.Name, half, norm.Momentum, norm.Epsilon))], [half, half]);
     }
 
     private Halves SplitDense(Dense dense)

@@ -16,6 +16,11 @@ namespace AlexNet.Layers.Variants;
 /// fc6 and fc7 ("to accelerate the early stages of learning by providing the ReLUs with positive
 /// inputs"), 0 elsewhere.
 /// </para>
+/// <para>
+/// <c>--norm batch</c> (not the paper's): batch normalization after each of the five convolutions,
+/// before its ReLU, and no LRN; those convolutions lose their biases, which the normalization would
+/// cancel (<see cref="ConvBlocks"/>). <c>--norm none</c> leaves LRN out and nothing in its place.
+/// </para>
 /// </summary>
 public static class AlexNetPaper
 {
@@ -24,36 +29,32 @@ public static class AlexNetPaper
         "alexnet",
         "Krizhevsky et al. 2012 as one tower (groups=2 for the two GPUs), LRN then overlapping max pooling, 227x227 input",
         new Shape(3, 227, 227), 256, InputScale.CentredPixels,
-        AlexNetInitialization.Names, Layers);
+        AlexNetInitialization.Names, Normalization.LrnFirst, Layers);
 
-    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)
+    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization, string normalization)
     {
         var init = AlexNetInitialization.Get(initialization);
         var (weights, hiddenDense, positive) = (init.Weights, init.HiddenDenseWeights, init.PositiveBias);
         var zero = Initializer.Zeros;
         var lrn = LocalResponseNorm.Paper;
         var pool = new Pooling(Kernel: 3, Stride: 2);
+        var blocks = new ConvBlocks(backend, normalization);   // conv → ReLU (→ LRN), or conv → BN → ReLU
         return
         [
             // Layer 1: 96 kernels 11×11×3, stride 4.                                  [3, 227, 227] → [96, 55, 55]
-            new Conv2d(backend, "conv1", 3, 96, 11, new Convolution(Stride: 4), weights, zero),
-            new ReLU(backend, "relu1"),
-            new LocalResponseNormalization(backend, "norm1", lrn),
+            .. blocks.ConvReLU(1, 3, 96, 11, new Convolution(Stride: 4), weights, zero),
+            .. blocks.Lrn(1, lrn),
             new MaxPool2d(backend, "pool1", pool),                                     // → [96, 27, 27]
             // Layer 2: 256 kernels 5×5×48 — each half of the filters sees one half of the maps.
-            new Conv2d(backend, "conv2", 96, 256, 5, new Convolution(Padding: 2, Groups: 2), weights, positive),
-            new ReLU(backend, "relu2"),
-            new LocalResponseNormalization(backend, "norm2", lrn),
+            .. blocks.ConvReLU(2, 96, 256, 5, new Convolution(Padding: 2, Groups: 2), weights, positive),
+            .. blocks.Lrn(2, lrn),
             new MaxPool2d(backend, "pool2", pool),                                     // → [256, 13, 13]
             // Layer 3: 384 kernels 3×3×256, connected to both GPUs' maps.
-            new Conv2d(backend, "conv3", 256, 384, 3, new Convolution(Padding: 1), weights, zero),
-            new ReLU(backend, "relu3"),
+            .. blocks.ConvReLU(3, 256, 384, 3, new Convolution(Padding: 1), weights, zero),
             // Layer 4: 384 kernels 3×3×192.
-            new Conv2d(backend, "conv4", 384, 384, 3, new Convolution(Padding: 1, Groups: 2), weights, positive),
-            new ReLU(backend, "relu4"),
+            .. blocks.ConvReLU(4, 384, 384, 3, new Convolution(Padding: 1, Groups: 2), weights, positive),
             // Layer 5: 256 kernels 3×3×192.
-            new Conv2d(backend, "conv5", 384, 256, 3, new Convolution(Padding: 1, Groups: 2), weights, positive),
-            new ReLU(backend, "relu5"),
+            .. blocks.ConvReLU(5, 384, 256, 3, new Convolution(Padding: 1, Groups: 2), weights, positive),
             new MaxPool2d(backend, "pool5", pool),                                     // → [256, 6, 6]
             new Flatten(backend, "flatten"),                                           // → [9216]
             // Layers 6 and 7: 4096 neurons each, dropout 0.5 (section 4.2).

@@ -11,6 +11,7 @@ namespace AlexNet.Layers.Variants;
 /// <see cref="AlexNetPaper"/> — LRN constants, initialization, training settings — so the order is the
 /// one difference. (Caffe's own prototxt leaves LRN's k at its default 1, writes alpha = 1e-4 in its
 /// alpha/n convention, i.e. the paper's 2e-5, and starts fc6/fc7 at N(0, 0.005).)
+/// <c>--norm batch</c> and <c>--norm none</c> change it as they change <see cref="AlexNetPaper"/>.
 /// </summary>
 public static class CaffeNet
 {
@@ -19,31 +20,27 @@ public static class CaffeNet
         "caffenet",
         "BVLC reference CaffeNet: alexnet with max pooling before LRN, 227x227 input",
         new Shape(3, 227, 227), 256, InputScale.CentredPixels,
-        AlexNetInitialization.Names, Layers);
+        AlexNetInitialization.Names, Normalization.LrnFirst, Layers);
 
-    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)
+    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization, string normalization)
     {
         var init = AlexNetInitialization.Get(initialization);
         var (weights, hiddenDense, positive) = (init.Weights, init.HiddenDenseWeights, init.PositiveBias);
         var zero = Initializer.Zeros;
         var lrn = LocalResponseNorm.Paper;
         var pool = new Pooling(Kernel: 3, Stride: 2);
+        var blocks = new ConvBlocks(backend, normalization);
         return
         [
-            new Conv2d(backend, "conv1", 3, 96, 11, new Convolution(Stride: 4), weights, zero),   // → [96, 55, 55]
-            new ReLU(backend, "relu1"),
+            .. blocks.ConvReLU(1, 3, 96, 11, new Convolution(Stride: 4), weights, zero),              // → [96, 55, 55]
             new MaxPool2d(backend, "pool1", pool),                                                // → [96, 27, 27]
-            new LocalResponseNormalization(backend, "norm1", lrn),
-            new Conv2d(backend, "conv2", 96, 256, 5, new Convolution(Padding: 2, Groups: 2), weights, positive),
-            new ReLU(backend, "relu2"),
+            .. blocks.Lrn(1, lrn),
+            .. blocks.ConvReLU(2, 96, 256, 5, new Convolution(Padding: 2, Groups: 2), weights, positive),
             new MaxPool2d(backend, "pool2", pool),                                                // → [256, 13, 13]
-            new LocalResponseNormalization(backend, "norm2", lrn),
-            new Conv2d(backend, "conv3", 256, 384, 3, new Convolution(Padding: 1), weights, zero),
-            new ReLU(backend, "relu3"),
-            new Conv2d(backend, "conv4", 384, 384, 3, new Convolution(Padding: 1, Groups: 2), weights, positive),
-            new ReLU(backend, "relu4"),
-            new Conv2d(backend, "conv5", 384, 256, 3, new Convolution(Padding: 1, Groups: 2), weights, positive),
-            new ReLU(backend, "relu5"),
+            .. blocks.Lrn(2, lrn),
+            .. blocks.ConvReLU(3, 256, 384, 3, new Convolution(Padding: 1), weights, zero),
+            .. blocks.ConvReLU(4, 384, 384, 3, new Convolution(Padding: 1, Groups: 2), weights, positive),
+            .. blocks.ConvReLU(5, 384, 256, 3, new Convolution(Padding: 1, Groups: 2), weights, positive),
             new MaxPool2d(backend, "pool5", pool),                                                // → [256, 6, 6]
             new Flatten(backend, "flatten"),
             new Dense(backend, "fc6", 256 * 6 * 6, 4096, hiddenDense, positive),

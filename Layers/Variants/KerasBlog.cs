@@ -34,9 +34,10 @@ public static class KerasBlog
         "keras-blog",
         "the Keras AlexNet tutorial's code: valid convs, 2x2 pools, 11x11 conv2, BatchNorm for LRN, dense 4096-4096-1000 with dropout 0.4, 224x224 input",
         new Shape(3, 224, 224), 256, InputScale.Standardized,
-        ["keras"], Layers);
+        ["keras"], [Normalization.Batch], Layers);
 
-    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)
+    // Its batch norm is its own (after ReLU and pooling, as the tutorial's code has it): the one normalization it is built with.
+    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization, string normalization)
     {
         var kernel = Initializer.GlorotUniform;
         var zero = Initializer.Zeros;

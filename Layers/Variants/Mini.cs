@@ -13,6 +13,7 @@ namespace AlexNet.Layers.Variants;
 /// Initialization: He-normal weights (std √(2/fan_in), made for ReLU networks) and zero biases —
 /// the paper's fixed N(0, 0.01) is tuned for its own layer widths and starts this small network too
 /// quietly. Its training recipe (Training/Run/Recipes.cs) is chosen for quick demos, not tuned.
+/// <c>--norm batch</c> and <c>--norm none</c> change it as they change <see cref="AlexNetPaper"/>.
 /// </para>
 /// </summary>
 public static class Mini
@@ -22,30 +23,26 @@ public static class Mini
         "mini",
         "alexnet in miniature for tests and demos: the same layer sequence on 64x64 images with 16-32-48-48-32 filters and 256-wide dense layers",
         new Shape(3, 64, 64), 72, InputScale.Standardized,
-        ["he"], Layers);
+        ["he"], Normalization.LrnFirst, Layers);
 
-    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)
+    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization, string normalization)
     {
         var weights = Initializer.HeNormal;
         var zero = Initializer.Zeros;
         var lrn = LocalResponseNorm.Paper;
         var pool = new Pooling(Kernel: 3, Stride: 2);
+        var blocks = new ConvBlocks(backend, normalization);
         return
         [
-            new Conv2d(backend, "conv1", 3, 16, 7, new Convolution(Stride: 2), weights, zero),                 // [3, 64, 64] → [16, 29, 29]
-            new ReLU(backend, "relu1"),
-            new LocalResponseNormalization(backend, "norm1", lrn),
+            .. blocks.ConvReLU(1, 3, 16, 7, new Convolution(Stride: 2), weights, zero),                         // [3, 64, 64] → [16, 29, 29]
+            .. blocks.Lrn(1, lrn),
             new MaxPool2d(backend, "pool1", pool),                                                           // → [16, 14, 14]
-            new Conv2d(backend, "conv2", 16, 32, 5, new Convolution(Padding: 2, Groups: 2), weights, zero),
-            new ReLU(backend, "relu2"),
-            new LocalResponseNormalization(backend, "norm2", lrn),
+            .. blocks.ConvReLU(2, 16, 32, 5, new Convolution(Padding: 2, Groups: 2), weights, zero),
+            .. blocks.Lrn(2, lrn),
             new MaxPool2d(backend, "pool2", pool),                                                           // → [32, 6, 6]
-            new Conv2d(backend, "conv3", 32, 48, 3, new Convolution(Padding: 1), weights, zero),
-            new ReLU(backend, "relu3"),
-            new Conv2d(backend, "conv4", 48, 48, 3, new Convolution(Padding: 1, Groups: 2), weights, zero),
-            new ReLU(backend, "relu4"),
-            new Conv2d(backend, "conv5", 48, 32, 3, new Convolution(Padding: 1, Groups: 2), weights, zero),
-            new ReLU(backend, "relu5"),
+            .. blocks.ConvReLU(3, 32, 48, 3, new Convolution(Padding: 1), weights, zero),
+            .. blocks.ConvReLU(4, 48, 48, 3, new Convolution(Padding: 1, Groups: 2), weights, zero),
+            .. blocks.ConvReLU(5, 48, 32, 3, new Convolution(Padding: 1, Groups: 2), weights, zero),
             new MaxPool2d(backend, "pool5", pool),                                                           // → [32, 2, 2]
             new Flatten(backend, "flatten"),                                                                 // → [128]
             new Dense(backend, "fc6", 32 * 2 * 2, 256, weights, zero),

@@ -4,14 +4,14 @@ using AlexNet.Tensors;
 namespace AlexNet.Layers.Variants;
 
 /// <summary>
-/// One way to build AlexNet: its name, input size, initializations and layer list (see the
-/// variant's own file, e.g. <see cref="AlexNetPaper"/>). <see cref="Build"/> makes an initialized
+/// One way to build AlexNet: its name, input size, initializations, normalizations and layer list
+/// (see the variant's own file, e.g. <see cref="AlexNetPaper"/>). <see cref="Build"/> makes an initialized
 /// <see cref="Sequential"/> for any number of classes on any backend. How each variant is trained
 /// (its recipe) belongs to the app: Training/Run/Recipes.cs.
 /// </summary>
 public sealed class ModelVariant
 {
-    private readonly Func<IBackend, int, ulong, string, IEnumerable<Layer>> _layers;
+    private readonly Func<IBackend, int, ulong, string, string, IEnumerable<Layer>> _layers;
 
     /// <summary>Describes a variant.</summary>
     /// <param name="name">what the user types: <c>alexnet</c>, <c>keras-blog</c>, …</param>
@@ -20,9 +20,10 @@ public sealed class ModelVariant
     /// <param name="imageSize">the side of the square images that training crops of <paramref name="inputShape"/> are taken from (256 in the paper)</param>
     /// <param name="inputScale">the scale of pixels its initialization expects</param>
     /// <param name="initializations">the names of the ways it can draw its starting weights, the default first</param>
-    /// <param name="layers">builds the layers for (backend, classes, seed, initialization)</param>
+    /// <param name="normalizations">the <see cref="Normalization"/>s it can be built with, its own first</param>
+    /// <param name="layers">builds the layers for (backend, classes, seed, initialization, normalization)</param>
     public ModelVariant(string name, string description, Shape inputShape, int imageSize, InputScale inputScale,
-        IReadOnlyList<string> initializations, Func<IBackend, int, ulong, string, IEnumerable<Layer>> layers)
+        IReadOnlyList<string> initializations, IReadOnlyList<string> normalizations, Func<IBackend, int, ulong, string, string, IEnumerable<Layer>> layers)
     {
         if (inputShape.Rank != 3 || imageSize < inputShape[1] || imageSize < inputShape[2])
         {
@@ -32,12 +33,17 @@ public sealed class ModelVariant
         {
             throw new ArgumentException($"{name}: a variant needs at least one initialization.", nameof(initializations));
         }
+        if (normalizations.Count == 0)
+        {
+            throw new ArgumentException($"{name}: a variant needs at least one normalization (its own).", nameof(normalizations));
+        }
         Name = name;
         Description = description;
         InputShape = inputShape;
         ImageSize = imageSize;
         InputScale = inputScale;
         Initializations = initializations;
+        Normalizations = normalizations;
         _layers = layers;
     }
 
@@ -66,14 +72,22 @@ public sealed class ModelVariant
     public IReadOnlyList<string> Initializations { get; }
 
     /// <summary>
+    /// How its convolutions can be normalized (<see cref="Normalization"/>), its own first: <c>lrn</c>,
+    /// <c>batch</c> or <c>none</c> for alexnet, caffenet and mini; <c>none</c> or <c>batch</c> for
+    /// torchvision; <c>batch</c> alone for keras-blog, whose batch norm is its own.
+    /// </summary>
+    public IReadOnlyList<string> Normalizations { get; }
+
+    /// <summary>
     /// Builds the network for <paramref name="classes"/> classes on <paramref name="backend"/> and
     /// initializes it from <paramref name="seed"/> (the same seed gives the same weights on every
     /// backend) drawn as <paramref name="initialization"/> says (null: the variant's default, the first
     /// of <see cref="Initializations"/>). <paramref name="dropout"/>, when given, is the probability of
     /// every Dropout layer instead of the variant's (0.5 in the paper; 0 turns them into the identity).
-    /// The model starts in training mode.
+    /// <paramref name="normalization"/> (null: the variant's own, the first of <see cref="Normalizations"/>)
+    /// chooses LRN, batch norm or neither. The model starts in training mode.
     /// </summary>
-    public Sequential Build(IBackend backend, int classes, ulong seed, string? initialization = null, float? dropout = null)
+    public Sequential Build(IBackend backend, int classes, ulong seed, string? initialization = null, float? dropout = null, string? normalization = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         if (classes < 2)
@@ -85,10 +99,15 @@ public sealed class ModelVariant
         {
             throw new ArgumentException($"{Name} has no initialization '{initialization}'; it starts from {string.Join(" or ", Initializations.Select(known => $"'{known}'"))}.", nameof(initialization));
         }
+        normalization ??= Normalizations[0];
+        if (!Normalizations.Contains(normalization))
+        {
+            throw new ArgumentException($"{Name} cannot be built with normalization '{normalization}'; it takes {string.Join(" or ", Normalizations.Select(known => $"'{known}'"))}.", nameof(normalization));
+        }
         var layers = new List<Layer>();
         try
         {
-            foreach (var layer in _layers(backend, classes, seed, initialization))
+            foreach (var layer in _layers(backend, classes, seed, initialization, normalization))
             {
                 if (layer is Dropout own && dropout is float p)
                 {

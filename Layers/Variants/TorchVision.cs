@@ -20,6 +20,11 @@ namespace AlexNet.Layers.Variants;
 /// (<see cref="Initializer.PyTorchDefault"/>). It is trained by torchvision's reference recipe
 /// (<c>references/classification</c>, batch 256 as 32 on each of 8 GPUs; Training/Run/Recipes.cs).
 /// </para>
+/// <para>
+/// <c>--norm batch</c> (torchvision has no batch-normalized AlexNet; its <c>vgg11_bn</c> is built the
+/// same way): batch normalization after each convolution, before its ReLU, and those convolutions
+/// without biases (<see cref="ConvBlocks"/>).
+/// </para>
 /// </summary>
 public static class TorchVision
 {
@@ -28,26 +33,22 @@ public static class TorchVision
         "torchvision",
         "torchvision.models.alexnet: 64-192-384-256-256 filters, no LRN, no groups, dropout before fc6/fc7, 224x224 input",
         new Shape(3, 224, 224), 256, InputScale.Standardized,
-        ["pytorch"], Layers);
+        ["pytorch"], [Normalization.None, Normalization.Batch], Layers);
 
-    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization)
+    private static IEnumerable<Layer> Layers(IBackend backend, int classes, ulong seed, string initialization, string normalization)
     {
         var init = Initializer.PyTorchDefault;
         var pool = new Pooling(Kernel: 3, Stride: 2);
+        var blocks = new ConvBlocks(backend, normalization);
         return
         [
-            new Conv2d(backend, "conv1", 3, 64, 11, new Convolution(Stride: 4, Padding: 2), init, init),   // [3, 224, 224] → [64, 55, 55]
-            new ReLU(backend, "relu1"),
+            .. blocks.ConvReLU(1, 3, 64, 11, new Convolution(Stride: 4, Padding: 2), init, init),                 // [3, 224, 224] → [64, 55, 55]
             new MaxPool2d(backend, "pool1", pool),                                                         // → [64, 27, 27]
-            new Conv2d(backend, "conv2", 64, 192, 5, new Convolution(Padding: 2), init, init),
-            new ReLU(backend, "relu2"),
+            .. blocks.ConvReLU(2, 64, 192, 5, new Convolution(Padding: 2), init, init),
             new MaxPool2d(backend, "pool2", pool),                                                         // → [192, 13, 13]
-            new Conv2d(backend, "conv3", 192, 384, 3, new Convolution(Padding: 1), init, init),
-            new ReLU(backend, "relu3"),
-            new Conv2d(backend, "conv4", 384, 256, 3, new Convolution(Padding: 1), init, init),
-            new ReLU(backend, "relu4"),
-            new Conv2d(backend, "conv5", 256, 256, 3, new Convolution(Padding: 1), init, init),
-            new ReLU(backend, "relu5"),
+            .. blocks.ConvReLU(3, 192, 384, 3, new Convolution(Padding: 1), init, init),
+            .. blocks.ConvReLU(4, 384, 256, 3, new Convolution(Padding: 1), init, init),
+            .. blocks.ConvReLU(5, 256, 256, 3, new Convolution(Padding: 1), init, init),
             new MaxPool2d(backend, "pool5", pool),                                                         // → [256, 6, 6]
             // (torchvision's AdaptiveAvgPool2d((6, 6)) would sit here: the identity on 6×6 maps.)
             new Flatten(backend, "flatten"),

@@ -65,16 +65,19 @@ public class TrainingStepTests
     /// weights up to float rounding. Measured on the emulated device: losses within 7.2e-7 of the
     /// CPU's, weights within 3e-8 (one rounding of values near 0.25). The bounds below leave a
     /// factor of 14 (loss) and 30 or more (weights) for a GPU's other summation orders and math
-    /// library (Docs/cuda.md, "Tolerances").
+    /// library (Docs/cuda.md, "Tolerances"). With <c>--norm batch</c> the same steps run through
+    /// convolutions without bias and the backends' batch-norm kernels.
     /// </summary>
     [Theory]
-    [InlineData("cuda-emulated")]
-    [InlineData("cuda")]
-    public void Three_SGD_steps_of_mini_give_the_CPUs_losses_and_weights(string backend) => TestBackends.Run(backend, cuda =>
+    [InlineData("cuda-emulated", "lrn")]
+    [InlineData("cuda-emulated", "batch")]
+    [InlineData("cuda", "lrn")]
+    [InlineData("cuda", "batch")]
+    public void Three_SGD_steps_of_mini_give_the_CPUs_losses_and_weights(string backend, string normalization) => TestBackends.Run(backend, cuda =>
     {
         using var cpu = new CpuBackend();
-        using var onCpu = new TrainingRun(cpu, batch: 4, seed: 11);
-        using var onCuda = new TrainingRun(cuda, batch: 4, seed: 11);
+        using var onCpu = new TrainingRun(cpu, batch: 4, seed: 11, normalization);
+        using var onCuda = new TrainingRun(cuda, batch: 4, seed: 11, normalization);
 
         for (int step = 1; step <= 3; step++)
         {
@@ -99,10 +102,10 @@ public class TrainingStepTests
         private readonly List<Tensor> _velocities;
         private readonly float[] _images, _labels;
 
-        public TrainingRun(IBackend backend, int batch, ulong seed)
+        public TrainingRun(IBackend backend, int batch, ulong seed, string? normalization = null)
         {
             _backend = backend;
-            Model = Mini.Variant.Build(backend, Classes, seed);
+            Model = Mini.Variant.Build(backend, Classes, seed, normalization: normalization);
             _loss = new SoftmaxCrossEntropy(backend);
             _velocities = Model.Parameters.Select(p => backend.Allocate(p.Shape, p.Name + ".velocity")).ToList();
             var shape = Mini.Variant.InputShape;

@@ -42,6 +42,40 @@ public sealed class TwoDeviceNetworkTests
         Assert.True(split.FloatsMoved > 0);
     }
 
+    /// <summary>
+    /// <c>--norm batch</c>: batch norm is per channel, so each device normalizes its half of the maps
+    /// with nothing crossing, and the running statistics put together from the halves are the single
+    /// device's.
+    /// </summary>
+    [Fact]
+    public void A_batch_normalized_network_split_over_two_devices_gives_the_single_devices_logits_gradients_and_running_statistics()
+    {
+        using var single = Cpu();
+        using var reference = ModelVariants.Get("mini").Build(single, Classes, 17, normalization: Normalization.Batch);
+        using var model = ModelVariants.Get("mini").Build(single, Classes, 17, normalization: Normalization.Batch);
+        using var device0 = Cpu();
+        using var device1 = Cpu();
+        using var split = new TwoDeviceNetwork(model, device0, device1);
+        var random = new Random(5);
+        float[] images = [.. Enumerable.Range(0, Batch * 3 * 64 * 64).Select(_ => (float)random.NextDouble() - 0.5f)];
+        float[] labels = [1, 3, 0];
+
+        float[] expectedLogits = Step(single, b => reference.Forward(b), dy => reference.Backward(dy), images, labels, reference.ZeroGradients, Batch);
+        float[] logits = Step(device0, _ => split.Forward(images, Batch), split.Backward, images, labels, split.ZeroGradients, Batch);
+        split.GradientsToSource();
+
+        Compare.Close("two-device logits", new Shape(Batch, Classes), logits, [.. expectedLogits.Select(v => (double)v)], 1e-5, 1e-4);
+        Assert.DoesNotContain(split.Crossings, crossing => crossing.After.StartsWith("bn", StringComparison.Ordinal));
+        foreach (var (expected, actual) in reference.Parameters.Zip(model.Parameters))
+        {
+            Compare.Close($"two-device d{actual.Name}", actual.Shape, actual.Gradient.ToArray(), [.. expected.Gradient.ToArray().Select(v => (double)v)], 1e-5, 1e-3);
+        }
+        foreach (var (expected, actual) in reference.Buffers.Zip(model.Buffers))
+        {
+            Compare.Close($"two-device {actual.Name}", actual.Value.Shape, actual.Value.ToArray(), [.. expected.Value.ToArray().Select(v => (double)v)], 1e-6, 1e-5);
+        }
+    }
+
     [Fact]
     public void The_crossings_are_where_the_papers_figure_2_draws_them_and_the_lrn_borders()
     {

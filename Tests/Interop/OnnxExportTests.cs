@@ -52,6 +52,30 @@ public sealed class OnnxExportTests
         }
     }
 
+    /// <summary>
+    /// <c>--norm batch</c>: convolutions without bias (ONNX Conv with two inputs) and BatchNormalization
+    /// nodes with random statistics, grouped (alexnet, mini) and ungrouped (torchvision).
+    /// </summary>
+    [Theory]
+    [InlineData("alexnet")]
+    [InlineData("torchvision")]
+    [InlineData("mini")]
+    public void A_batch_normalized_variant_gives_onnx_runtimes_logits(string name)
+    {
+        var variant = ModelVariants.Get(name);
+        using var model = variant.Build(Cpu, classes: 17, seed: 13, normalization: Normalization.Batch);
+        OnnxRuntimeCheck.RandomizeBatchNorms(model, seed: 14);
+        var graph = OnnxExporter.Build(model, Names(17), Standard(variant), softmax: false).Graph;
+        Assert.Equal(5, graph.Node.Count(node => node.OpType == "BatchNormalization"));
+        Assert.All(graph.Node.Where(node => node.OpType == "Conv"), node => Assert.Equal(2, node.Input.Count));
+        Assert.DoesNotContain(graph.Node, node => node.OpType == "LRN");
+        byte[] onnx = OnnxExporter.Build(model, Names(17), Standard(variant), softmax: false).ToByteArray();
+        var shape = new Shape(2, variant.InputShape[0], variant.InputShape[1], variant.InputShape[2]);
+        var images = OnnxRuntimeCheck.RandomImages(shape, variant.InputScale == InputScale.CentredPixels ? 128 : 2, seed: 15);
+        var expected = OnnxRuntimeCheck.Run(onnx, shape, images, out _);
+        OnnxRuntimeCheck.Agree($"{name} --norm batch", 17, OnnxRuntimeCheck.Ours(model, shape, images), expected);
+    }
+
     [Fact]
     public async Task A_trained_mini_checkpoint_exported_by_the_command_line_agrees_with_onnx_runtime_on_real_images()
     {

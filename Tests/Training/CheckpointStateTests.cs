@@ -54,6 +54,7 @@ public sealed class CheckpointStateTests
         ["preprocessing is null"] = s => s with { Preprocessing = null! },
         ["model 'vgg16' is not one this version knows"] = s => s with { Model = "vgg16" },
         ["batch size 0"] = s => s with { BatchSize = 0 },
+        ["normalization 'group' is not one mini can be built with (lrn, batch, none)"] = s => s with { Normalization = "group" },
     };
 
     public static TheoryData<string> DamagedStates => [.. Damages.Keys];

@@ -53,6 +53,10 @@ public static class TrainingStateValidation
         {
             problems.Add($"initialization '{state.Initialization}' is not one of {variant.Name}'s ({string.Join(", ", variant.Initializations)})");
         }
+        if (state.Normalization is { } norm && variant is not null && !variant.Normalizations.Contains(norm))
+        {
+            problems.Add($"normalization '{norm}' is not one {variant.Name} can be built with ({string.Join(", ", variant.Normalizations)})");
+        }
         if (state.FineTune is { } fineTune && (fineTune.InitFrom is null || fineTune.Freeze is not (null or Interop.FineTuning.Features) || !(fineTune.FeaturesLearningRateScale > 0)))
         {
             problems.Add($"fine_tune (freeze '{fineTune.Freeze}', features learning-rate scale {fineTune.FeaturesLearningRateScale.ToString(CultureInfo.InvariantCulture)}) is not usable (expected freeze null or '{Interop.FineTuning.Features}' and a positive scale)");

@@ -74,6 +74,30 @@ public static class CommonOptions
         HelpName = "NAME",
     }.AcceptOnlyFromAmong([.. ModelVariants.Names]);
 
+    /// <summary><c>--norm lrn|batch|none</c>; without it the model's own.</summary>
+    public static Option<string> Norm() => new Option<string>("--norm")
+    {
+        Description = "How the convolutions are normalized: lrn (the paper's LRN after the ReLUs of layers 1 and 2), batch (batch normalization after "
+            + "every convolution, before its ReLU, in place of LRN; those convolutions lose their biases, which it would cancel) or none. "
+            + "Default: the model's own: " + string.Join("; ", ModelVariants.All.Select(v => $"{v.Name} {string.Join("|", v.Normalizations)}")) + " (the first is its own).",
+        HelpName = "lrn|batch|none",
+    }.AcceptOnlyFromAmong([.. Run.RunNames.Normalizations.Names]);
+
+    /// <summary>The normalization <c>--norm</c> gave (null: none given, the variant's own).</summary>
+    /// <exception cref="AppException"><paramref name="variant"/> cannot be built with it.</exception>
+    public static Run.NormKind? ParseNorm(string? name, ModelVariant variant)
+    {
+        ArgumentNullException.ThrowIfNull(variant);
+        if (name is null)
+        {
+            return null;
+        }
+        var norm = Run.RunNames.Normalizations.Parse(name);
+        return Run.RunNames.Accepts(variant, norm)
+            ? norm
+            : throw AppException.Usage($"--norm {name} does not apply to {variant.Name}, which is built with {string.Join(" or ", variant.Normalizations)} (its own: {variant.Normalizations[0]}).");
+    }
+
     /// <summary><c>--batch-size N</c>; without it a command uses its own default.</summary>
     public static Option<int?> BatchSize(string description) => new("--batch-size")
     {

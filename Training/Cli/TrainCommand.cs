@@ -74,6 +74,7 @@ public static partial class TrainCommand
         public Option<int> Prefetch { get; } = CommonOptions.Prefetch();
         public Option<float?> Dropout { get; } = new("--dropout") { Description = "The probability of every Dropout layer of the model, in [0, 1): 0 removes dropout and its randomness. Default: the model's (0.5 in the paper and in alexnet, caffenet, torchvision and mini; 0.4 in keras-blog).", HelpName = "P" };
         public AugmentationOptions Augmentation { get; } = new();
+        public Option<string> Norm { get; } = CommonOptions.Norm();
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
         public Option<string> Seeds { get; } = new("--seeds") { Description = "Train one run per split seed, one after the other, each with --split-seed K and the same --seed and other options, into runs/NAME-splitK (--name is required); then print each split's validation and test top-1 with their mean ± standard deviation, and write runs/NAME/summary.json and summary.png. Run the same command again to continue: finished splits are reused, an unfinished one resumes, one made with other settings is refused.", HelpName = "K,K,..." };
         public Option<bool> SummarizeOnly { get; } = new("--summarize-only") { Description = "With --seeds: train nothing; rebuild runs/NAME/summary.json and summary.png from the finished runs/NAME-splitK folders (a finished run without test.json has its best checkpoint scored once, as train does at the end)." };
@@ -93,7 +94,7 @@ public static partial class TrainCommand
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name,
-            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost, o.LoaderThreads, o.Prefetch, o.ClassesFile, o.Dropout, o.Seeds, o.SummarizeOnly,
+            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost, o.LoaderThreads, o.Prefetch, o.ClassesFile, o.Dropout, o.Norm, o.Seeds, o.SummarizeOnly,
         };
         foreach (var option in o.Augmentation.All)
         {
@@ -218,6 +219,7 @@ public static partial class TrainCommand
             FineTune = fineTune,
             Dropout = parse.GetValue(o.Dropout) is float p ? ValidDropout(p) : null,
             Augmentation = o.Augmentation.Parse(parse, recipe.Augmentation),
+            Normalization = init is null ? CommonOptions.ParseNorm(parse.GetValue(o.Norm), variant) : FineTuningNorm(parse, o, init),
         };
         return new RunPlan(runFolder, config, RunProgress.Start(config.NewSchedule().State), readable, BackendSettings.From(parse, o), null, null, init);
     }
@@ -232,6 +234,18 @@ public static partial class TrainCommand
             throw new AppException($"The run folder {plan.Folder} already holds a run; continue it with --resume {Relative(app, plan.Folder)}, or choose another --name.");
         }
         return plan with { Lock = runLock };
+    }
+
+    /// <summary>A fine-tuning run's normalization: the checkpoint's, which its weights were trained with; --norm may only repeat it.</summary>
+    private static NormKind? FineTuningNorm(ParseResult parse, Options o, Checkpoint init)
+    {
+        var variant = RunNames.Models.Parse(init.State.Model).Variant();
+        string own = init.State.Normalization ?? variant.Normalizations[0];
+        if (parse.GetValue(o.Norm) is { } asked && !string.Equals(asked, own, StringComparison.OrdinalIgnoreCase))
+        {
+            throw AppException.Usage($"--norm {asked} does not match --init-from {init.Path}, whose {init.State.Model} network was trained with --norm {own}; leave --norm out.");
+        }
+        return init.State.Normalization is { } stored ? RunNames.Normalizations.Parse(stored) : null;
     }
 
     private static float ValidDropout(float p) => p is >= 0 and < 1
@@ -262,7 +276,7 @@ public static partial class TrainCommand
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume, ICommunicator communicator, CancellationToken cancellationToken)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout, o.ClassesFile }.Concat(o.Augmentation.All)
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout, o.ClassesFile, o.Norm }.Concat(o.Augmentation.All)
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
@@ -352,8 +366,9 @@ public static partial class TrainCommand
         var catalog = moved is not null ? DataCatalog.FromFolder(moved, state.ClassesFile) : OpenRecordedData(state.DataLocation, state.ClassesFile);
         if (!catalog.ClassNames.SequenceEqual(state.ClassNames))
         {
-            string list = state.ClassesFile is null ? "" : $" (read with the class list {state.ClassesFile}, which may have changed since)";
-            throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}{list}, but {trainedOn} {string.Join(", ", state.ClassNames)}.");
+            string list = state.ClassesFile is null ? "" : $", read with the class list {state.ClassesFile} (changed since?),";
+            throw new AppException($"The classes of the data in {catalog.Location}{list} are not those {trainedOn}: {ClassList.Difference(state.ClassNames, catalog.ClassNames)}. "
+                + "The labels follow the class order, so the checkpoint would score the wrong classes; restore the class list or the folders the run was trained with.");
         }
         return catalog;
     }
@@ -402,7 +417,7 @@ public static partial class TrainCommand
         }
         var blocking = CommonOptions.TunedBlocking(app, config.Backend, plan.Settings.Threads);
         using var backend = CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision, blocking);
-        using var model = variant.Build(backend, config.ClassNames.Count, config.Seed, RunNames.Initializations[config.Initialization], config.Dropout);
+        using var model = variant.Build(backend, config.ClassNames.Count, config.Seed, RunNames.Initializations[config.Initialization], config.Dropout, config.NormalizationName);
         var schedule = config.NewSchedule();
         schedule.State = progress.ScheduleState;
         string? replaced = plan.Init is null ? null : FineTuning.LoadWeights(model, plan.Init, config.ClassNames);
@@ -419,7 +434,7 @@ public static partial class TrainCommand
             throw new AppException("--model-parallel 2 splits one process's network over two devices; it does not combine with data-parallel processes (mpirun). Use one or the other.");
         }
         using var secondDevice = group.SplitOverTwoDevices ? CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision, blocking) : null;
-        using var split = secondDevice is null ? null : new TwoDeviceNetwork(model, backend, secondDevice);
+        using var split = secondDevice is null ? null : SplitOverTwoDevices(model, backend, secondDevice);
         parallel?.CheckSameStart(model, progress.GlobalStep);
         var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard, plan.Settings.Prefetch, plan.Settings.LoaderThreads, config.Augmentation);
         var validation = new InputPipeline(parts.Validation!, config.Preprocessing, config.BatchSize, null, plan.Settings.Prefetch, plan.Settings.LoaderThreads);
@@ -430,7 +445,7 @@ public static partial class TrainCommand
         app.WriteLine(plan.Resume is null
             ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {where}: {plan.Catalog.Kind}, {config.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {config.Split}{(config.SplitSeed is { } splitSeed ? $", split seed {splitSeed}" : "")}, seed {config.Seed}, {(plan.Init is null ? $"init {RunNames.Initializations[config.Initialization]}" : "weights from --init-from")})."
             : $"Resuming {relative} at epoch {progress.Epoch + 1}, step {progress.StepInEpoch} on {where}, up to epoch {config.Epochs}.");
-        app.WriteLine($"{config.Optimizer}, schedule {config.Schedule}, batch {config.BatchSize}, {Plural.Of(config.Epochs, "epoch")}{(config.Dropout is float dropout ? string.Create(CultureInfo.InvariantCulture, $", dropout {dropout}") : "")}; {config.Preprocessing}. Output: {relative}/");
+        app.WriteLine($"{config.Optimizer}, schedule {config.Schedule}, batch {config.BatchSize}, {Plural.Of(config.Epochs, "epoch")}{(config.Dropout is float dropout ? string.Create(CultureInfo.InvariantCulture, $", dropout {dropout}") : "")}{(config.NormalizationName is { } norm ? $", norm {norm}" : "")}; {config.Preprocessing}. Output: {relative}/");
         if (!config.Augmentation.IsPaper)
         {
             app.WriteLine($"Augmentation: {config.Augmentation}; mirrors and PCA lighting as the paper's.");
@@ -496,6 +511,19 @@ public static partial class TrainCommand
         }
         communicator.Barrier(); // the other ranks wait for rank 0's test, then all leave MPI together
         return 0;
+    }
+
+    /// <summary>The paper's two-device split of <paramref name="model"/>, or an app error naming the layer it has no form for.</summary>
+    private static TwoDeviceNetwork SplitOverTwoDevices(Sequential model, AlexNet.Backends.IBackend device0, AlexNet.Backends.IBackend device1)
+    {
+        try
+        {
+            return new TwoDeviceNetwork(model, device0, device1);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new AppException($"--model-parallel 2 cannot split {model.Name}: {e.Message} Train it on one device (leave --model-parallel out).", e);
+        }
     }
 
     /// <summary>Joins the NCCL group of the MPI ranks, one GPU each, or says why it cannot.</summary>

@@ -137,8 +137,14 @@ public static class OnnxExporter
             {
                 var c = conv.Convolution;
                 graph.Initializer.Add(Weights(conv.Weight.Name, conv.Weight.Value));
-                graph.Initializer.Add(Weights(conv.Bias.Name, conv.Bias.Value));
-                graph.Node.Add(Node("Conv", conv.Name, [input, conv.Weight.Name, conv.Bias.Name], conv.Name,
+                string[] inputs = [input, conv.Weight.Name];
+                if (conv.Bias is { } bias)
+                {
+                    graph.Initializer.Add(Weights(bias.Name, bias.Value));
+                    inputs = [.. inputs, bias.Name];
+                }
+                // ONNX's Conv takes the bias as an optional third input: a convolution before batch norm has none.
+                graph.Node.Add(Node("Conv", conv.Name, inputs, conv.Name,
                     Ints("kernel_shape", conv.KernelSize, conv.KernelSize), Ints("strides", c.Stride, c.Stride),
                     Ints("pads", c.Padding, c.Padding, c.Padding, c.Padding), Ints("dilations", 1, 1), Int("group", c.Groups)));
                 return conv.Name;

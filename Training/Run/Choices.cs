@@ -1,4 +1,4 @@
-// The enums of a run's choices (model, initialization, optimizer, schedule) and RunNames, the one table of their names.
+// The enums of a run's choices (model, initialization, optimizer, schedule, normalization) and RunNames, the one table of their names.
 
 using AlexNet.Layers.Variants;
 
@@ -55,6 +55,19 @@ public enum ScheduleKind
     Cosine,
 }
 
+/// <summary>How a run's network normalizes its convolutions (<c>--norm</c>; see <see cref="Normalization"/>).</summary>
+public enum NormKind
+{
+    /// <summary>The paper's local response normalization (alexnet, caffenet, mini).</summary>
+    LocalResponse,
+
+    /// <summary>Batch normalization after each convolution, before its ReLU, in place of LRN.</summary>
+    Batch,
+
+    /// <summary>Neither.</summary>
+    None,
+}
+
 /// <summary>The names the command line and the checkpoints use for each choice of a run, in one place.</summary>
 public static class RunNames
 {
@@ -73,9 +86,16 @@ public static class RunNames
     public static NameTable<ScheduleKind> Schedules { get; } = new("learning-rate schedule",
         (ScheduleKind.Constant, "constant"), (ScheduleKind.Step, "step"), (ScheduleKind.Plateau, "plateau"), (ScheduleKind.Cosine, "cosine"));
 
+    /// <summary>lrn, batch, none: the names of <see cref="Normalization"/>.</summary>
+    public static NameTable<NormKind> Normalizations { get; } = new("normalization",
+        (NormKind.LocalResponse, Normalization.LocalResponse), (NormKind.Batch, Normalization.Batch), (NormKind.None, Normalization.None));
+
     /// <summary>The layer list <paramref name="model"/> names.</summary>
     public static ModelVariant Variant(this ModelKind model) => ModelVariants.Get(Models[model]);
 
     /// <summary>Whether <paramref name="variant"/> can start from <paramref name="initialization"/>.</summary>
     public static bool Accepts(this ModelVariant variant, InitKind initialization) => variant.Initializations.Contains(Initializations[initialization]);
+
+    /// <summary>Whether <paramref name="variant"/> can be built with <paramref name="normalization"/>.</summary>
+    public static bool Accepts(this ModelVariant variant, NormKind normalization) => variant.Normalizations.Contains(Normalizations[normalization]);
 }

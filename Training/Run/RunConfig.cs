@@ -74,6 +74,12 @@ public sealed record RunConfig
     /// <summary>What training adds to the paper's crops, mirrors and PCA lighting; <see cref="AugmentationSettings.Paper"/> adds nothing.</summary>
     public AugmentationSettings Augmentation { get; init; } = AugmentationSettings.Paper;
 
+    /// <summary>How the convolutions are normalized (<c>--norm</c>); null keeps the variant's own (LRN in alexnet), as every run before the option.</summary>
+    public NormKind? Normalization { get; init; }
+
+    /// <summary><see cref="Normalization"/>'s name, as <see cref="ModelVariant.Build"/> takes it (null: the variant's own).</summary>
+    public string? NormalizationName => Normalization is { } norm ? RunNames.Normalizations[norm] : null;
+
     /// <summary>The layer list <see cref="Model"/> names.</summary>
     public ModelVariant Variant => Model.Variant();
 

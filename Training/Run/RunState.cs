@@ -55,6 +55,7 @@ public static class RunState
             ClassesFile = config.ClassesFile,
             Augmentation = config.Augmentation.IsPaper ? null : config.Augmentation,
             WallSeconds = progress.WallSeconds,
+            Normalization = config.NormalizationName,
         };
     }
 
@@ -85,6 +86,7 @@ public static class RunState
             Dropout = state.Dropout,
             ClassesFile = state.ClassesFile,
             Augmentation = state.Augmentation ?? AugmentationSettings.Paper,
+            Normalization = state.Normalization is { } norm ? RunNames.Normalizations.Parse(norm) : null,
         };
     }
 

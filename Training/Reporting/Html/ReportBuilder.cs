@@ -30,6 +30,7 @@ public static class ReportBuilder
         [
             ["model", state.Model],
             ["initialization", state.Initialization ?? "(the model's)"],
+            ["normalization", state.Normalization ?? "(the model's)"],
             ["data", state.DataLocation],
             ["classes", Text($"{state.ClassNames.Count}")],
             ["split (train/val/test)", state.Split],
