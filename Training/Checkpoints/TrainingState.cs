@@ -104,6 +104,8 @@ public sealed record TrainingState
     /// <summary>What training added to the paper's augmentation (<c>--stored-short-side</c>, <c>--crop</c>, <c>--jitter</c>); null for the paper's, as in checkpoints written before these options.</summary>
     public AugmentationSettings? Augmentation { get; init; }
 
+    /// <summary>Wall-clock seconds the run has trained, validated and saved over every session; 0 in checkpoints written before it was recorded.</summary>
+    public double WallSeconds { get; init; }
     /// <summary>How the convolutions are normalized (<c>train --norm</c>: lrn, batch or none); null for the variant's own, as in checkpoints written before the option.</summary>
     public string? Normalization { get; init; }
 

@@ -21,7 +21,7 @@ using AlexNet.Training.Run;
 namespace AlexNet.Training.Cli;
 
 /// <summary><c>alexnet train</c>: trains a model into <c>runs/NAME/</c>, or continues a run with <c>--resume</c>.</summary>
-public static class TrainCommand
+public static partial class TrainCommand
 {
     /// <summary>Images per class of the synthetic data set unless <c>--synthetic-images</c> says otherwise.</summary>
     public const int DefaultSyntheticImages = 40;
@@ -76,6 +76,8 @@ public static class TrainCommand
         public AugmentationOptions Augmentation { get; } = new();
         public Option<string> Norm { get; } = CommonOptions.Norm();
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
+        public Option<string> Seeds { get; } = new("--seeds") { Description = "Train one run per split seed, one after the other, each with --split-seed K and the same --seed and other options, into runs/NAME-splitK (--name is required); then print each split's validation and test top-1 with their mean ± standard deviation, and write runs/NAME/summary.json and summary.png. Run the same command again to continue: finished splits are reused, an unfinished one resumes, one made with other settings is refused.", HelpName = "K,K,..." };
+        public Option<bool> SummarizeOnly { get; } = new("--summarize-only") { Description = "With --seeds: train nothing; rebuild runs/NAME/summary.json and summary.png from the finished runs/NAME-splitK folders (a finished run without test.json has its best checkpoint scored once, as train does at the end)." };
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
@@ -92,7 +94,7 @@ public static class TrainCommand
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name,
-            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost, o.LoaderThreads, o.Prefetch, o.ClassesFile, o.Dropout, o.Norm,
+            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost, o.LoaderThreads, o.Prefetch, o.ClassesFile, o.Dropout, o.Norm, o.Seeds, o.SummarizeOnly,
         };
         foreach (var option in o.Augmentation.All)
         {
@@ -107,6 +109,14 @@ public static class TrainCommand
         });
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(o.Seeds) is { } seeds)
+            {
+                return await TrainSplits(app, parse, o, seeds, cancellationToken).ConfigureAwait(false);
+            }
+            if (parse.GetValue(o.SummarizeOnly))
+            {
+                throw AppException.Usage("--summarize-only rebuilds the summary of a --seeds run; give --seeds K,K,... and --name NAME as that run was made.");
+            }
             using var communicator = Communicators.Create(parse.GetValue(o.Communicator)!, app.Environment, TimeSpan.FromSeconds(parse.GetValue(o.CommunicationTimeout)));
             var rankApp = communicator.Rank == 0 ? app : app.Quiet();
             var run = parse.GetValue(o.Resume) is { } resume
@@ -147,7 +157,11 @@ public static class TrainCommand
             new(parse.GetValue(o.Threads), CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!), parse.GetValue(o.LoaderThreads), parse.GetValue(o.Prefetch));
     }
 
-    private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, ICommunicator communicator, CancellationToken cancellationToken)
+    private static async Task<RunPlan> Fresh(AppContext app, ParseResult parse, Options o, ICommunicator communicator, CancellationToken cancellationToken) =>
+        Locked(app, communicator, await Planned(app, parse, o, communicator, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The plan of a fresh run from the command line, its folder not yet locked or checked; <paramref name="runName"/> and <paramref name="splitSeed"/> stand in for --name and --split-seed (train --seeds).</summary>
+    private static async Task<RunPlan> Planned(AppContext app, ParseResult parse, Options o, ICommunicator communicator, CancellationToken cancellationToken, string? runName = null, ulong? splitSeed = null)
     {
         var (init, fineTune) = FineTuningOptions(app, parse, o);
         var model = RunNames.Models.Parse(init?.State.Model ?? parse.GetValue(o.Model)!);
@@ -181,7 +195,7 @@ public static class TrainCommand
         var (rate, momentum, decay) = optimizer == recipe.Optimizer ? (recipe.LearningRate, recipe.Momentum, recipe.WeightDecay) : Recipes.OptimizerDefaults(optimizer);
         var schedule = parse.GetValue(o.Schedule) is { } scheduleName ? RunNames.Schedules.Parse(scheduleName) : recipe.Schedule;
         // Only rank 0 chooses a numbered name: the others would see the folder it just created and count on.
-        string folderName = DataParallel.FromWriter(communicator, parse.GetValue(o.Name) ?? (communicator.Rank == 0 ? UniqueName(app, $"{variant.Name}-{DataName(catalog)}") : ""));
+        string folderName = DataParallel.FromWriter(communicator, runName ?? parse.GetValue(o.Name) ?? (communicator.Rank == 0 ? UniqueName(app, $"{variant.Name}-{DataName(catalog)}") : ""));
         string runFolder = Path.Combine(app.WorkingDirectory, "runs", folderName);
         var readable = SplitLoader.CheckImages(app, catalog, parse.GetValue(o.MaxPixels), cancellationToken);
         var config = new RunConfig
@@ -195,7 +209,7 @@ public static class TrainCommand
             Split = parse.GetValue(o.Split) is { } text ? SplitSpec.Parse(text) : SplitSpec.Default,
             MaxPixels = parse.GetValue(o.MaxPixels),
             Seed = parse.GetValue(o.Seed),
-            SplitSeed = parse.GetValue(o.SplitSeed),
+            SplitSeed = splitSeed ?? parse.GetValue(o.SplitSeed),
             BatchSize = parse.GetValue(o.BatchSize) ?? recipe.BatchSize,
             Epochs = parse.GetValue(o.Epochs) ?? recipe.Epochs,
             Optimizer = OptimizerSettings.Create(optimizer, parse.GetValue(o.LearningRate) ?? rate, parse.GetValue(o.Momentum) ?? momentum, parse.GetValue(o.WeightDecay) ?? decay, parse.GetValue(o.DecayBiases)).Validated(),
@@ -207,13 +221,19 @@ public static class TrainCommand
             Augmentation = o.Augmentation.Parse(parse, recipe.Augmentation),
             Normalization = init is null ? CommonOptions.ParseNorm(parse.GetValue(o.Norm), variant) : FineTuningNorm(parse, o, init),
         };
-        var runLock = communicator.Rank == 0 ? Reliability.RunLock.Acquire(runFolder) : null;
-        if (File.Exists(Path.Combine(runFolder, Trainer.LastFile)))
+        return new RunPlan(runFolder, config, RunProgress.Start(config.NewSchedule().State), readable, BackendSettings.From(parse, o), null, null, init);
+    }
+
+    /// <summary>A fresh run's plan with its folder locked (rank 0), refused where the folder already holds a run.</summary>
+    private static RunPlan Locked(AppContext app, ICommunicator communicator, RunPlan plan)
+    {
+        var runLock = communicator.Rank == 0 ? Reliability.RunLock.Acquire(plan.Folder) : null;
+        if (File.Exists(Path.Combine(plan.Folder, Trainer.LastFile)))
         {
             runLock?.Dispose();
-            throw new AppException($"The run folder {runFolder} already holds a run; continue it with --resume {Relative(app, runFolder)}, or choose another --name.");
+            throw new AppException($"The run folder {plan.Folder} already holds a run; continue it with --resume {Relative(app, plan.Folder)}, or choose another --name.");
         }
-        return new RunPlan(runFolder, config, RunProgress.Start(config.NewSchedule().State), readable, BackendSettings.From(parse, o), null, runLock, init);
+        return plan with { Lock = runLock };
     }
 
     /// <summary>A fine-tuning run's normalization: the checkpoint's, which its weights were trained with; --norm may only repeat it.</summary>
@@ -531,16 +551,36 @@ public static class TrainCommand
             return;
         }
         Checkpoint.Read(Path.Combine(plan.Folder, Trainer.BestFile)).Restore(model, optimizer: null);
-        int maxOffset = config.Preprocessing.StoredSize - config.Preprocessing.CropSize;
-        var crops = tta ? Augmentation.TenCrops(maxOffset) : [Augmentation.Centre(maxOffset)];
-        var result = Evaluator.Run(model, new InputPipeline(test, config.Preprocessing, config.BatchSize), crops, config.ClassNames, cancellationToken);
+        var (result, score) = ScoreTest(model, test, parts.Split, config, progress.BestEpoch, tta, cancellationToken);
+        score.Write(plan.Folder);
         string title = string.Create(CultureInfo.InvariantCulture, $"{RunNames.Models[config.Model]}, best epoch {progress.BestEpoch}: test top-1 {100 * result.Top1:0.0}%");
         AtomicFile.WriteAllText(Path.Combine(plan.Folder, "confusion_matrix.txt"), title + "\n\n" + result.Confusion.ToText());
         result.Confusion.SavePng(Path.Combine(plan.Folder, "confusion_matrix.png"), title);
         app.WriteLine(result.Confusion.ToText());
         app.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Test ({test.Count} images, {(tta ? "10 crops" : "centre crop")}, best epoch {progress.BestEpoch}): loss {result.Loss:0.0000}  top-1 {100 * result.Top1:0.0}%  top-5 {100 * result.Top5:0.0}%"));
-        app.WriteLine($"Done. Run folder: {relative}/ (metrics.csv, loss.png, accuracy.png, confusion_matrix.png, {Trainer.LastFile}, {Trainer.BestFile})");
+        app.WriteLine($"Done. Run folder: {relative}/ (metrics.csv, loss.png, accuracy.png, confusion_matrix.png, {TestScore.FileName}, {Trainer.LastFile}, {Trainer.BestFile})");
+    }
+
+    /// <summary>Scores <paramref name="model"/> (the best checkpoint, of epoch <paramref name="epoch"/>) on the test images with the centre crop or, with <paramref name="tta"/>, 10 crops.</summary>
+    private static (EvaluationResult Result, TestScore Score) ScoreTest(Sequential model, ImageSet test, DataSplit split, RunConfig config, int epoch, bool tta, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int maxOffset = config.Preprocessing.StoredSize - config.Preprocessing.CropSize;
+        var crops = tta ? Augmentation.TenCrops(maxOffset) : [Augmentation.Centre(maxOffset)];
+        var result = Evaluator.Run(model, new InputPipeline(test, config.Preprocessing, config.BatchSize), crops, config.ClassNames, cancellationToken);
+        var score = new TestScore(Trainer.BestFile, epoch, crops.Length, test.Count, SplitInWords(split, config.ClassNames.Count), result.Loss, result.Top1, result.Top5, clock.Elapsed.TotalSeconds);
+        return (result, score);
+    }
+
+    /// <summary>The split as images per class (<c>40/20/20</c>) where every class has the same counts, else as totals (<c>680/340/340 images</c>).</summary>
+    private static string SplitInWords(DataSplit split, int classes)
+    {
+        IReadOnlyList<DataItem>[] parts = [split.Train, split.Validation, split.Test];
+        var perClass = parts.Select(items => Enumerable.Range(0, classes).Select(label => items.Count(item => item.Label == label)).Distinct().ToList()).ToList();
+        return perClass.All(counts => counts.Count == 1)
+            ? string.Join('/', perClass.Select(counts => counts[0]))
+            : $"{string.Join('/', parts.Select(items => items.Count))} images";
     }
 
     /// <summary>Where a stopped run stands: inside an epoch (its step), or just after one finished, validated and saved.</summary>

@@ -57,6 +57,9 @@ public sealed class Trainer : IDisposable
     // Seconds this epoch's steps waited for the loader (since the resume, in a resumed epoch); the epoch line reports it.
     private double _dataWaitSeconds;
     private RunProgress? _saved;
+    // The run's wall time before this session, and this session's clock: each save stores their sum.
+    private readonly double _wallBefore;
+    private readonly Stopwatch _session = Stopwatch.StartNew();
 
     /// <param name="model">initialized, or restored from a checkpoint</param>
     /// <param name="optimizer">over the model's parameters, restored too when resuming</param>
@@ -83,6 +86,7 @@ public sealed class Trainer : IDisposable
         Config = config;
         Progress = progress;
         RunFolder = runFolder;
+        _wallBefore = progress.WallSeconds;
         _order = order is { Length: > 0 } && progress.StepInEpoch > 0 ? order : train.EpochOrder(config.Seed, progress.Epoch);
         // A resumed run starts from the checkpoint on disk; a fresh run has none yet (a run folder holding one is refused).
         _saved = File.Exists(Path.Combine(runFolder, LastFile)) ? progress : null;
@@ -292,6 +296,7 @@ public sealed class Trainer : IDisposable
             OptimizerSteps = _optimizer.Steps,
             Counters = _model.Counters.ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal),
             ScheduleState = _schedule.State,
+            WallSeconds = _wallBefore + _session.Elapsed.TotalSeconds,
         };
         if (IsWriter)
         {

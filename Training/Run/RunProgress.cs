@@ -44,6 +44,9 @@ public sealed record RunProgress
     /// <summary>The model's integer state (dropout seeds and mask counts) by name.</summary>
     public required IReadOnlyDictionary<string, ulong> Counters { get; init; }
 
+    /// <summary>Wall-clock seconds the run has trained, validated and saved, over every session up to its last save; 0 in checkpoints written before it was recorded.</summary>
+    public double WallSeconds { get; init; }
+
     /// <summary>A run that has not taken a step, its schedule in <paramref name="schedule"/>'s state.</summary>
     public static RunProgress Start(ScheduleState schedule) => new()
     {

@@ -54,6 +54,7 @@ public static class RunState
             Dropout = config.Dropout,
             ClassesFile = config.ClassesFile,
             Augmentation = config.Augmentation.IsPaper ? null : config.Augmentation,
+            WallSeconds = progress.WallSeconds,
             Normalization = config.NormalizationName,
         };
     }
@@ -105,6 +106,7 @@ public static class RunState
             OptimizerSteps = state.OptimizerSteps,
             ScheduleState = state.ScheduleState,
             Counters = state.Counters,
+            WallSeconds = state.WallSeconds,
         };
     }
 }
