@@ -26,7 +26,7 @@ public static class BackendFactory
         options ??= new BackendOptions();
         return name.Trim().ToLowerInvariant() switch
         {
-            "cpu" => new CpuBackend(new CpuBackendOptions { Threads = options.Threads }),
+            "cpu" => new CpuBackend(new CpuBackendOptions { Threads = options.Threads, GemmBlocking = options.GemmBlocking }),
             // The readable maths of every op: plain loops, one thread; slow, for reading and stepping through.
             "reference" => new ReferenceBackend(),
             "cuda" => CudaBackend.Create(precision: options.Precision),
@@ -39,7 +39,7 @@ public static class BackendFactory
 
 /// <summary>
 /// Settings the app may pass to any backend; each ignores what does not apply to it. What only the
-/// CPU backend understands (its GEMM kernel) is in <see cref="CpuBackendOptions"/>.
+/// CPU backend understands (its GEMM kernel, Winograd) is in <see cref="CpuBackendOptions"/>.
 /// </summary>
 public sealed record BackendOptions
 {
@@ -48,4 +48,7 @@ public sealed record BackendOptions
 
     /// <summary>The arithmetic of matrix products; <see cref="MatrixPrecision.Tf32"/> only the cuda backend has.</summary>
     public MatrixPrecision Precision { get; init; } = MatrixPrecision.Fp32;
+
+    /// <summary>The cpu backend's GEMM cache blocks; null (the default) derives them from the processor's caches.</summary>
+    public GemmBlocking? GemmBlocking { get; init; }
 }

@@ -359,16 +359,38 @@ public interface IBackend : IDevice, IDisposable
     /// Adam as the paper's Algorithm 1 (Kingma &amp; Ba): m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
     /// w = w − lr·m̂/(√v̂ + ε) with m̂ = m/(1−β1^t), v̂ = v/(1−β2^t). Keras uses the same defaults but
     /// puts ε beside the uncorrected √v (its ε equals our ε·√(1−β2^t)); the two differ only while v
-    /// is as small as ε².
+    /// is as small as ε². A weight decay λ above 0 is L2 regularization as Keras and torch.optim.Adam
+    /// add it, in the same pass: g is taken as g + λ·w (the gradient of (λ/2)·w²) before the moments
+    /// (contrast <see cref="AdamWUpdate"/>).
     /// </summary>
     /// <param name="gradient">g, the parameter's shape</param>
     /// <param name="learningRate">lr (Keras default 0.001)</param>
     /// <param name="beta1">0.9</param>
     /// <param name="beta2">0.999</param>
     /// <param name="epsilon">1e-7 in Keras</param>
+    /// <param name="weightDecay">λ, the L2 decay added to g (0 for none; the gradient tensor is not changed)</param>
     /// <param name="step">t, counted from 1</param>
     /// <param name="m">first moment, the parameter's shape, updated in place</param>
     /// <param name="v">second moment, the parameter's shape, updated in place</param>
     /// <param name="parameter">w, any shape, updated in place</param>
-    void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, int step, Tensor m, Tensor v, Tensor parameter);
+    void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter);
+
+    /// <summary>
+    /// AdamW (Loshchilov &amp; Hutter, "Decoupled Weight Decay Regularization", Algorithm 2):
+    /// m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; m̂ = m/(1−β1^t), v̂ = v/(1−β2^t);
+    /// w = w − lr·(m̂/(√v̂ + ε) + λ·w). The decay λ·w is added to the step, not to g, so it is not
+    /// divided by √v̂: every weight shrinks by the same fraction lr·λ, however large its gradients
+    /// (with λ = 0 this is <see cref="AdamUpdate"/>). PyTorch's torch.optim.AdamW computes the same.
+    /// </summary>
+    /// <param name="gradient">g, the parameter's shape</param>
+    /// <param name="learningRate">lr (PyTorch default 0.001)</param>
+    /// <param name="beta1">0.9</param>
+    /// <param name="beta2">0.999</param>
+    /// <param name="epsilon">1e-8 in PyTorch</param>
+    /// <param name="weightDecay">λ, the decoupled decay (PyTorch default 0.01); 0 for a parameter that is not decayed</param>
+    /// <param name="step">t, counted from 1</param>
+    /// <param name="m">first moment, the parameter's shape, updated in place</param>
+    /// <param name="v">second moment, the parameter's shape, updated in place</param>
+    /// <param name="parameter">w, any shape, updated in place</param>
+    void AdamWUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter);
 }

@@ -53,7 +53,7 @@ public class UpdateBenchmarks
     public void SgdMomentumFc6() => _backend.SgdMomentumUpdate(_gradient, 1e-6f, 0.9f, 5e-4f, _velocity, _parameter);
 
     [Benchmark]
-    public void AdamFc6() => _backend.AdamUpdate(_gradient, 1e-6f, 0.9f, 0.999f, 1e-7f, 10, _m, _velocity, _parameter);
+    public void AdamFc6() => _backend.AdamUpdate(_gradient, 1e-6f, 0.9f, 0.999f, 1e-7f, 0f, 10, _m, _velocity, _parameter);
 
     [Benchmark]
     public void ZeroGradientFc6() => _backend.Fill(0f, _gradient);

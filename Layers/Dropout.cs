@@ -72,12 +72,13 @@ public sealed class Dropout : Layer
         Offset.Value = 0;
     }
 
-    // Training: y = x·mask/(1 − p) with a fresh mask. Inference: y = x (the input itself is returned).
+    // Training: y = x·mask/(1 − p) with a fresh mask. Inference, or p = 0: y = x (the input itself is
+    // returned, no mask drawn, so a run without dropout has no randomness here at all).
     public override Tensor Forward(Tensor input)
     {
         var shape = CheckInput(input);
-        _lastForwardDropped = IsTraining;
-        if (!IsTraining)
+        _lastForwardDropped = IsTraining && Probability > 0;
+        if (!_lastForwardDropped)
         {
             SetOutput(input);
             return input;
@@ -88,7 +89,7 @@ public sealed class Dropout : Layer
         return output;
     }
 
-    // dx = dy·mask/(1 − p) with the forward pass's mask; the identity after an inference-mode forward
+    // dx = dy·mask/(1 − p) with the forward pass's mask; the identity after a forward that drew none
     public override Tensor? Backward(Tensor outputGradient, bool computeInputGradient = true)
     {
         var output = CheckOutputGradient(outputGradient);

@@ -8,6 +8,8 @@ namespace AlexNet.Backends.Cpu;
 // so one routine serves both. Channels are independent and spread over threads; sums are taken
 // plane by plane with vectors and added up in double, and the variance is summed around the
 // mean (two passes) rather than as E[x²] − μ², which cancels badly when |μ| ≫ σ.
+// For [N, C] (a plane is one float) the same sums run row by row over a chunk of features instead
+// (CpuBackend.BatchNormFeatures.cs): a call per value would cost more than the arithmetic.
 // The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.BatchNorm.cs.
 public sealed partial class CpuBackend
 {
@@ -24,6 +26,11 @@ public sealed partial class CpuBackend
         float* pSavedInverseStd = Data(savedInverseStd, nameof(savedInverseStd));
         var (n, channels, pixels) = OpContract.BatchNormForwardTraining(x, gamma, beta, momentum, epsilon, runningMean, runningVariance, y, savedMean, savedInverseStd);
         long count = (long)n * pixels;
+        if (pixels == 1)
+        {
+            FeaturesForwardTraining(px, pGamma, pBeta, momentum, epsilon, pRunningMean, pRunningVariance, py, pSavedMean, pSavedInverseStd, n, channels);
+            return;
+        }
 
         ParallelFor(channels, c =>
         {
@@ -65,6 +72,11 @@ public sealed partial class CpuBackend
         float* pRunningVariance = Data(runningVariance, nameof(runningVariance));
         float* py = Data(y, nameof(y));
         var (n, channels, pixels) = OpContract.BatchNormForwardInference(x, gamma, beta, runningMean, runningVariance, epsilon, y);
+        if (pixels == 1)
+        {
+            FeaturesForwardInference(px, pGamma, pBeta, pRunningMean, pRunningVariance, epsilon, py, n, channels);
+            return;
+        }
 
         ParallelFor(channels, c =>
         {
@@ -90,6 +102,11 @@ public sealed partial class CpuBackend
         float* pdBeta = Data(dBeta, nameof(dBeta));
         var (n, channels, pixels) = OpContract.BatchNormBackward(x, dy, gamma, savedMean, savedInverseStd, dx, dGamma, dBeta);
         long count = (long)n * pixels;
+        if (pixels == 1)
+        {
+            FeaturesBackward(px, pdy, pGamma, pSavedMean, pSavedInverseStd, pdx, pdGamma, pdBeta, n, channels);
+            return;
+        }
 
         ParallelFor(channels, c =>
         {

@@ -38,7 +38,7 @@ public sealed partial class CpuBackend : IBackend
         }
         Threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
-        _gemm = new Sgemm(options.GemmKernel, _workspace, _parallel);
+        _gemm = new Sgemm(options.GemmKernel, options.GemmBlocking, _workspace, _parallel);
         Winograd = options.Winograd;
     }
 
@@ -51,6 +51,9 @@ public sealed partial class CpuBackend : IBackend
     /// <summary>The GEMM micro-kernel in use (never <see cref="GemmKernel.Auto"/>).</summary>
     public GemmKernel GemmKernel => _gemm.Kernel;
 
+    /// <summary>GEMM's cache blocks in use (KC, MC, NC).</summary>
+    public GemmBlocking GemmBlocking => _gemm.Blocking;
+
     /// <summary>Bytes held by live tensors of this backend: watch it to spot tensors that are never disposed.</summary>
     public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
 
@@ -59,7 +62,7 @@ public sealed partial class CpuBackend : IBackend
 
     /// <summary>Threads, the GEMM micro-kernel, host memory and what it holds.</summary>
     public BackendDescription Describe() =>
-        new(Name, Threads, $"GEMM kernel {GemmKernel}, convolution implicit GEMM{(Winograd ? " (Winograd for 3x3 stride 1)" : "")}", "host memory (64-byte aligned)", AllocatedBytes, WorkspaceBytes);
+        new(Name, Threads, $"GEMM kernel {GemmKernel}, blocking {GemmBlocking}, convolution implicit GEMM{(Winograd ? " (Winograd for 3x3 stride 1)" : "")}", "host memory (64-byte aligned)", AllocatedBytes, WorkspaceBytes);
 
     /// <summary>Nothing is queued on the CPU: every op has finished when it returns.</summary>
     public void Synchronize()

@@ -1,6 +1,6 @@
 namespace AlexNet.Backends.Cpu;
 
-/// <summary>How a <see cref="CpuBackend"/> runs: its thread count and which GEMM micro-kernel it uses. Only the CPU backend reads these: the app passes its threads through <see cref="BackendOptions"/>.</summary>
+/// <summary>How a <see cref="CpuBackend"/> runs: its thread count, which GEMM micro-kernel and cache blocks it uses, and whether Winograd may be used. Only the CPU backend reads these: the app passes its threads through <see cref="BackendOptions"/>.</summary>
 public sealed record CpuBackendOptions
 {
     /// <summary>Worker threads for every op; 0 (the default) means one per logical processor.</summary>
@@ -8,6 +8,12 @@ public sealed record CpuBackendOptions
 
     /// <summary>The GEMM micro-kernel; <see cref="GemmKernel.Auto"/> picks the widest the processor runs natively.</summary>
     public GemmKernel GemmKernel { get; init; } = GemmKernel.Auto;
+
+    /// <summary>
+    /// GEMM's cache blocks; null (the default) derives them from this processor's caches
+    /// (<see cref="GemmBlocking.ForCaches"/>). The app passes a blocking it measured here, when it has one.
+    /// </summary>
+    public GemmBlocking? GemmBlocking { get; init; }
 
     /// <summary>
     /// Winograd's algorithm for the 3×3 stride-1 convolutions where ConvolutionChooser finds it pays (the

@@ -38,6 +38,7 @@ internal enum Kernel
     BatchnormBackward,
     SgdMomentumUpdate,
     AdamUpdate,
+    AdamwUpdate,
 }
 
 /// <summary>One kernel source file and the entry points it defines.</summary>
@@ -66,7 +67,7 @@ internal static class KernelCatalog
             Kernel.SoftmaxCrossEntropyBackward, Kernel.SoftTargetCrossEntropyForward, Kernel.SoftTargetCrossEntropyBackward, Kernel.TopkForward]),
         new("batchnorm.cu", [Kernel.BatchnormStatistics, Kernel.BatchnormForward, Kernel.BatchnormInferenceForward,
             Kernel.BatchnormBackwardReduce, Kernel.BatchnormBackward]),
-        new("optimizers.cu", [Kernel.SgdMomentumUpdate, Kernel.AdamUpdate]),
+        new("optimizers.cu", [Kernel.SgdMomentumUpdate, Kernel.AdamUpdate, Kernel.AdamwUpdate]),
     ];
 
     /// <summary>Headers the kernel files include, given to NVRTC by name.</summary>

@@ -91,8 +91,8 @@ public static partial class OpContract
         Length(nameof(SgdMomentumUpdate), nameof(gradient), gradient, parameter.Length);
     }
 
-    /// <summary>Adam: t ≥ 1, and gradient, m and v as long as the parameter.</summary>
-    public static void AdamUpdate(Tensor gradient, int step, Tensor m, Tensor v, Tensor parameter)
+    /// <summary>Adam: t ≥ 1, gradient, m and v as long as the parameter, and a decay λ ≥ 0.</summary>
+    public static void AdamUpdate(Tensor gradient, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
     {
         Length(nameof(AdamUpdate), nameof(gradient), gradient, parameter.Length);
         Length(nameof(AdamUpdate), nameof(m), m, parameter.Length);
@@ -100,6 +100,28 @@ public static partial class OpContract
         if (step < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(step), step, $"AdamUpdate: step is {step}, expected t ≥ 1 (steps count from 1).");
+        }
+        if (!(weightDecay >= 0) || !float.IsFinite(weightDecay))
+        {
+            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"AdamUpdate: weightDecay is {weightDecay}, expected a finite λ ≥ 0."));
+        }
+    }
+
+    /// <summary>AdamW: Adam's rules, and a decay λ ≥ 0.</summary>
+    public static void AdamWUpdate(Tensor gradient, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
+    {
+        Length(nameof(AdamWUpdate), nameof(gradient), gradient, parameter.Length);
+        Length(nameof(AdamWUpdate), nameof(m), m, parameter.Length);
+        Length(nameof(AdamWUpdate), nameof(v), v, parameter.Length);
+        if (step < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(step), step, $"AdamWUpdate: step is {step}, expected t ≥ 1 (steps count from 1).");
+        }
+        if (!(weightDecay >= 0) || !float.IsFinite(weightDecay))
+        {
+            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"AdamWUpdate: weightDecay is {weightDecay}, expected a finite λ ≥ 0."));
         }
     }
 

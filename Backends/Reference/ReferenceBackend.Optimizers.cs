@@ -4,7 +4,7 @@ using AlexNet.Tensors;
 namespace AlexNet.Backends.Reference;
 
 // The optimizer updates, one parameter at a time: the paper's SGD with momentum and weight decay
-// (section 5) and Adam. Fast versions: Cpu/CpuBackend.Optimizers.cs (vectors, threads), Cuda/Kernels/optimizers.cu.
+// (section 5), Adam, and AdamW (Adam with decoupled weight decay). Fast versions: Cpu/CpuBackend.Optimizers.cs (vectors, threads), Cuda/Kernels/optimizers.cu.
 public sealed partial class ReferenceBackend
 {
     public void SgdMomentumUpdate(Tensor gradient, float learningRate, float momentum, float weightDecay, Tensor velocity, Tensor parameter)
@@ -17,13 +17,25 @@ public sealed partial class ReferenceBackend
         Store(newParameter, parameter);
     }
 
-    public void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, int step, Tensor m, Tensor v, Tensor parameter)
+    public void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
     {
         const string op = nameof(AdamUpdate);
         float[] g = Values(gradient, nameof(gradient), op), vm = Values(m, nameof(m), op), vv = Values(v, nameof(v), op), w = Values(parameter, nameof(parameter), op);
-        OpContract.AdamUpdate(gradient, step, m, v, parameter);
+        OpContract.AdamUpdate(gradient, weightDecay, step, m, v, parameter);
         int length = parameter.Length;
-        var (newM, newV, newParameter) = Adam(g[..length], learningRate, beta1, beta2, epsilon, step, vm[..length], vv[..length], w[..length]);
+        var (newM, newV, newParameter) = Adam(g[..length], learningRate, beta1, beta2, epsilon, step, vm[..length], vv[..length], w[..length], weightDecay);
+        Store(newM, m);
+        Store(newV, v);
+        Store(newParameter, parameter);
+    }
+
+    public void AdamWUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
+    {
+        const string op = nameof(AdamWUpdate);
+        float[] g = Values(gradient, nameof(gradient), op), vm = Values(m, nameof(m), op), vv = Values(v, nameof(v), op), w = Values(parameter, nameof(parameter), op);
+        OpContract.AdamWUpdate(gradient, weightDecay, step, m, v, parameter);
+        int length = parameter.Length;
+        var (newM, newV, newParameter) = AdamW(g[..length], learningRate, beta1, beta2, epsilon, weightDecay, step, vm[..length], vv[..length], w[..length]);
         Store(newM, m);
         Store(newV, v);
         Store(newParameter, parameter);
@@ -44,10 +56,33 @@ public sealed partial class ReferenceBackend
     }
 
     /// <summary>
-    /// Adam: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − lr·m̂/(√v̂ + ε), m̂ = m/(1−β1^t), v̂ = v/(1−β2^t).
-    /// Returns the new (m, v, parameter).
+    /// Adam: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − lr·m̂/(√v̂ + ε), m̂ = m/(1−β1^t), v̂ = v/(1−β2^t),
+    /// where g includes the L2 term λ·w when <paramref name="weightDecay"/> is above 0. Returns the new (m, v, parameter).
     /// </summary>
-    public static (T[] M, T[] V, T[] Parameter) Adam<T>(T[] gradient, T learningRate, T beta1, T beta2, T epsilon, int step, T[] m, T[] v, T[] parameter)
+    public static (T[] M, T[] V, T[] Parameter) Adam<T>(T[] gradient, T learningRate, T beta1, T beta2, T epsilon, int step, T[] m, T[] v, T[] parameter, T weightDecay = default!)
+        where T : IFloatingPointIeee754<T>
+    {
+        var newM = new T[parameter.Length];
+        var newV = new T[parameter.Length];
+        var w = new T[parameter.Length];
+        T t = T.CreateChecked(step);
+        for (int i = 0; i < w.Length; i++)
+        {
+            T g = gradient[i] + (weightDecay * parameter[i]);
+            newM[i] = (beta1 * m[i]) + ((T.One - beta1) * g);
+            newV[i] = (beta2 * v[i]) + ((T.One - beta2) * g * g);
+            T mHat = newM[i] / (T.One - T.Pow(beta1, t));
+            T vHat = newV[i] / (T.One - T.Pow(beta2, t));
+            w[i] = parameter[i] - (learningRate * mHat / (T.Sqrt(vHat) + epsilon));
+        }
+        return (newM, newV, w);
+    }
+
+    /// <summary>
+    /// AdamW: Adam's moments and bias corrections, then w ← w − lr·(m̂/(√v̂ + ε) + λ·w), the decay λ·w
+    /// beside the adaptive step instead of inside g (Loshchilov &amp; Hutter, Algorithm 2). Returns the new (m, v, parameter).
+    /// </summary>
+    public static (T[] M, T[] V, T[] Parameter) AdamW<T>(T[] gradient, T learningRate, T beta1, T beta2, T epsilon, T weightDecay, int step, T[] m, T[] v, T[] parameter)
         where T : IFloatingPointIeee754<T>
     {
         var newM = new T[parameter.Length];
@@ -60,7 +95,7 @@ public sealed partial class ReferenceBackend
             newV[i] = (beta2 * v[i]) + ((T.One - beta2) * gradient[i] * gradient[i]);
             T mHat = newM[i] / (T.One - T.Pow(beta1, t));
             T vHat = newV[i] / (T.One - T.Pow(beta2, t));
-            w[i] = parameter[i] - (learningRate * mHat / (T.Sqrt(vHat) + epsilon));
+            w[i] = parameter[i] - (learningRate * ((mHat / (T.Sqrt(vHat) + epsilon)) + (weightDecay * parameter[i])));
         }
         return (newM, newV, w);
     }

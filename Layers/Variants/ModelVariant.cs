@@ -69,9 +69,11 @@ public sealed class ModelVariant
     /// Builds the network for <paramref name="classes"/> classes on <paramref name="backend"/> and
     /// initializes it from <paramref name="seed"/> (the same seed gives the same weights on every
     /// backend) drawn as <paramref name="initialization"/> says (null: the variant's default, the first
-    /// of <see cref="Initializations"/>). The model starts in training mode.
+    /// of <see cref="Initializations"/>). <paramref name="dropout"/>, when given, is the probability of
+    /// every Dropout layer instead of the variant's (0.5 in the paper; 0 turns them into the identity).
+    /// The model starts in training mode.
     /// </summary>
-    public Sequential Build(IBackend backend, int classes, ulong seed, string? initialization = null)
+    public Sequential Build(IBackend backend, int classes, ulong seed, string? initialization = null, float? dropout = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         if (classes < 2)
@@ -86,7 +88,18 @@ public sealed class ModelVariant
         var layers = new List<Layer>();
         try
         {
-            layers.AddRange(_layers(backend, classes, seed, initialization));
+            foreach (var layer in _layers(backend, classes, seed, initialization))
+            {
+                if (layer is Dropout own && dropout is float p)
+                {
+                    own.Dispose();
+                    layers.Add(new Dropout(backend, own.Name, p, seed));
+                }
+                else
+                {
+                    layers.Add(layer);
+                }
+            }
             var model = new Sequential(Name, InputShape, layers);
             model.Initialize(seed);
             return model;

@@ -7,7 +7,24 @@ namespace AlexNet.Tests.Backends;
 public sealed class BatchNormProperties
 {
     [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
-    public void BatchNorm_training_inference_and_backward_match_the_reference(string backend) => TestBackends.Run(backend, b => Properties.Check(Cases.BatchNorm, c =>
+    public void BatchNorm_training_inference_and_backward_match_the_reference(string backend) =>
+        TestBackends.Run(backend, b => Properties.Check(Cases.BatchNorm, c => Verify(b, c)));
+
+    /// <summary>
+    /// [N, C] with more features than the CPU backend's chunk of 256 (CpuBackend.BatchNormFeatures.cs): the
+    /// chunks' edges, a last partial chunk, and batches like the dense layers' (keras-blog's 4096 and 1000).
+    /// </summary>
+    [Theory]
+    [InlineData(64, 600)]
+    [InlineData(2, 1000)]
+    [InlineData(5, 257)]
+    public void BatchNorm_of_many_features_matches_the_reference_on_the_cpu(int n, int features)
+    {
+        using var backend = new AlexNet.Backends.Cpu.CpuBackend(new AlexNet.Backends.Cpu.CpuBackendOptions { Threads = 2 });
+        Verify(backend, new BatchNormCase(2, n, features, 1, 1, 0.1f, 1e-3f, Seed: n + features));
+    }
+
+    private static void Verify(AlexNet.Backends.IBackend b, BatchNormCase c)
     {
         var random = new Random(c.Seed);
         float[] values = TestData.WellSpreadChannels(random, c.N, c.C, c.Pixels);
@@ -50,5 +67,5 @@ public sealed class BatchNormProperties
         Compare.Close($"{name} backward dx", shape, dx.ToArray(), refDx, Tolerances.SumOf(m), Tolerances.Relative);
         Compare.Close($"{name} backward dGamma", perChannel, dGamma.ToArray(), ReferenceBackend.Axpy(1, refDGamma, initialDGamma.ToDouble()), Tolerances.SumOf(m), Tolerances.Relative);
         Compare.Close($"{name} backward dBeta", perChannel, dBeta.ToArray(), ReferenceBackend.Axpy(1, refDBeta, initialDBeta.ToDouble()), Tolerances.SumOf(m), Tolerances.Relative);
-    }));
+    }
 }

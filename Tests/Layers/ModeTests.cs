@@ -85,6 +85,35 @@ public class ModeTests
     }
 
     [Fact]
+    public void Dropout_of_zero_is_the_identity_in_training_and_draws_no_mask()
+    {
+        using var layer = new Dropout(Backend, "drop", 0f, seed: 3);
+        using var x = LayerTestData.Upload(Backend, new Shape(1, 64), [.. Enumerable.Range(0, 64).Select(i => (float)i)]);
+        using var dy = LayerTestData.Upload(Backend, new Shape(1, 64), [.. Enumerable.Repeat(1.5f, 64)]);
+        layer.IsTraining = true;
+
+        Assert.Same(x, layer.Forward(x));
+        Assert.Same(dy, layer.Backward(dy));
+        Assert.Equal(0ul, layer.Offset.Value);   // no draw, so no randomness to replay on resume
+    }
+
+    [Fact]
+    public void A_variant_built_with_a_dropout_rate_uses_it_in_every_dropout_layer_and_keeps_the_weights()
+    {
+        using var own = Mini.Variant.Build(Backend, classes: 3, seed: 5);
+        using var changed = Mini.Variant.Build(Backend, classes: 3, seed: 5, dropout: 0.2f);
+
+        Assert.All(own.Layers.OfType<Dropout>(), d => Assert.Equal(0.5f, d.Probability));
+        var dropouts = changed.Layers.OfType<Dropout>().ToList();
+        Assert.Equal(2, dropouts.Count);
+        Assert.All(dropouts, d => Assert.Equal(0.2f, d.Probability));
+        Assert.Equal(own.Layers.Select(l => l.Name), changed.Layers.Select(l => l.Name));
+        // The same names give the same mask seeds, and the rate does not touch the initialization.
+        Assert.Equal(own.Layers.OfType<Dropout>().Select(d => d.Seed.Value), dropouts.Select(d => d.Seed.Value));
+        Assert.Equal(own.Parameters.SelectMany(p => p.Value.ToArray()), changed.Parameters.SelectMany(p => p.Value.ToArray()));
+    }
+
+    [Fact]
     public void Batch_norm_normalizes_with_batch_statistics_in_training_and_running_ones_in_inference()
     {
         using var layer = new BatchNorm(Backend, "bn", 2, momentum: 0.5f, epsilon: 1e-5f);

@@ -168,6 +168,18 @@ public sealed class ReferenceKnownValueTests
     }
 
     [Fact]
+    public void AdamW_shrinks_each_weight_by_lr_times_decay_besides_Adams_step()
+    {
+        // Same g, m, v as Adam's first step; the decay λ = 0.5 adds lr·λ·w = 0.0005·w to the step,
+        // whatever the gradient's size (under Adam's L2 it would be divided by √v̂ ≈ |g|).
+        var (_, _, adam) = ReferenceBackend.Adam([2, -0.5], 0.001, 0.9, 0.999, 1e-8, 1, [0, 0], [0, 0], [1, 4]);
+        var (m, v, w) = ReferenceBackend.AdamW([2, -0.5], 0.001, 0.9, 0.999, 1e-8, 0.5, 1, [0, 0], [0, 0], [1, 4]);
+        AssertClose([0.2, -0.05], m);
+        AssertClose([0.004, 0.00025], v);
+        AssertClose([adam[0] - (0.001 * 0.5 * 1), adam[1] - (0.001 * 0.5 * 4)], w);
+    }
+
+    [Fact]
     public void Dropout_scales_kept_values_and_zeroes_dropped_ones_by_Philox()
     {
         double[] y = ReferenceBackend.Dropout(Enumerable.Repeat(1.0, 1000).ToArray(), 0.25f, 42, 3);

@@ -87,6 +87,10 @@ public sealed partial class ResumeOptionTests
     [InlineData("--classes", "3")]
     [InlineData("--split", "0.6/0.2/0.2")]
     [InlineData("--optimizer", "adam")]
+    [InlineData("--decay-biases", "false")]
+    [InlineData("--dropout", "0.2")]
+    [InlineData("--decay-biases", "true")]
+    [InlineData("--dropout", "0")]
     public async Task Options_that_define_the_run_are_refused_naming_those_that_may_change(string option, string value)
     {
         using var work = TestFiles.NewFolder();

@@ -56,6 +56,15 @@ public sealed partial class BenchCommandTests
     }
 
     [Fact]
+    public async Task Layers_with_adamw_reports_the_adamw_update_and_its_bandwidth()
+    {
+        var result = await Run("bench", "--model", "mini", "--classes", "3", "--batch-size", "1", "--threads", "1", "--train", "--layers", "--optimizer", "adamw");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Matches(@"(?m)^\s+update\s+zero gradients \+ AdamW\s.*\s\d+\.\d\s+\d+\.\d\s+\d+%$", result.Output);
+    }
+
+    [Fact]
     public async Task Gemm_alone_measures_the_matrix_multiply_and_no_model()
     {
         var result = await Run("bench", "--gemm", "37", "--threads", "1");

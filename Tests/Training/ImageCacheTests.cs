@@ -66,25 +66,55 @@ public sealed class ImageCacheTests
     }
 
     [Fact]
-    public void An_unchanged_list_is_read_from_the_cache_and_a_changed_file_builds_a_new_entry()
+    public void An_unchanged_list_is_read_from_the_cache_and_a_changed_added_or_removed_file_decodes_only_itself()
     {
         var (folder, catalog) = Folder(perClass: 3);
         using var _ = folder;
         string cache = folder.Combine("cache");
         var first = new Counter();
-        Open(cache, catalog, progress: first);
+        var before = Open(cache, catalog, progress: first);
         var second = new Counter();
         Open(cache, catalog, progress: second);
+        TestFiles.WriteImage(catalog.Items[0].Source, 30, 14, 99);
         File.SetLastWriteTimeUtc(catalog.Items[0].Source, DateTime.UtcNow.AddMinutes(-5));
         var third = new Counter();
         var changed = Open(cache, DataCatalog.FromFolder(folder.Combine("data")), progress: third);
+        TestFiles.WriteImage(folder.Combine("data", "a", "new.png"), 22, 15, 7);
+        var fourth = new Counter();
+        var added = Open(cache, DataCatalog.FromFolder(folder.Combine("data")), progress: fourth);
+        File.Delete(folder.Combine("data", "b", "1.png"));
+        var fifth = new Counter();
+        var removed = Open(cache, DataCatalog.FromFolder(folder.Combine("data")), progress: fifth);
 
         Assert.Equal(6, first.Calls);
         Assert.Equal(0, second.Calls);
-        Assert.Equal(6, third.Calls);
-        Assert.Equal(6, changed.Count);
-        Assert.Equal(2, Directory.GetDirectories(cache).Length);
-        Assert.NotEqual(ImageCache.Key(catalog.Items, 12, new ImageDecoder()), ImageCache.Key(catalog.Items, 16, new ImageDecoder()));
+        Assert.Equal(1, third.Calls);
+        Assert.Equal(1, fourth.Calls);
+        Assert.Equal(0, fifth.Calls);
+        Assert.Equal([6, 6, 7, 6], new[] { before.Count, changed.Count, added.Count, removed.Count });
+        Assert.NotEqual(before.Pixels(0).ToArray(), changed.Pixels(0).ToArray());
+        Assert.Equal(before.Pixels(1).ToArray(), changed.Pixels(1).ToArray());
+        Assert.Single(Directory.GetDirectories(cache));
+        Assert.NotEqual(ImageCache.Key(StoredForm.Square(12), new ImageDecoder()), ImageCache.Key(StoredForm.Square(16), new ImageDecoder()));
+        Assert.NotEqual(ImageCache.Key(StoredForm.Square(12), new ImageDecoder()), ImageCache.Key(StoredForm.ShortSideOf(12), new ImageDecoder()));
+    }
+
+    [Fact]
+    public void Short_side_records_keep_each_images_aspect_with_the_shorter_side_resized()
+    {
+        var (folder, catalog) = Folder(perClass: 2);
+        using var _ = folder;
+        var images = ImageCache.Open(folder.Combine("cache"), catalog.Items, StoredForm.ShortSideOf(12), new ImageDecoder(), [], null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(4, images.Count);
+        for (int i = 0; i < images.Count; i++)
+        {
+            using var source = SixLabors.ImageSharp.Image.Load(images.Source(i));
+            var (width, height) = ImageDecoder.ShortSideShape(source.Width, source.Height, 12);
+            Assert.Equal((height, width), (images.Height(i), images.Width(i)));
+            Assert.Equal(12, Math.Min(height, width));
+            Assert.Equal(height * width * 3, images.Pixels(i).Length);
+        }
     }
 
     [Fact]
@@ -93,11 +123,11 @@ public sealed class ImageCacheTests
         var (folder, catalog) = Folder(perClass: 3);
         using var _ = folder;
         string cache = folder.Combine("cache");
-        string key = ImageCache.Key(catalog.Items, 12, new ImageDecoder());
+        string store = Path.Combine(cache, ImageCache.Key(StoredForm.Square(12), new ImageDecoder()));
         // What a killed build leaves: a half-written shard under the temporary name of a process that no longer runs.
-        string leftover = Path.Combine(cache, key + ".partial-999999999");
-        Directory.CreateDirectory(leftover);
-        File.WriteAllBytes(Path.Combine(leftover, "shard-0000.bin"), new byte[100]);
+        Directory.CreateDirectory(store);
+        string leftover = Path.Combine(store, "shard-0000.bin.partial-999999999");
+        File.WriteAllBytes(leftover, new byte[100]);
         using (var cancelled = new CancellationTokenSource())
         {
             cancelled.Cancel();
@@ -105,13 +135,14 @@ public sealed class ImageCacheTests
                 ImageCache.Open(cache, catalog.Items, 12, new ImageDecoder(), [], null, cancelled.Token));
         }
 
-        Assert.Empty(Directory.GetDirectories(cache));
+        Assert.False(File.Exists(leftover));
+        Assert.Empty(Directory.GetFiles(store, "shard-*"));
         var counter = new Counter();
         var images = Open(cache, catalog, progress: counter);
 
         Assert.Equal(6, counter.Calls);
         Assert.Equal(6, images.Count);
-        Assert.Equal([key], Directory.GetDirectories(cache).Select(Path.GetFileName));
+        Assert.Empty(Directory.GetFiles(store, "*.partial-*"));
     }
 
     [Fact]
@@ -144,6 +175,6 @@ public sealed class ImageCacheTests
 
         var error = Assert.Throws<InvalidDataException>(() => Open(folder.Combine("cache"), catalog));
 
-        Assert.Contains("has 10 bytes; its index says 4 records of 432 bytes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has 10 bytes; its index says its 4 records take 1728 bytes", error.Message, StringComparison.Ordinal);
     }
 }

@@ -30,5 +30,8 @@ public sealed class LayerTrafficTests
         long backward = 6 + 8 + 15 + (2 * 15) + 8;   // dy, x, weights (for dx), dWeight and dBias read and written, dx
         Assert.Equal((4 * forward, 4 * backward), LayerTraffic.Bytes(dense, shape, inputGradient: true, fusedIntoNext: false));
         Assert.Equal(4L * 6 * 100, LayerTraffic.UpdateBytes(100));
+        // Adam and AdamW: zero g, then read g, m, v, w and write m, v, w.
+        Assert.Equal(4L * 8 * 100, LayerTraffic.UpdateBytes(100, AlexNet.Training.Run.OptimizerKind.Adam));
+        Assert.Equal(4L * 8 * 100, LayerTraffic.UpdateBytes(100, AlexNet.Training.Run.OptimizerKind.AdamW));
     }
 }

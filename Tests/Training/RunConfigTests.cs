@@ -84,9 +84,25 @@ public sealed class RunConfigTests
 
         var error = Assert.Throws<JsonException>(() => TrainingState.FromJson(json.Replace("\"name\":\"sgd\"", "\"name\":\"rmsprop\"", StringComparison.Ordinal)));
 
-        Assert.Contains("optimizer 'rmsprop' is not one of sgd, adam", error.Message, StringComparison.Ordinal);
+        Assert.Contains("optimizer 'rmsprop' is not one of sgd, adam, adamw", error.Message, StringComparison.Ordinal);
         // Without a name the optimizer is not taken to be the enum's first: the state is refused.
         Assert.Throws<JsonException>(() => TrainingState.FromJson(json.Replace("\"name\":\"sgd\",", "", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void AdamW_starts_from_PyTorchs_constants_and_the_chosen_decay_and_a_state_without_decay_biases_decays_them()
+    {
+        Assert.Equal((0.001, 0.05), (Recipes.OptimizerDefaults(OptimizerKind.AdamW).LearningRate, Recipes.OptimizerDefaults(OptimizerKind.AdamW).WeightDecay));
+        var adamW = OptimizerSettings.Create(OptimizerKind.AdamW, 0.001, 0.9, 0.05);
+        Assert.Equal((0.9, 0.999, 1e-8, false), (adamW.Beta1, adamW.Beta2, adamW.Epsilon, adamW.DecayBiases));
+        var state = TestStates.Mini() with { Optimizer = adamW };
+        Assert.Equal(adamW, TrainingState.FromJson(state.ToJson()).Optimizer);
+        Assert.Equal("adamw lr 0.001 (β1 0.9, β2 0.999, ε 1E-08), decoupled weight decay 0.05", adamW.ToString());
+
+        // A checkpoint written before the setting existed decayed its biases: it reads back that way.
+        string old = TestStates.Mini().ToJson().Replace(",\"decay_biases\":true", "", StringComparison.Ordinal);
+        Assert.DoesNotContain("decay_biases", old, StringComparison.Ordinal);
+        Assert.True(TrainingState.FromJson(old).Optimizer.DecayBiases);
     }
 
     [Fact]

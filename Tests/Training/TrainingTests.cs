@@ -203,18 +203,55 @@ public sealed class TrainingTests
         Assert.Equal(1, Checkpoint.Read(work.Combine("runs", "r", "best.safetensors")).State.BestEpoch);
     }
 
-    [Fact]
-    public async Task Resuming_at_an_epoch_boundary_with_more_epochs_continues_exactly()
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("adamw")] // m, v and t in the checkpoint; the decoupled decay of weights, not biases
+    public async Task Resuming_at_an_epoch_boundary_with_more_epochs_continues_exactly(string optimizer)
     {
         using var work = TestFiles.NewFolder();
-        var whole = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "2", "--name", "whole", "--optimizer", "adam"));
-        var part = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "part", "--optimizer", "adam"));
+        var whole = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "2", "--name", "whole", "--optimizer", optimizer));
+        var part = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "part", "--optimizer", optimizer));
 
         var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", "runs/part", "--epochs", "2");
 
         Assert.Equal((0, 0, 0), (whole.ExitCode, part.ExitCode, resumed.ExitCode));
         Assert.Contains("Resuming runs/part at epoch 2", resumed.Output, StringComparison.Ordinal);
         AssertBitIdentical(work.Combine("runs", "whole", "last.safetensors"), work.Combine("runs", "part", "last.safetensors"));
+    }
+
+    [Fact]
+    public async Task The_dropout_rate_is_kept_in_the_checkpoint_and_a_resumed_run_continues_with_it_exactly()
+    {
+        using var work = TestFiles.NewFolder();
+        var whole = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "2", "--name", "whole", "--dropout", "0.2"));
+        var part = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "part", "--dropout", "0.2"));
+        var none = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "none", "--dropout", "0"));
+
+        var resumed = await AppRunner.RunAsync(work.Path, null, "train", "--resume", "runs/part", "--epochs", "2");
+
+        Assert.Equal((0, 0, 0, 0), (whole.ExitCode, part.ExitCode, none.ExitCode, resumed.ExitCode));
+        Assert.Contains("dropout 0.2;", whole.Output, StringComparison.Ordinal);
+        Assert.Equal(0.2f, Checkpoint.Read(work.Combine("runs", "part", "last.safetensors")).State.Dropout);
+        AssertBitIdentical(work.Combine("runs", "whole", "last.safetensors"), work.Combine("runs", "part", "last.safetensors"));
+        // Without dropout no mask is ever drawn: every layer's mask counter is still 0 after 10 steps.
+        var state = Checkpoint.Read(work.Combine("runs", "none", "last.safetensors")).State;
+        Assert.Equal(0f, state.Dropout);
+        var offsets = state.Counters.Where(c => c.Key.EndsWith(".offset", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(offsets);
+        Assert.All(offsets, c => Assert.Equal(0ul, c.Value));
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("-0.1")]
+    public async Task A_dropout_rate_outside_0_to_1_is_refused_before_training(string rate)
+    {
+        using var work = TestFiles.NewFolder();
+
+        var result = await AppRunner.RunAsync(work.Path, null, Args("--epochs", "1", "--name", "r", "--dropout", rate));
+
+        Assert.Equal(AppHost.UsageError, result.ExitCode);
+        Assert.Contains($"--dropout {rate} is out of range; expected a probability in [0, 1)", result.Error, StringComparison.Ordinal);
     }
 
     /// <summary>Raises the learning rate a checkpoint's run continues with, as if the run had been started with it.</summary>

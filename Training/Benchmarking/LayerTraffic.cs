@@ -43,7 +43,12 @@ public static class LayerTraffic
         return (4 * forward, 4 * backward);
     }
 
-    /// <summary>Bytes of the optimizer's part of a step: zero each gradient (write), then SGD momentum (read g, v, w; write v, w).</summary>
+    /// <summary>
+    /// Bytes of the optimizer's part of a step: zero each gradient (write), then the update in one
+    /// pass: SGD momentum reads g, v, w and writes v, w; Adam and AdamW read g, m, v, w and write m, v, w.
+    /// </summary>
     /// <param name="parameters">the model's trainable scalars</param>
-    public static long UpdateBytes(long parameters) => 4 * parameters * (1 + 5);
+    /// <param name="optimizer">which update</param>
+    public static long UpdateBytes(long parameters, Run.OptimizerKind optimizer = Run.OptimizerKind.Sgd) =>
+        4 * parameters * (1 + (optimizer == Run.OptimizerKind.Sgd ? 5 : 7));
 }

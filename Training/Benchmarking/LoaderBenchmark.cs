@@ -24,21 +24,26 @@ public static class LoaderBenchmark
     public sealed record CachePass(int Decoded, double Seconds, long Bytes);
 
     /// <summary>Opens (building if needed) the cache of <paramref name="items"/>, or decodes them into memory when <paramref name="cacheFolder"/> is null.</summary>
-    public static (ImageSet Images, CachePass Pass) Load(DataCatalog catalog, IReadOnlyList<DataItem> items, int storedSize, ImageDecoder decoder,
+    public static (ImageSet Images, CachePass Pass) Load(DataCatalog catalog, IReadOnlyList<DataItem> items, StoredForm form, ImageDecoder decoder,
         string? cacheFolder, List<ImageRejectedException> skipped, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         int decoded = 0;
         var clock = Stopwatch.StartNew();
         var images = cacheFolder is null
-            ? catalog.Decode(items, storedSize, decoder, skipped, null, cancellationToken)
-            : ImageCache.Open(cacheFolder, items, storedSize, decoder, skipped, new SynchronousCounter(() => Interlocked.Increment(ref decoded)), cancellationToken);
+            ? catalog.Decode(items, form, decoder, skipped, null, cancellationToken)
+            : ImageCache.Open(cacheFolder, items, form, decoder, skipped, new SynchronousCounter(() => Interlocked.Increment(ref decoded)), cancellationToken);
         double seconds = clock.Elapsed.TotalSeconds;
         if (cacheFolder is null)
         {
             decoded = items.Count;
         }
-        return (images, new CachePass(decoded, seconds, (long)images.Count * storedSize * storedSize * 3));
+        long bytes = 0;
+        for (int i = 0; i < images.Count; i++)
+        {
+            bytes += (long)images.Height(i) * images.Width(i) * 3;
+        }
+        return (images, new CachePass(decoded, seconds, bytes));
     }
 
     /// <summary>
@@ -46,10 +51,10 @@ public static class LoaderBenchmark
     /// and one epoch, sampling memory after every batch into <paramref name="memory"/>.
     /// </summary>
     public static Result Measure(ImageSet images, Preprocessing preprocessing, int batchSize, int loaderThreads, int prefetch, double minSeconds,
-        MemoryPeak memory, CancellationToken cancellationToken)
+        MemoryPeak memory, CancellationToken cancellationToken, AugmentationSettings? augmentation = null)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        var pipeline = new InputPipeline(images, preprocessing, batchSize, null, prefetch, loaderThreads);
+        var pipeline = new InputPipeline(images, preprocessing, batchSize, null, prefetch, loaderThreads, augmentation);
         if (pipeline.TrainingBatches == 0)
         {
             throw new AppException($"The data set has {images.Count} images, fewer than one batch of {batchSize}; pass a smaller --batch-size.");

@@ -1,6 +1,7 @@
 // ModelBenchmark: the app's TrainingStep and InferenceStep on a fixed random batch, timed by bench (and per layer by a probe).
 
 using System.Diagnostics;
+using System.Globalization;
 using AlexNet.Backends;
 using AlexNet.Layers;
 using AlexNet.Layers.Variants;
@@ -15,7 +16,7 @@ namespace AlexNet.Training.Benchmarking;
 /// <list type="bullet">
 /// <item><see cref="Infer"/>: the <see cref="InferenceStep"/>'s forward pass, inference mode;</item>
 /// <item><see cref="Train"/>: the app's <see cref="TrainingStep"/> — zero the gradients, forward,
-/// softmax cross-entropy, backward, SGD-momentum update (lr 0.01, momentum 0.9) — with the loss and
+/// softmax cross-entropy, backward, the optimizer's update (SGD momentum 0.9 at lr 0.01, or Adam or AdamW at 0.001) — with the loss and
 /// each image's top-1 class read back to the host, as in <c>train</c>.</item>
 /// </list>
 /// Inputs are random (seeded) images and labels, uploaded once; their values do not change the work
@@ -24,25 +25,35 @@ namespace AlexNet.Training.Benchmarking;
 /// </summary>
 public sealed class ModelBenchmark : IDisposable
 {
-    private const double LearningRate = 0.01;
+    private readonly int _classes;
+    private readonly double _learningRate;   // the optimizer's default: SGD's 0.01 sends Adam's steps on one repeated batch to a diverging loss
 
     private readonly Optimizer _optimizer;
     private readonly DeviceBatch _batch;
     private readonly TrainingStep _training;
     private readonly InferenceStep _inference;
 
-    /// <summary>Builds <paramref name="variant"/> for <paramref name="classes"/> classes on <paramref name="backend"/> with a batch of random images.</summary>
-    public ModelBenchmark(IBackend backend, ModelVariant variant, int classes, int batchSize, ulong seed)
+    /// <summary>
+    /// Builds <paramref name="variant"/> for <paramref name="classes"/> classes on <paramref name="backend"/> with a batch of random images,
+    /// trained with <paramref name="optimizer"/>: SGD with momentum and no weight decay, Adam without
+    /// decay, or AdamW with its default decay (all one pass over each parameter).
+    /// </summary>
+    public ModelBenchmark(IBackend backend, ModelVariant variant, int classes, int batchSize, ulong seed, OptimizerKind optimizer = OptimizerKind.Sgd)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(variant);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         Backend = backend;
         BatchSize = batchSize;
+        _classes = classes;
         Model = variant.Build(backend, classes, seed);
         try
         {
-            _optimizer = new Optimizer(new OptimizerSettings(OptimizerKind.Sgd, LearningRate, Momentum: 0.9, WeightDecay: 0), Model.Parameters, backend);
+            _learningRate = Recipes.OptimizerDefaults(optimizer).LearningRate;
+            var settings = optimizer == OptimizerKind.AdamW
+                ? OptimizerSettings.Create(optimizer, _learningRate, 0.9, Recipes.AdamWWeightDecay)
+                : new OptimizerSettings(optimizer, _learningRate, Momentum: 0.9, WeightDecay: 0);
+            _optimizer = new Optimizer(settings, Model.Parameters, backend);
             _training = new TrainingStep(Model, _optimizer);
             _inference = new InferenceStep(Model);
             var random = new Random((int)(seed % int.MaxValue));
@@ -76,6 +87,9 @@ public sealed class ModelBenchmark : IDisposable
     /// <summary>Images per step.</summary>
     public int BatchSize { get; }
 
+    /// <summary>The update the training step takes.</summary>
+    public OptimizerSettings Optimizer => _optimizer.Settings;
+
     /// <summary>Multiply-accumulates of one image's forward pass (convolutions and dense layers).</summary>
     public long MultiplyAccumulatesPerImage { get; }
 
@@ -98,7 +112,7 @@ public sealed class ModelBenchmark : IDisposable
     }
 
     /// <summary>One training step; returns the loss (read back to the host, which also waits for the step to finish).</summary>
-    public float Train() => _training.Run(_batch, LearningRate).Loss;
+    public float Train() => Checked(_training.Run(_batch, _learningRate).Loss);
 
     /// <summary>
     /// Runs one inference pass or training step, waiting for the backend after each layer and each
@@ -109,7 +123,7 @@ public sealed class ModelBenchmark : IDisposable
         var clock = new ProfileClock(Backend, Model.Layers.Count);
         if (training)
         {
-            _training.Run(_batch, LearningRate, clock);
+            Checked(_training.Run(_batch, _learningRate, clock).Loss);
         }
         else
         {
@@ -117,6 +131,12 @@ public sealed class ModelBenchmark : IDisposable
         }
         return clock.Result();
     }
+
+    // A diverging loss stops the step before its backward and update (DivergenceWatch): timing it would report a step that did half the work.
+    private float Checked(float loss) => !DivergenceWatch.IsDiverging(loss, _classes)
+        ? loss
+        : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+            $"The benchmark's training step diverged (loss {loss}) with {_optimizer.Settings}: its backward and update did not run, so there is nothing to time."));
 
     public void Dispose()
     {

@@ -95,6 +95,15 @@ public sealed record TrainingState
     /// <summary>Where a fine-tuning run's weights came from and what it trains (<c>train --init-from</c>); null for a run from scratch.</summary>
     public Interop.FineTuning? FineTune { get; init; }
 
+    /// <summary>The probability of every Dropout layer (<c>train --dropout</c>); null for the variant's own, as in checkpoints written before the option.</summary>
+    public float? Dropout { get; init; }
+
+    /// <summary>The class list file <c>--classes-file</c> named (full path); null where the data's own classes.txt or folder names gave the classes (and in checkpoints written before it was stored).</summary>
+    public string? ClassesFile { get; init; }
+
+    /// <summary>What training added to the paper's augmentation (<c>--stored-short-side</c>, <c>--crop</c>, <c>--jitter</c>); null for the paper's, as in checkpoints written before these options.</summary>
+    public AugmentationSettings? Augmentation { get; init; }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,

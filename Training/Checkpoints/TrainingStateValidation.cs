@@ -57,6 +57,17 @@ public static class TrainingStateValidation
         {
             problems.Add($"fine_tune (freeze '{fineTune.Freeze}', features learning-rate scale {fineTune.FeaturesLearningRateScale.ToString(CultureInfo.InvariantCulture)}) is not usable (expected freeze null or '{Interop.FineTuning.Features}' and a positive scale)");
         }
+        if (state.Augmentation is { } augmentation)
+        {
+            try
+            {
+                augmentation.Validated();
+            }
+            catch (Exception e) when (e is AppException or ArgumentException)
+            {
+                problems.Add($"augmentation ({augmentation}) is not usable: {e.Message}");
+            }
+        }
         if (state.BatchSize < 1 || state.TotalEpochs < 1 || state.Epoch < 0 || state.StepInEpoch < 0 || state.GlobalStep < 0)
         {
             problems.Add($"batch size {state.BatchSize}, total epochs {state.TotalEpochs}, epoch {state.Epoch}, step {state.StepInEpoch} and global step {state.GlobalStep} must be positive (the last three may be 0)");

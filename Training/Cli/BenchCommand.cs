@@ -6,6 +6,7 @@ using AlexNet.Backends;
 using AlexNet.Layers;
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Benchmarking;
+using AlexNet.Training.Run;
 
 namespace AlexNet.Training.Cli;
 
@@ -57,7 +58,13 @@ public static class BenchCommand
 
         public Option<bool> Layers { get; } = new("--layers") { Description = "Add a per-layer forward/backward time breakdown of each measured step." };
 
+        public Option<string> Optimizer { get; } = new Option<string>("--optimizer") { Description = "The update the training step takes: sgd (momentum, no weight decay; the default), adam (no weight decay) or adamw (decoupled decay 0.05); --layers reports its GB/s.", DefaultValueFactory = _ => "sgd", HelpName = "sgd|adam|adamw" }.AcceptOnlyFromAmong([.. RunNames.Optimizers.Names]);
+
         public Option<int?> Gemm { get; } = new Option<int?>("--gemm") { Description = "Measure fp32 GEMM GFLOP/s on N×N matrices (4096 to compare with torch.matmul).", HelpName = "N" }.AtLeast(1);
+
+        public Option<string?> GemmBlocking { get; } = new("--gemm-blocking") { Description = "The cpu backend's GEMM cache blocks KC,MC,NC (e.g. 256,240,4096) instead of those derived from this processor's caches: to compare blockings.", HelpName = "KC,MC,NC" };
+
+        public Option<bool> TuneGemm { get; } = new("--tune-gemm") { Description = "Measure the cpu backend's GEMM cache blocks here (a few candidates at AlexNet's product shapes, a few seconds), keep the fastest in the cache folder for train and bench, and use it. Run again to re-measure." };
 
         public Option<bool> Roofline { get; } = new("--roofline") { Description = "Measure the machine's peak fp32 GFLOP/s and memory bandwidth (the roofline's two ceilings)." };
 
@@ -85,6 +92,7 @@ public static class BenchCommand
 
         public Option<int> CropSize { get; } = new Option<int>("--crop-size") { Description = "With --loader: the side of the network input cropped from them (default 227).", DefaultValueFactory = _ => 227, HelpName = "N" }.AtLeast(1);
 
+        public AugmentationOptions Augmentation { get; } = new();
         public Option<bool> NoCache { get; } = new("--no-cache") { Description = "With --loader: decode every image into memory, as before the cache, instead of reading the cache." };
 
         public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the weights and the random images.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
@@ -104,9 +112,14 @@ public static class BenchCommand
             Example: alexnet bench --model alexnet --classes 1000 --batch-size 64 --threads 2 --train
             """)
         {
-            o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Precision, o.Inference, o.Train, o.Layers, o.Gemm, o.Roofline,
+            o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Precision, o.Inference, o.Train, o.Layers, o.Optimizer, o.Gemm, o.GemmBlocking, o.TuneGemm, o.Roofline,
             o.Warmup, o.Iterations, o.MaxIterations, o.MinSeconds, o.Seed, o.Loader, o.LoaderThreads, o.Prefetch, o.StoredSize, o.CropSize, o.NoCache,
         };
+        foreach (var option in o.Augmentation.All)
+        {
+            option.Description = "With --loader: " + option.Description;
+            command.Options.Add(option);
+        }
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(app, parse, o, cancellationToken)));
         return command;
     }
@@ -116,7 +129,8 @@ public static class BenchCommand
         bool inference = parse.GetValue(o.Inference), train = parse.GetValue(o.Train), layers = parse.GetValue(o.Layers);
         int? gemm = parse.GetValue(o.Gemm);
         bool roofline = parse.GetValue(o.Roofline);
-        bool models = inference || train || layers || (gemm is null && !roofline);
+        bool tune = parse.GetValue(o.TuneGemm);
+        bool models = inference || train || layers || (gemm is null && !roofline && !tune);
         if (!inference && !train)
         {
             inference = train = true;
@@ -143,13 +157,19 @@ public static class BenchCommand
             return RunLoader(app, parse, o, loader, minSeconds ?? 3, cancellationToken);
         }
         string backendName = parse.GetValue(o.Backend)!;
+        var blocking = ParseBlocking(parse.GetValue(o.GemmBlocking));
         int classes = parse.GetValue(o.Classes) ?? 1000;
         app.WriteLine(MachineLine());
         var rows = new List<Row>();
         foreach (int threads in threadCounts)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var backend = CommonOptions.CreateBackend(backendName, threads, CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!));
+            if (tune && blocking is null)
+            {
+                blocking = Tune(app, backendName, threads);
+            }
+            using var backend = CommonOptions.CreateBackend(backendName, threads, CommonOptions.ParsePrecision(parse.GetValue(o.Precision)!),
+                blocking ?? CommonOptions.TunedBlocking(app, backendName, threads));
             var description = backend.Describe();
             int actualThreads = description.Threads;
             app.WriteLine($"== {description} ==");
@@ -172,7 +192,7 @@ public static class BenchCommand
                 foreach (int batchSize in parse.GetValue(o.BatchSizes)!)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    using var bench = new ModelBenchmark(backend, variant, classes, batchSize, parse.GetValue(o.Seed));
+                    using var bench = new ModelBenchmark(backend, variant, classes, batchSize, parse.GetValue(o.Seed), RunNames.Optimizers.Parse(parse.GetValue(o.Optimizer)!));
                     var rule = Rule(TimingRule.ForModel(batchSize));
                     if (inference)
                     {
@@ -220,6 +240,34 @@ public static class BenchCommand
             WriteLayers(app, bench, training, rule with { Warmup = 0 }, ceilings);
         }
         return new Row(bench.Model.Name, threads, bench.BatchSize, mode, timings.Median, imagesPerSecond);
+    }
+
+    /// <summary>--tune-gemm: measures the blocking candidates on this many threads, prints them, files the choice.</summary>
+    private static Backends.Cpu.GemmBlocking Tune(AppContext app, string backendName, int threads)
+    {
+        if (!string.Equals(backendName.Trim(), "cpu", StringComparison.OrdinalIgnoreCase))
+        {
+            throw AppException.Usage($"--tune-gemm measures the cpu backend's GEMM; the {backendName} backend has no blocking to choose. Use --backend cpu.");
+        }
+        var load = new MachineLoad();
+        var tuned = GemmTuning.Measure(threads == 0 ? Environment.ProcessorCount : threads, rounds: 5, app.WriteLine);
+        string path = GemmTuning.FilePath(Data.DataCache.Root(app.Environment));
+        GemmTuning.Save(path, tuned);
+        app.WriteLine($"  GEMM blocking chosen for {tuned.Processor}, {tuned.Kernel}: {tuned.Blocking}, written to {path}  {MachineLoad.Describe(load.Stop())}");
+        return Backends.Cpu.GemmBlocking.Parse(tuned.Blocking);
+    }
+
+    /// <summary>--gemm-blocking's value, or null when not given.</summary>
+    private static Backends.Cpu.GemmBlocking? ParseBlocking(string? text)
+    {
+        try
+        {
+            return text is null ? null : Backends.Cpu.GemmBlocking.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw AppException.Usage($"--gemm-blocking: {e.Message}");
+        }
     }
 
     private static string Label(ModelBenchmark bench, int threads, string mode) =>
@@ -276,9 +324,16 @@ public static class BenchCommand
         }
         if (training)
         {
-            long updateBytes = LayerTraffic.UpdateBytes(model.ParameterCount);
+            var optimizer = bench.Optimizer;
+            long updateBytes = LayerTraffic.UpdateBytes(model.ParameterCount, optimizer.Kind);
+            string updateName = optimizer.Kind switch
+            {
+                OptimizerKind.Adam => "zero gradients + Adam",
+                OptimizerKind.AdamW => "zero gradients + AdamW",
+                _ => "zero gradients + SGD momentum",
+            };
             app.WriteLine(Invariant($"    {"loss",-9} {"softmax cross-entropy",-34} {"",-20} {loss,9:F2} {"",9} {100 * loss / total,5:F1}%"));
-            app.WriteLine(Invariant($"    {"update",-9} {"zero gradients + SGD momentum",-34} {"",-20} {update,9:F2} {"",9} {100 * update / total,5:F1}% {"",12} {"",12} {"",7} {"",7} ") +
+            app.WriteLine(Invariant($"    {"update",-9} {updateName,-34} {"",-20} {update,9:F2} {"",9} {100 * update / total,5:F1}% {"",12} {"",12} {"",7} {"",7} ") +
                 Invariant($"{updateBytes / 1e6,8:F1} {"",8} {Rate(updateBytes, update),9} {"",9} {Share(updateBytes, update),6}"));
         }
         app.WriteLine(Invariant($"    {"layers",-9} {"",-34} {"",-20} {forward.Sum(),9:F2} {(training ? backward.Sum().ToString("F2", CultureInfo.InvariantCulture) : ""),9}"));
@@ -303,6 +358,8 @@ public static class BenchCommand
     private static int RunLoader(AppContext app, ParseResult parse, Options o, DirectoryInfo folder, double minSeconds, CancellationToken cancellationToken)
     {
         int stored = parse.GetValue(o.StoredSize), crop = parse.GetValue(o.CropSize), prefetch = parse.GetValue(o.Prefetch);
+        var augmentation = o.Augmentation.Parse(parse);
+        var form = augmentation.Form(stored);
         if (crop > stored)
         {
             throw AppException.Usage($"--crop-size {crop} does not fit in --stored-size {stored}: the crop is taken from the stored square.");
@@ -313,19 +370,20 @@ public static class BenchCommand
         var skipped = new List<Data.ImageRejectedException>();
         var memory = new MemoryPeak();
         var load = new MachineLoad();
-        var (images, pass) = LoaderBenchmark.Load(catalog, catalog.Items, stored, new Data.ImageDecoder(), cache, skipped, cancellationToken);
+        var (images, pass) = LoaderBenchmark.Load(catalog, catalog.Items, form, new Data.ImageDecoder(), cache, skipped, cancellationToken);
         memory.Sample();
         string how = cache is null ? "decoded into memory" : pass.Decoded == 0 ? $"read from the cache in {cache}" : $"cache built in {cache}";
-        app.WriteLine(Invariant($"  data: {catalog.Items.Count} images ({skipped.Count} skipped) at {stored}x{stored}, {GarbageCounter.FormatBytes(pass.Bytes)} decoded; {how}: ") +
+        app.WriteLine(Invariant($"  data: {catalog.Items.Count} images ({skipped.Count} skipped) stored as {form}, {GarbageCounter.FormatBytes(pass.Bytes)} decoded; {how}: ") +
             Invariant($"{pass.Seconds:F2} s") + (pass.Decoded > 0 ? Invariant($", {pass.Decoded / pass.Seconds:F1} images/s") : "") + $"  {MachineLoad.Describe(load.Stop())}");
-        var preprocessing = Data.Preprocessing.Measure(images, crop, standardize: false);
+        var preprocessing = Data.Preprocessing.Measure(images, stored, crop, standardize: false);
+        app.WriteLine($"  augmentation: {augmentation}, mirrors, PCA lighting");
         foreach (int batchSize in parse.GetValue(o.BatchSizes)!)
         {
             foreach (int threads in parse.GetValue(o.LoaderThreads)!)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 load = new MachineLoad();
-                var result = LoaderBenchmark.Measure(images, preprocessing, batchSize, threads, prefetch, minSeconds, memory, cancellationToken);
+                var result = LoaderBenchmark.Measure(images, preprocessing, batchSize, threads, prefetch, minSeconds, memory, cancellationToken, augmentation);
                 app.WriteLine(Invariant($"  loader, batch {batchSize}, {threads} thread(s), prefetch {prefetch}: {result.ImagesPerSecond:F1} images/s ({result.Images} images in {result.Seconds:F2} s, ") +
                     Invariant($"waited {result.DataWaitSeconds:F2} s)  {MachineLoad.Describe(load.Stop())}"));
             }

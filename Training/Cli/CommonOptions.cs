@@ -84,9 +84,19 @@ public static class CommonOptions
     /// <summary><c>--tta</c>: the paper's 10-crop test.</summary>
     public static Option<bool> TenCrop(string description) => new("--tta") { Description = description };
 
+    /// <summary>
+    /// For the cpu backend, the GEMM blocking measured on this processor by <c>alexnet bench --tune-gemm</c>
+    /// (measured again if its file cannot be trusted); null for other backends or when nothing was measured,
+    /// and then the backend derives its blocking from the caches (Benchmarking/GemmTuning.cs).
+    /// </summary>
+    public static Backends.Cpu.GemmBlocking? TunedBlocking(AppContext app, string backendName, int threads) =>
+        string.Equals(backendName.Trim(), "cpu", StringComparison.OrdinalIgnoreCase)
+            ? Benchmarking.GemmTuning.Resolve(DataCache.Root(app.Environment), threads, app.WriteLine)
+            : null;
+
     /// <summary>Creates the backend named by <paramref name="name"/>, turning "not available" into a clear app error.</summary>
     /// <exception cref="AppException">The backend cannot start here, or <paramref name="precision"/> asks for TF32 where only fp32 exists.</exception>
-    public static IBackend CreateBackend(string name, int threads, MatrixPrecision precision = MatrixPrecision.Fp32)
+    public static IBackend CreateBackend(string name, int threads, MatrixPrecision precision = MatrixPrecision.Fp32, Backends.Cpu.GemmBlocking? gemmBlocking = null)
     {
         if (precision == MatrixPrecision.Tf32 && !string.Equals(name.Trim(), "cuda", StringComparison.OrdinalIgnoreCase))
         {
@@ -99,7 +109,7 @@ public static class CommonOptions
         }
         try
         {
-            return BackendFactory.Create(name, new BackendOptions { Threads = threads, Precision = precision });
+            return BackendFactory.Create(name, new BackendOptions { Threads = threads, Precision = precision, GemmBlocking = gemmBlocking });
         }
         catch (Exception e) when (e is not ArgumentException)
         {

@@ -27,21 +27,17 @@ public static class EvaluateCommand
         {
             var checkpoint = Checkpoint.Read(parse.GetValue(checkpointOption)!.FullName);
             var state = checkpoint.State;
-            var catalog = parse.GetValue(data) is { } folder ? DataCatalog.FromFolder(folder.FullName) : TrainCommand.OpenRecordedData(state.DataLocation);
-            if (!catalog.ClassNames.SequenceEqual(state.ClassNames))
-            {
-                throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}, but the checkpoint was trained on {string.Join(", ", state.ClassNames)}.");
-            }
+            var catalog = TrainCommand.OpenRecordedData(state, parse.GetValue(data)?.FullName, "the checkpoint was trained on");
             var readable = SplitLoader.CheckImages(app, catalog, state.MaxPixels, cancellationToken);
             SplitFingerprint.Verify(state.DataFingerprint, readable, app.Warn);
             var parts = SplitLoader.Load(app, readable, state.DataFingerprint, SplitSpec.Parse(state.Split), state.SplitSeed ?? state.Seed, state.Preprocessing.StoredSize, state.MaxPixels,
-                train: false, validation: false, test: true, cancellationToken);
+                train: false, validation: false, test: true, cancellationToken, state.Augmentation?.StoredShortSide);
             var images = parts.Test!;
             string which = "test";
             if (images.Count == 0)
             {
                 images = SplitLoader.Load(app, readable, state.DataFingerprint, SplitSpec.Parse(state.Split), state.SplitSeed ?? state.Seed, state.Preprocessing.StoredSize, state.MaxPixels,
-                    train: false, validation: true, test: false, cancellationToken).Validation!;
+                    train: false, validation: true, test: false, cancellationToken, state.Augmentation?.StoredShortSide).Validation!;
                 which = "validation";
                 app.WriteLine($"The split {state.Split} has no test images; evaluating on the validation split instead.");
             }

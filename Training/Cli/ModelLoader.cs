@@ -13,7 +13,7 @@ public static class ModelLoader
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         // Checkpoint.Read has checked that the model is one this version knows.
-        var model = ModelVariants.Get(checkpoint.State.Model).Build(backend, checkpoint.State.ClassNames.Count, checkpoint.State.Seed);
+        var model = ModelVariants.Get(checkpoint.State.Model).Build(backend, checkpoint.State.ClassNames.Count, checkpoint.State.Seed, dropout: checkpoint.State.Dropout);
         try
         {
             checkpoint.Restore(model, optimizer: null);

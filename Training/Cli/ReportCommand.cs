@@ -45,14 +45,10 @@ public static class ReportCommand
             var scored = Checkpoint.Read(File.Exists(bestFile) ? bestFile : last);
             using var backend = CommonOptions.CreateBackend(parse.GetValue(backendOption)!, parse.GetValue(threads));
             using var model = ModelLoader.Load(scored, backend);
-            var catalog = parse.GetValue(data) is { } moved ? DataCatalog.FromFolder(moved.FullName) : TrainCommand.OpenRecordedData(state.DataLocation);
-            if (!catalog.ClassNames.SequenceEqual(state.ClassNames))
-            {
-                throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}, but the run was trained on {string.Join(", ", state.ClassNames)}.");
-            }
+            var catalog = TrainCommand.OpenRecordedData(state, parse.GetValue(data)?.FullName);
             var readable = SplitLoader.CheckImages(app, catalog, state.MaxPixels, cancellationToken);
             var test = SplitLoader.Load(app, readable, state.DataFingerprint, SplitSpec.Parse(state.Split), state.SplitSeed ?? state.Seed, state.Preprocessing.StoredSize, state.MaxPixels,
-                train: false, validation: false, test: true, cancellationToken).Test!;
+                train: false, validation: false, test: true, cancellationToken, state.Augmentation?.StoredShortSide).Test!;
             TestReport? scores = null;
             if (test.Count == 0)
             {

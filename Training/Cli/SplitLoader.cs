@@ -43,11 +43,13 @@ public static class SplitLoader
 
     /// <summary>
     /// Decodes the requested parts of the split a run with <paramref name="fingerprint"/> draws from
-    /// <paramref name="readable"/> (<see cref="ReadableImages.ForSplit"/>) at <paramref name="storedSize"/>.
+    /// <paramref name="readable"/> (<see cref="ReadableImages.ForSplit"/>) as squares of <paramref name="storedSize"/>,
+    /// or, with <paramref name="storedShortSide"/>, as whole images with that shorter side.
     /// </summary>
     public static Parts Load(AppContext app, ReadableImages readable, SplitFingerprint? fingerprint, SplitSpec spec, ulong seed, int storedSize, long maxPixels,
-        bool train, bool validation, bool test, CancellationToken cancellationToken)
+        bool train, bool validation, bool test, CancellationToken cancellationToken, int? storedShortSide = null)
     {
+        var form = storedShortSide is int side ? StoredForm.ShortSideOf(side) : StoredForm.Square(storedSize);
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(readable);
         var catalog = readable.Catalog;
@@ -80,8 +82,8 @@ public static class SplitLoader
                 var counted = progress is null ? null : new Progress<int>(n => progress(before + n));
                 // Files go through the on-disk cache (decoded once, then memory-mapped); the synthetic set is rendered, cheaper than a read.
                 sets[name] = catalog.IsSynthetic
-                    ? catalog.Decode(items, storedSize, decoder, skipped, counted, cancellationToken)
-                    : ImageCache.Open(cache, items, storedSize, decoder, skipped, counted, cancellationToken);
+                    ? catalog.Decode(items, form, decoder, skipped, counted, cancellationToken)
+                    : ImageCache.Open(cache, items, form, decoder, skipped, counted, cancellationToken);
                 done += items.Count;
             }
         }

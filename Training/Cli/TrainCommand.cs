@@ -31,7 +31,7 @@ public static class TrainCommand
 
     private sealed class Options
     {
-        private static readonly (double LearningRate, double Momentum, double WeightDecay) Sgd = Recipes.OptimizerDefaults(OptimizerKind.Sgd), Adam = Recipes.OptimizerDefaults(OptimizerKind.Adam);
+        private static readonly (double LearningRate, double Momentum, double WeightDecay) Sgd = Recipes.OptimizerDefaults(OptimizerKind.Sgd), Adam = Recipes.OptimizerDefaults(OptimizerKind.Adam), AdamW = Recipes.OptimizerDefaults(OptimizerKind.AdamW);
 
         public Option<string> Model { get; } = CommonOptions.Model("alexnet");
         public Option<int?> Classes { get; } = new Option<int?>("--classes") { Description = "Number of classes; must match the data (default: as many as the data has; 4 with --synthetic).", HelpName = "N" }.AtLeast(2);
@@ -44,10 +44,11 @@ public static class TrainCommand
         public Option<string> Split { get; } = new("--split") { Description = "Images per class for train/val/test (e.g. 40/20/20), or fractions of each class (e.g. 0.8/0.2/0). Default 0.5/0.25/0.25, i.e. 40/20/20 on Oxford 17.", HelpName = "T/V/T" };
         public Option<int?> Epochs { get; } = new Option<int?>("--epochs") { Description = "Epochs to train in total (with --resume: the total to reach). Default: the model's recommended number.", HelpName = "N" }.AtLeast(1);
         public Option<int?> BatchSize { get; } = CommonOptions.BatchSize("Images per training step. Default: the model's recommended batch size.").AtLeast(1);
-        public Option<double?> LearningRate { get; } = new("--lr") { Description = Invariant($"Starting learning rate. Default: the model's recommendation ({Sgd.LearningRate} for sgd, {Adam.LearningRate} for adam)."), HelpName = "X" };
-        public Option<string> Optimizer { get; } = new Option<string>("--optimizer") { Description = "sgd (momentum SGD with weight decay, the paper) or adam (the Keras tutorial). Default: the model's.", HelpName = "sgd|adam" }.AcceptOnlyFromAmong([.. RunNames.Optimizers.Names]);
+        public Option<double?> LearningRate { get; } = new("--lr") { Description = Invariant($"Starting learning rate. Default: the model's recommendation ({Sgd.LearningRate} for sgd, {Adam.LearningRate} for adam, {AdamW.LearningRate} for adamw)."), HelpName = "X" };
+        public Option<string> Optimizer { get; } = new Option<string>("--optimizer") { Description = Invariant($"sgd (momentum SGD with weight decay, the paper), adam (the Keras tutorial: β1 0.9, β2 0.999, ε 1e-7, weight decay as L2 in the gradient) or adamw (Adam with decoupled weight decay, PyTorch's constants: β1 0.9, β2 0.999, ε {OptimizerSettings.AdamWEpsilon:0e0}). Default: the model's."), HelpName = "sgd|adam|adamw" }.AcceptOnlyFromAmong([.. RunNames.Optimizers.Names]);
         public Option<double?> Momentum { get; } = new("--momentum") { Description = Invariant($"SGD momentum (default {Sgd.Momentum})."), HelpName = "X" };
-        public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = Invariant($"L2 weight decay on weights and biases (default: {Sgd.WeightDecay} for sgd, {Adam.WeightDecay} for adam)."), HelpName = "X" };
+        public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = Invariant($"Weight decay: for sgd and adam the L2 term added to the gradient, for adamw the decoupled λ (w shrinks by lr·λ·w each step, beside Adam's step). Default: {Sgd.WeightDecay} for sgd, {Adam.WeightDecay} for adam, {AdamW.WeightDecay} for adamw."), HelpName = "X" };
+        public Option<bool?> DecayBiases { get; } = new("--decay-biases") { Description = "Whether weight decay applies to the biases too (true or false). Default: true for sgd and adam (as the paper decays every weight), false for adamw (the usual practice). Batch norm's γ and β are never decayed.", HelpName = "true|false" };
         public Option<string> Schedule { get; } = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, step (×0.1 every --step-epochs), plateau (÷10 when validation error stalls for --patience epochs, the paper's rule; after three divisions the next stall ends the run) or cosine. Default: the model's.", HelpName = "NAME" }.AcceptOnlyFromAmong([.. RunNames.Schedules.Names]);
         public Option<int?> StepEpochs { get; } = new Option<int?>("--step-epochs") { Description = $"Epochs between steps of the step schedule (default {Recipes.DefaultStepEpochs}).", HelpName = "N" }.AtLeast(1);
         public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = $"Epochs without a better validation error before the plateau schedule divides the rate by 10 (default: the model's; {Recipes.PaperOnSmallData.Patience} for alexnet and caffenet, else {Recipes.DefaultPatience}).", HelpName = "N" }.AtLeast(1);
@@ -71,6 +72,8 @@ public static class TrainCommand
         public Option<FileInfo> ClassesFile { get; } = new("--classes-file") { Description = "The class list: one class folder per line in label order, optionally followed by a readable name (default: the data folder's classes.txt, else the folders in name order).", HelpName = "FILE" };
         public Option<int> LoaderThreads { get; } = CommonOptions.LoaderThreads();
         public Option<int> Prefetch { get; } = CommonOptions.Prefetch();
+        public Option<float?> Dropout { get; } = new("--dropout") { Description = "The probability of every Dropout layer of the model, in [0, 1): 0 removes dropout and its randomness. Default: the model's (0.5 in the paper and in alexnet, caffenet, torchvision and mini; 0.4 in keras-blog).", HelpName = "P" };
+        public AugmentationOptions Augmentation { get; } = new();
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
 
@@ -87,9 +90,13 @@ public static class TrainCommand
             """)
         {
             o.Model, o.Classes, o.Backend, o.Threads, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
-            o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name,
-            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost, o.LoaderThreads, o.Prefetch, o.ClassesFile,
+            o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name,
+            o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost, o.LoaderThreads, o.Prefetch, o.ClassesFile, o.Dropout,
         };
+        foreach (var option in o.Augmentation.All)
+        {
+            command.Options.Add(option);
+        }
         command.Validators.Add(result =>
         {
             if (result.GetResult(o.DashboardHost) is { Implicit: false } && result.GetResult(o.Dashboard) is null)
@@ -182,6 +189,7 @@ public static class TrainCommand
             Initialization = initialization,
             ClassNames = [.. catalog.ClassNames],
             DataLocation = catalog.Location,
+            ClassesFile = parse.GetValue(o.ClassesFile)?.FullName,
             DataFingerprint = SplitFingerprint.Of(catalog, readable),
             Split = parse.GetValue(o.Split) is { } text ? SplitSpec.Parse(text) : SplitSpec.Default,
             MaxPixels = parse.GetValue(o.MaxPixels),
@@ -189,11 +197,13 @@ public static class TrainCommand
             SplitSeed = parse.GetValue(o.SplitSeed),
             BatchSize = parse.GetValue(o.BatchSize) ?? recipe.BatchSize,
             Epochs = parse.GetValue(o.Epochs) ?? recipe.Epochs,
-            Optimizer = new OptimizerSettings(optimizer, parse.GetValue(o.LearningRate) ?? rate, parse.GetValue(o.Momentum) ?? momentum, parse.GetValue(o.WeightDecay) ?? decay).Validated(),
+            Optimizer = OptimizerSettings.Create(optimizer, parse.GetValue(o.LearningRate) ?? rate, parse.GetValue(o.Momentum) ?? momentum, parse.GetValue(o.WeightDecay) ?? decay, parse.GetValue(o.DecayBiases)).Validated(),
             Schedule = new ScheduleSettings(schedule, parse.GetValue(o.StepEpochs) ?? recipe.StepEpochs, parse.GetValue(o.Patience) ?? recipe.Patience, parse.GetValue(o.WarmupEpochs) ?? 0),
             Preprocessing = new Preprocessing(variant.ImageSize, variant.InputShape[1], [0, 0, 0], [1, 1, 1], [0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0, 1]), // measured on the training set in Train
             Backend = parse.GetValue(o.Backend)!,
             FineTune = fineTune,
+            Dropout = parse.GetValue(o.Dropout) is float p ? ValidDropout(p) : null,
+            Augmentation = o.Augmentation.Parse(parse, recipe.Augmentation),
         };
         var runLock = communicator.Rank == 0 ? Reliability.RunLock.Acquire(runFolder) : null;
         if (File.Exists(Path.Combine(runFolder, Trainer.LastFile)))
@@ -203,6 +213,10 @@ public static class TrainCommand
         }
         return new RunPlan(runFolder, config, RunProgress.Start(config.NewSchedule().State), readable, BackendSettings.From(parse, o), null, runLock, init);
     }
+
+    private static float ValidDropout(float p) => p is >= 0 and < 1
+        ? p
+        : throw AppException.Usage(string.Create(CultureInfo.InvariantCulture, $"--dropout {p} is out of range; expected a probability in [0, 1), such as 0.5 (0 for no dropout)."));
 
     /// <summary>The checkpoint <c>--init-from</c> names and what to train of it; (null, null) for a run from scratch.</summary>
     private static (Checkpoint? Init, FineTuning? FineTune) FineTuningOptions(AppContext app, ParseResult parse, Options o)
@@ -228,7 +242,7 @@ public static class TrainCommand
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume, ICommunicator communicator, CancellationToken cancellationToken)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale }
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout, o.ClassesFile }.Concat(o.Augmentation.All)
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
@@ -274,11 +288,7 @@ public static class TrainCommand
         {
             app.WriteLine($"Changed on resuming: {string.Join(", ", changes)}.");
         }
-        var catalog = parse.GetValue(o.Data) is { } data ? DataCatalog.FromFolder(data.FullName) : OpenRecordedData(config.DataLocation);
-        if (!catalog.ClassNames.SequenceEqual(config.ClassNames))
-        {
-            throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}, but the run was trained on {string.Join(", ", config.ClassNames)}.");
-        }
+        var catalog = OpenRecordedData(state, parse.GetValue(o.Data)?.FullName);
         var readable = SplitLoader.CheckImages(app, catalog, config.MaxPixels, cancellationToken);
         SplitFingerprint.Verify(config.DataFingerprint, readable, app.Warn);
         if (parse.GetResult(o.Backend) is { Implicit: false })
@@ -307,8 +317,29 @@ public static class TrainCommand
         }
     }
 
+    /// <summary>
+    /// Opens the data a checkpoint recorded (or <paramref name="moved"/>, where the user says it is now)
+    /// with the class list the run was trained with, explaining how to point at it if it moved, and
+    /// refusing data whose classes are not the run's.
+    /// </summary>
+    public static DataCatalog OpenRecordedData(TrainingState state, string? moved, string trainedOn = "the run was trained on")
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.ClassesFile is { } classList && !File.Exists(classList))
+        {
+            throw new AppException($"The run was trained with --classes-file {classList}, which is gone; put the same class list back there (the labels follow its order).");
+        }
+        var catalog = moved is not null ? DataCatalog.FromFolder(moved, state.ClassesFile) : OpenRecordedData(state.DataLocation, state.ClassesFile);
+        if (!catalog.ClassNames.SequenceEqual(state.ClassNames))
+        {
+            string list = state.ClassesFile is null ? "" : $" (read with the class list {state.ClassesFile}, which may have changed since)";
+            throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}{list}, but {trainedOn} {string.Join(", ", state.ClassNames)}.");
+        }
+        return catalog;
+    }
+
     /// <summary>Opens the data a checkpoint recorded, explaining how to point at it if it moved.</summary>
-    public static DataCatalog OpenRecordedData(string location)
+    private static DataCatalog OpenRecordedData(string location, string? classesFile)
     {
         if (location.StartsWith(TorchVisionImporter.ImportedPrefix, StringComparison.Ordinal))
         {
@@ -318,7 +349,7 @@ public static class TrainCommand
         {
             throw new AppException($"The run's data folder {location} is gone; pass --data DIR to say where the same data is now.");
         }
-        return DataCatalog.FromLocation(location);
+        return DataCatalog.FromLocation(location, classesFile);
     }
 
     private static int Train(AppContext app, RunPlan plan, bool tta, int? maxSteps, Group group, DashboardSettings? live, CancellationToken cancellationToken)
@@ -337,7 +368,7 @@ public static class TrainCommand
             return 0;
         }
         var parts = SplitLoader.Load(app, plan.Readable, config.DataFingerprint, config.Split, config.DataSplitSeed, variant.ImageSize, config.MaxPixels,
-            train: true, validation: true, test: false, cancellationToken);
+            train: true, validation: true, test: false, cancellationToken, config.Augmentation.StoredShortSide);
         var shard = new BatchShard(communicator.Rank, communicator.Size);
         shard.CheckSplits(config.BatchSize);
         if (parts.Train!.Count < config.BatchSize)
@@ -346,11 +377,12 @@ public static class TrainCommand
         }
         if (plan.Resume is null)
         {
-            var measured = Preprocessing.Measure(parts.Train, variant.InputShape[1], variant.InputScale == InputScale.Standardized);
+            var measured = Preprocessing.Measure(parts.Train, variant.ImageSize, variant.InputShape[1], variant.InputScale == InputScale.Standardized);
             config = config with { Preprocessing = plan.Init is null ? measured : FineTuning.KeepInputScale(measured, plan.Init.State.Preprocessing) };
         }
-        using var backend = CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision);
-        using var model = variant.Build(backend, config.ClassNames.Count, config.Seed, RunNames.Initializations[config.Initialization]);
+        var blocking = CommonOptions.TunedBlocking(app, config.Backend, plan.Settings.Threads);
+        using var backend = CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision, blocking);
+        using var model = variant.Build(backend, config.ClassNames.Count, config.Seed, RunNames.Initializations[config.Initialization], config.Dropout);
         var schedule = config.NewSchedule();
         schedule.State = progress.ScheduleState;
         string? replaced = plan.Init is null ? null : FineTuning.LoadWeights(model, plan.Init, config.ClassNames);
@@ -366,10 +398,10 @@ public static class TrainCommand
         {
             throw new AppException("--model-parallel 2 splits one process's network over two devices; it does not combine with data-parallel processes (mpirun). Use one or the other.");
         }
-        using var secondDevice = group.SplitOverTwoDevices ? CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision) : null;
+        using var secondDevice = group.SplitOverTwoDevices ? CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision, blocking) : null;
         using var split = secondDevice is null ? null : new TwoDeviceNetwork(model, backend, secondDevice);
         parallel?.CheckSameStart(model, progress.GlobalStep);
-        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard, plan.Settings.Prefetch, plan.Settings.LoaderThreads);
+        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard, plan.Settings.Prefetch, plan.Settings.LoaderThreads, config.Augmentation);
         var validation = new InputPipeline(parts.Validation!, config.Preprocessing, config.BatchSize, null, plan.Settings.Prefetch, plan.Settings.LoaderThreads);
         string relative = Relative(app, plan.Folder);
         string where = parallel is not null ? $"{backend.Name}, {parallel.Describe(config.BatchSize)}"
@@ -378,7 +410,11 @@ public static class TrainCommand
         app.WriteLine(plan.Resume is null
             ? $"Training {variant.Name} ({model.ParameterCount:N0} parameters) on {where}: {plan.Catalog.Kind}, {config.ClassNames.Count} classes, {parts.Train.Count} train / {parts.Validation!.Count} val images (split {config.Split}{(config.SplitSeed is { } splitSeed ? $", split seed {splitSeed}" : "")}, seed {config.Seed}, {(plan.Init is null ? $"init {RunNames.Initializations[config.Initialization]}" : "weights from --init-from")})."
             : $"Resuming {relative} at epoch {progress.Epoch + 1}, step {progress.StepInEpoch} on {where}, up to epoch {config.Epochs}.");
-        app.WriteLine($"{config.Optimizer}, schedule {config.Schedule}, batch {config.BatchSize}, {Plural.Of(config.Epochs, "epoch")}; {config.Preprocessing}. Output: {relative}/");
+        app.WriteLine($"{config.Optimizer}, schedule {config.Schedule}, batch {config.BatchSize}, {Plural.Of(config.Epochs, "epoch")}{(config.Dropout is float dropout ? string.Create(CultureInfo.InvariantCulture, $", dropout {dropout}") : "")}; {config.Preprocessing}. Output: {relative}/");
+        if (!config.Augmentation.IsPaper)
+        {
+            app.WriteLine($"Augmentation: {config.Augmentation}; mirrors and PCA lighting as the paper's.");
+        }
         if (plan.Init is not null)
         {
             app.WriteLine($"{config.FineTune!.Describe(replaced, config.ClassNames.Count)}; {trained.Sum(p => (long)p.Length):N0} of {model.ParameterCount:N0} parameters train.");
@@ -459,7 +495,7 @@ public static class TrainCommand
     private static void TestBest(AppContext app, RunPlan plan, RunConfig config, RunProgress progress, Sequential model, SplitLoader.Parts parts, bool tta, CancellationToken cancellationToken)
     {
         var test = SplitLoader.Load(app, parts.Readable, config.DataFingerprint, config.Split, config.DataSplitSeed, config.Preprocessing.StoredSize, config.MaxPixels,
-            train: false, validation: false, test: true, cancellationToken).Test!;
+            train: false, validation: false, test: true, cancellationToken, config.Augmentation.StoredShortSide).Test!;
         string relative = Relative(app, plan.Folder);
         if (test.Count == 0)
         {

@@ -4,7 +4,7 @@ namespace AlexNet.Training.Data;
 /// A data set before decoding: its class names and every example's source and label. Built from a
 /// folder (Oxford 17's <c>jpg/image_NNNN.jpg</c> layout, or one subfolder per class) or generated
 /// (<see cref="Synthetic"/>), or from ImageNet-style <c>train/</c>, <c>val/</c> and optional <c>test/</c>
-/// folders of class folders, whose division is used as given (<see cref="GivenSplit"/>). <see cref="Decode"/> turns a chosen list of examples into an
+/// folders of class folders, whose division is used as given (<see cref="GivenSplit"/>). <see cref="Decode(IReadOnlyList{DataItem}, StoredForm, ImageDecoder, List{ImageRejectedException}, IProgress{int}?, CancellationToken)"/> turns a chosen list of examples into an
 /// <see cref="ImageSet"/>, skipping unreadable files with a warning.
 /// </summary>
 public sealed class DataCatalog
@@ -109,8 +109,8 @@ public sealed class DataCatalog
         return new DataCatalog($"{SyntheticData.Prefix}{classes}x{imagesPerClass}", "synthetic", names, items);
     }
 
-    /// <summary>Reopens a catalog from the location a checkpoint recorded.</summary>
-    public static DataCatalog FromLocation(string location)
+    /// <summary>Reopens a catalog from the location (and the class list, if one was named) a checkpoint recorded.</summary>
+    public static DataCatalog FromLocation(string location, string? classesFile = null)
     {
         ArgumentNullException.ThrowIfNull(location);
         if (location.StartsWith(SyntheticData.Prefix, StringComparison.Ordinal))
@@ -122,7 +122,7 @@ public sealed class DataCatalog
             }
             throw new AppException($"'{location}' is not a synthetic data set description (expected {SyntheticData.Prefix}CLASSESxIMAGES).");
         }
-        return FromFolder(location);
+        return FromFolder(location, classesFile);
     }
 
     /// <summary>
@@ -131,12 +131,17 @@ public sealed class DataCatalog
     /// <paramref name="skipped"/>. <paramref name="progress"/> counts finished images.
     /// </summary>
     public ImageSet Decode(IReadOnlyList<DataItem> items, int size, ImageDecoder decoder, List<ImageRejectedException> skipped,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        Decode(items, StoredForm.Square(size), decoder, skipped, progress, cancellationToken);
+
+    /// <summary>As above, into <paramref name="form"/> (a synthetic image is a square, so its short-side form is the square of that side).</summary>
+    public ImageSet Decode(IReadOnlyList<DataItem> items, StoredForm form, ImageDecoder decoder, List<ImageRejectedException> skipped,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentNullException.ThrowIfNull(skipped);
-        var pixels = new byte[]?[items.Count];
+        var pixels = new StoredImage?[items.Count];
         var errors = new ImageRejectedException?[items.Count];
         int done = 0;
         var options = new ParallelOptions { CancellationToken = cancellationToken };
@@ -144,7 +149,7 @@ public sealed class DataCatalog
         {
             try
             {
-                pixels[i] = IsSynthetic ? SyntheticData.Render(items[i], size) : decoder.Load(items[i].Source, size);
+                pixels[i] = IsSynthetic ? new StoredImage(SyntheticData.Render(items[i], form.Size), form.Size, form.Size) : decoder.Load(items[i].Source, form);
             }
             catch (ImageRejectedException e)
             {
@@ -152,7 +157,7 @@ public sealed class DataCatalog
             }
             progress?.Report(Interlocked.Increment(ref done));
         });
-        var kept = new List<byte[]>(items.Count);
+        var kept = new List<StoredImage>(items.Count);
         var labels = new List<int>(items.Count);
         var sources = new List<string>(items.Count);
         for (int i = 0; i < items.Count; i++)
@@ -162,10 +167,10 @@ public sealed class DataCatalog
                 skipped.Add(error);
                 continue;
             }
-            kept.Add(pixels[i]!);
+            kept.Add(pixels[i]!.Value);
             labels.Add(items[i].Label);
             sources.Add(items[i].Source);
         }
-        return new ImageSet(size, kept, labels, sources);
+        return new ImageSet(form, kept, labels, sources);
     }
 }

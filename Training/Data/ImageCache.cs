@@ -5,19 +5,26 @@ using System.Text;
 namespace AlexNet.Training.Data;
 
 /// <summary>
-/// The on-disk cache of decoded images: a list of files is decoded once (EXIF orientation applied,
-/// resized and cropped as <see cref="ImageDecoder"/> does), written as raw uint8 HWC records into
-/// shard files of at most <see cref="ShardBytes"/> bytes with an index, and read back memory-mapped
-/// (<see cref="ImageShard"/>) by every later run. An entry is a folder named after a key that hashes
-/// the preprocessing settings and every source's path, label, size and modification time, so a changed
-/// file or setting gives a new entry and an unchanged list reuses the old one. An entry is written
-/// under a temporary name and renamed only once complete, so an interrupted build leaves nothing that
-/// is ever read (the leftover is removed by the next build).
+/// The on-disk cache of decoded images. One store per preprocessing setting (a folder named after a
+/// key hashing the <see cref="StoredForm"/> and the decoder's pixel limit) holds one record per
+/// source file: the file decoded once (EXIF orientation applied, resized as <see cref="ImageDecoder"/>
+/// does), kept as raw uint8 HWC bytes in append-only shard files of at most <see cref="ShardBytes"/>
+/// bytes, and listed in an index with the file's size and modification time, its shard, offset and
+/// shape (or why the decoder rejected it). Every split part and split seed of a data set shares the
+/// store, and opening a list of files decodes only those the index lacks or lists with another size
+/// or time: one changed, added or replaced file costs one decode, and the rest stay where they are.
+/// New records go to new shards, written under a temporary <c>.partial-PID</c> name and renamed
+/// when complete, and the index is replaced whole after each finished shard, so an interrupted build
+/// keeps what it finished and never reads a half-written file (the leftover goes at the next build).
+/// Records of files that changed or went are garbage; a shard with nothing listed is deleted, and
+/// once garbage exceeds <see cref="MaxGarbageShare"/> of the shards the live records are compacted
+/// into new shards. One process at a time changes a store (a lock file); readers map shards that are
+/// never rewritten.
 /// </summary>
 public static class ImageCache
 {
-    /// <summary>The first line of every index: bump it when the record format changes.</summary>
-    public const string FormatLine = "alexnet image cache v1";
+    /// <summary>The first field of every index: bump it when the record format changes.</summary>
+    public const string FormatLine = "alexnet image cache v2";
 
     /// <summary>The largest shard file, 1 GiB: few files, each well within any file system's limits.</summary>
     public const long ShardBytes = 1L << 30;
@@ -25,176 +32,140 @@ public static class ImageCache
     /// <summary>Images decoded and written together: bounds the build's memory to this many decoded images.</summary>
     public const int ChunkSize = 256;
 
+    /// <summary>The share of shard bytes no record uses above which the store is compacted.</summary>
+    public const double MaxGarbageShare = 0.5;
+
     private const string IndexName = "index.tsv";
+    private const string LockName = "store.lock";
     private const string PartialMark = ".partial-";
 
-    /// <summary>The folder of the cache's entries inside the data cache folder <paramref name="dataCacheRoot"/>.</summary>
+    /// <summary>The folder of the cache's stores inside the data cache folder <paramref name="dataCacheRoot"/>.</summary>
     public static string Folder(string dataCacheRoot) => Path.Combine(dataCacheRoot, "images");
 
-    /// <summary>The key of <paramref name="items"/> decoded at <paramref name="size"/> with <paramref name="decoder"/>'s limits.</summary>
-    public static string Key(IReadOnlyList<DataItem> items, int size, ImageDecoder decoder)
+    /// <summary>The key of the store of images decoded into <paramref name="form"/> with <paramref name="decoder"/>'s limits.</summary>
+    public static string Key(StoredForm form, ImageDecoder decoder)
     {
-        ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(decoder);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
-        Add($"{FormatLine}\tsquare {size}\tmax pixels {decoder.MaxPixels}");
-        foreach (var item in items)
-        {
-            var file = new FileInfo(item.Source);
-            Add(file.Exists
-                ? string.Create(CultureInfo.InvariantCulture, $"{item.Source}\t{item.Label}\t{file.Length}\t{file.LastWriteTimeUtc.Ticks}")
-                : $"{item.Source}\t{item.Label}\tmissing");
-        }
-        return Convert.ToHexStringLower(hash.GetHashAndReset())[..32];
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{FormatLine}\t{form}\tmax pixels {decoder.MaxPixels}\n"));
+        return Convert.ToHexStringLower(hash)[..32];
     }
 
-    /// <summary>
-    /// The images of <paramref name="items"/> from the cache in <paramref name="folder"/>, built first if
-    /// absent. Files the decoder rejects are left out and reported in <paramref name="skipped"/> (the
-    /// rejections are cached too, so a later run reports them again). <paramref name="progress"/> counts
-    /// images decoded by the build; it is not called when the entry already exists. <paramref name="shardBytes"/>
-    /// bounds each shard file (tests make it small to get several).
-    /// </summary>
+    /// <summary>The paper's squares of <paramref name="size"/>: <see cref="Open(string, IReadOnlyList{DataItem}, StoredForm, ImageDecoder, List{ImageRejectedException}, IProgress{int}?, CancellationToken, long)"/>.</summary>
     public static ImageSet Open(string folder, IReadOnlyList<DataItem> items, int size, ImageDecoder decoder, List<ImageRejectedException> skipped,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default, long shardBytes = ShardBytes) =>
+        Open(folder, items, StoredForm.Square(size), decoder, skipped, progress, cancellationToken, shardBytes);
+
+    /// <summary>
+    /// The images of <paramref name="items"/> from the store of <paramref name="form"/> in
+    /// <paramref name="folder"/>, decoding first the files it lacks or holds at another size or time.
+    /// Files the decoder rejects are left out and reported in <paramref name="skipped"/> (the rejections
+    /// are cached too, so a later run reports them again). <paramref name="progress"/> counts images
+    /// decoded; it is not called when the store holds them all. <paramref name="shardBytes"/> bounds
+    /// each shard file (tests make it small to get several).
+    /// </summary>
+    public static ImageSet Open(string folder, IReadOnlyList<DataItem> items, StoredForm form, ImageDecoder decoder, List<ImageRejectedException> skipped,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default, long shardBytes = ShardBytes)
     {
         ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(skipped);
-        string entry = Path.Combine(folder, Key(items, size, decoder));
-        if (!File.Exists(Path.Combine(entry, IndexName)))
+        string store = Path.Combine(folder, Key(form, decoder));
+        var stamps = items.Select(item => FileStamp.Of(item.Source)).ToArray();
+        var index = CacheIndex.Read(store, form);
+        if (index is not null && Lacking(index, items, stamps).Count == 0 && TryRead(store, index, items, form, skipped) is { } ready)
         {
-            Build(entry, items, size, decoder, shardBytes, progress, cancellationToken);
+            return ready;
         }
-        return Read(entry, size, skipped);
+        Directory.CreateDirectory(store);
+        using var held = StoreLock.Acquire(Path.Combine(store, LockName), cancellationToken);
+        // Another process may have added the files while this one waited for the lock.
+        index = CacheIndex.Read(store, form) ?? new CacheIndex(form);
+        var lacking = Lacking(index, items, stamps);
+        if (lacking.Count > 0)
+        {
+            new CacheBuilder(store, index, decoder, shardBytes).Add(lacking, progress, cancellationToken);
+        }
+        return TryRead(store, index, items, form, skipped)
+            ?? throw new AppException($"The image cache '{store}' lost a shard while it was locked; delete the folder and it is rebuilt.");
     }
 
-    /// <summary>Decodes <paramref name="items"/> in parallel, chunk by chunk, into a temporary folder renamed to <paramref name="entry"/> when complete.</summary>
-    private static void Build(string entry, IReadOnlyList<DataItem> items, int size, ImageDecoder decoder, long shardBytes, IProgress<int>? progress, CancellationToken cancellationToken)
+    /// <summary>The items the index lacks or lists with another size or modification time, each file once.</summary>
+    private static List<(DataItem Item, FileStamp Stamp)> Lacking(CacheIndex index, IReadOnlyList<DataItem> items, FileStamp[] stamps)
     {
-        string parent = Path.GetDirectoryName(entry)!;
-        Directory.CreateDirectory(parent);
-        RemoveLeftovers(parent);
-        string partial = entry + PartialMark + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        if (Directory.Exists(partial))
+        var lacking = new List<(DataItem, FileStamp)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < items.Count; i++)
         {
-            Directory.Delete(partial, recursive: true);
-        }
-        Directory.CreateDirectory(partial);
-        int recordLength = size * size * 3;
-        int recordsPerShard = (int)Math.Clamp(shardBytes / recordLength, 1, int.MaxValue);
-        var index = new StringBuilder();
-        index.Append(CultureInfo.InvariantCulture, $"{FormatLine}\t{size}\t{recordsPerShard}\n");
-        FileStream? shard = null;
-        int kept = 0, done = 0;
-        try
-        {
-            var options = new ParallelOptions { CancellationToken = cancellationToken };
-            for (int chunk = 0; chunk < items.Count; chunk += ChunkSize)
+            if (!index.Matches(items[i].Source, stamps[i]) && seen.Add(items[i].Source))
             {
-                int count = Math.Min(ChunkSize, items.Count - chunk);
-                var pixels = new byte[]?[count];
-                var errors = new string?[count];
-                Parallel.For(0, count, options, i =>
-                {
-                    try
-                    {
-                        pixels[i] = decoder.Load(items[chunk + i].Source, size);
-                    }
-                    catch (ImageRejectedException e)
-                    {
-                        errors[i] = e.Reason;
-                    }
-                    progress?.Report(Interlocked.Increment(ref done));
-                });
-                for (int i = 0; i < count; i++)
-                {
-                    var item = items[chunk + i];
-                    if (errors[i] is { } reason)
-                    {
-                        index.Append(CultureInfo.InvariantCulture, $"skip\t{item.Label}\t{Escape(item.Source)}\t{Escape(reason)}\n");
-                        continue;
-                    }
-                    if (kept % recordsPerShard == 0)
-                    {
-                        shard?.Dispose();
-                        shard = new FileStream(Path.Combine(partial, ShardName(kept / recordsPerShard)), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-                    }
-                    shard!.Write(pixels[i]);
-                    index.Append(CultureInfo.InvariantCulture, $"ok\t{item.Label}\t{Escape(item.Source)}\n");
-                    kept++;
-                }
-            }
-            shard?.Flush(flushToDisk: true);
-            shard?.Dispose();
-            shard = null;
-            File.WriteAllText(Path.Combine(partial, IndexName), index.ToString());
-            try
-            {
-                Directory.Move(partial, entry);
-            }
-            catch (IOException) when (File.Exists(Path.Combine(entry, IndexName)))
-            {
-                TryDelete(partial); // another process finished the same entry first
+                lacking.Add((items[i], stamps[i]));
             }
         }
-        catch
-        {
-            shard?.Dispose();
-            TryDelete(partial);
-            throw;
-        }
+        return lacking;
     }
 
-    /// <summary>Reads a complete entry's index and maps its shards.</summary>
-    private static ImageSet Read(string entry, int size, List<ImageRejectedException> skipped)
+    /// <summary>Maps the shards the items' records lie in; null when a shard went (compacted away by another process since the index was read).</summary>
+    private static ImageSet? TryRead(string store, CacheIndex index, IReadOnlyList<DataItem> items, StoredForm form, List<ImageRejectedException> skipped)
     {
-        string indexPath = Path.Combine(entry, IndexName);
-        var lines = File.ReadAllLines(indexPath);
-        var header = lines.Length > 0 ? lines[0].Split('\t') : [];
-        if (header.Length != 3 || header[0] != FormatLine || header[1] != size.ToString(CultureInfo.InvariantCulture) || !int.TryParse(header[2], CultureInfo.InvariantCulture, out int recordsPerShard) || recordsPerShard < 1)
+        var shardNumbers = new Dictionary<int, int>();
+        var used = new List<(int Number, int Records, long End)>();
+        var records = new List<CachedRecord>(items.Count);
+        var labels = new List<int>(items.Count);
+        var sources = new List<string>(items.Count);
+        var rejected = new List<ImageRejectedException>();
+        for (int i = 0; i < items.Count; i++)
         {
-            throw new AppException($"The image cache index '{indexPath}' does not start with '{FormatLine}\\t{size}\\tRECORDS'; delete the folder '{entry}' and it is rebuilt.");
-        }
-        var labels = new List<int>();
-        var sources = new List<string>();
-        for (int n = 1; n < lines.Length; n++)
-        {
-            var fields = lines[n].Split('\t');
-            if (fields.Length < 3 || !int.TryParse(fields[1], CultureInfo.InvariantCulture, out int label) || (fields[0] == "skip" && fields.Length != 4) || (fields[0] != "skip" && fields[0] != "ok"))
+            var entry = index.Entries[items[i].Source];
+            if (entry.Reason is { } reason)
             {
-                throw new AppException($"Line {n + 1} of the image cache index '{indexPath}' is not 'ok LABEL SOURCE' or 'skip LABEL SOURCE REASON'; delete the folder '{entry}' and it is rebuilt.");
-            }
-            if (fields[0] == "skip")
-            {
-                skipped.Add(new ImageRejectedException(Unescape(fields[2]), Unescape(fields[3])));
+                rejected.Add(new ImageRejectedException(items[i].Source, reason));
                 continue;
             }
-            labels.Add(label);
-            sources.Add(Unescape(fields[2]));
+            if (!shardNumbers.TryGetValue(entry.Shard, out int position))
+            {
+                position = used.Count;
+                shardNumbers[entry.Shard] = position;
+                used.Add((entry.Shard, 0, 0));
+            }
+            var record = new CachedRecord(position, entry.Offset, entry.Height, entry.Width);
+            used[position] = (entry.Shard, used[position].Records + 1, Math.Max(used[position].End, record.Offset + record.Length));
+            records.Add(record);
+            labels.Add(items[i].Label);
+            sources.Add(items[i].Source);
         }
-        int recordLength = size * size * 3;
-        var shards = new List<ImageShard>();
-        for (int first = 0; first < labels.Count; first += recordsPerShard)
+        var shards = new List<ImageShard>(used.Count);
+        try
         {
-            shards.Add(new ImageShard(Path.Combine(entry, ShardName(first / recordsPerShard)), Math.Min(recordsPerShard, labels.Count - first), recordLength));
+            foreach (var (number, count, end) in used)
+            {
+                shards.Add(new ImageShard(Path.Combine(store, CacheIndex.ShardName(number)), count, end));
+            }
         }
-        return new ImageSet(size, shards, recordsPerShard, labels, sources);
+        catch (FileNotFoundException)
+        {
+            shards.ForEach(s => s.Dispose());
+            return null;
+        }
+        skipped.AddRange(rejected);
+        return new ImageSet(form, shards, records, labels, sources);
     }
 
-    /// <summary>Removes the temporary folders of interrupted builds: those whose process is no longer running.</summary>
-    private static void RemoveLeftovers(string parent)
+    /// <summary>Removes the temporary files of interrupted builds in <paramref name="store"/>: those whose process is no longer running.</summary>
+    internal static void RemoveLeftovers(string store)
     {
-        foreach (string folder in Directory.EnumerateDirectories(parent, "*" + PartialMark + "*"))
+        foreach (string path in Directory.EnumerateFileSystemEntries(store, "*" + PartialMark + "*"))
         {
-            string name = Path.GetFileName(folder);
+            string name = Path.GetFileName(path);
             string pid = name[(name.IndexOf(PartialMark, StringComparison.Ordinal) + PartialMark.Length)..];
             if (!int.TryParse(pid, CultureInfo.InvariantCulture, out int id) || !IsRunning(id))
             {
-                TryDelete(folder);
+                TryDelete(path);
             }
         }
     }
+
+    /// <summary>The temporary name <paramref name="path"/> is written under by this process.</summary>
+    internal static string Partial(string path) => path + PartialMark + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
 
     private static bool IsRunning(int processId)
     {
@@ -209,38 +180,52 @@ public static class ImageCache
         }
     }
 
-    private static void TryDelete(string folder)
+    internal static void TryDelete(string path)
     {
         try
         {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Another process holds it; the next build tries again.
-        }
-    }
-
-    private static string ShardName(int number) => string.Create(CultureInfo.InvariantCulture, $"shard-{number:0000}.bin");
-
-    // Paths and reasons may hold tabs or line breaks; the index is one record per line.
-    private static string Escape(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
-
-    private static string Unescape(string text)
-    {
-        var result = new StringBuilder(text.Length);
-        for (int i = 0; i < text.Length; i++)
-        {
-            if (text[i] == '\\' && i + 1 < text.Length)
+            if (Directory.Exists(path))
             {
-                i++;
-                result.Append(text[i] switch { 't' => '\t', 'n' => '\n', 'r' => '\r', _ => text[i] });
+                Directory.Delete(path, recursive: true);
             }
             else
             {
-                result.Append(text[i]);
+                File.Delete(path);
             }
         }
-        return result.ToString();
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Another process holds it (or maps it, on Windows); the next build tries again.
+        }
+    }
+}
+
+/// <summary>A source file's size and modification time, what tells the cache the file is the one it decoded; size −1 for a missing file.</summary>
+internal readonly record struct FileStamp(long Length, long Ticks)
+{
+    public static FileStamp Of(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? new FileStamp(file.Length, file.LastWriteTimeUtc.Ticks) : new FileStamp(-1, 0);
+    }
+}
+
+/// <summary>The one process that may change a store: an exclusive lock on a file, which the operating system drops when the process ends however it ends.</summary>
+internal static class StoreLock
+{
+    public static FileStream Acquire(string path, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process is adding images to this store; wait for it.
+                Task.Delay(100, cancellationToken).GetAwaiter().GetResult();
+            }
+        }
     }
 }

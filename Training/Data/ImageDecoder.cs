@@ -44,10 +44,29 @@ public sealed class ImageDecoder
         return ToStoredSquare(image, size);
     });
 
+    /// <summary>Decodes <paramref name="path"/> into the stored <paramref name="form"/>: a square as <see cref="Load(string, int)"/>, or the whole image with its shorter side resized.</summary>
+    /// <exception cref="ImageRejectedException">The file is unreadable, not an image, corrupt, truncated, or too large.</exception>
+    public StoredImage Load(string path, StoredForm form)
+    {
+        if (!form.ShortSide)
+        {
+            return new StoredImage(Load(path, form.Size), form.Size, form.Size);
+        }
+        return Rejecting(path, () =>
+        {
+            using var stream = File.OpenRead(path);
+            CheckHeader(stream, path);
+            stream.Position = 0;
+            using var image = Image.Load<Rgb24>(SingleThreaded, stream);
+            image.Mutate(x => x.AutoOrient());
+            return ToShortSide(image, form.Size);
+        });
+    }
+
     /// <summary>
     /// Checks <paramref name="path"/> without decoding its pixels: that it opens, that its header names a
     /// known format within <see cref="MaxPixels"/>, and that a JPEG or PNG is not cut short. What passes
-    /// almost always decodes; <see cref="Load"/> still rejects the rare file whose pixel data is corrupt.
+    /// almost always decodes; <see cref="Load(string, int)"/> still rejects the rare file whose pixel data is corrupt.
     /// </summary>
     /// <exception cref="ImageRejectedException">The file is unreadable, not an image, truncated, or too large.</exception>
     public void Check(string path) => Rejecting(path, () =>
@@ -99,10 +118,7 @@ public sealed class ImageDecoder
     public static byte[] ToStoredSquare(Image<Rgb24> image, int size)
     {
         ArgumentNullException.ThrowIfNull(image);
-        int width = image.Width, height = image.Height;
-        (int newWidth, int newHeight) = width <= height
-            ? (size, Math.Max(size, (int)Math.Round((double)height * size / width)))
-            : (Math.Max(size, (int)Math.Round((double)width * size / height)), size);
+        (int newWidth, int newHeight) = ShortSideShape(image.Width, image.Height, size);
         image.Mutate(x => x
             .Resize(newWidth, newHeight, KnownResamplers.Bicubic)
             .Crop(new Rectangle((newWidth - size) / 2, (newHeight - size) / 2, size, size)));
@@ -110,6 +126,22 @@ public sealed class ImageDecoder
         image.CopyPixelDataTo(pixels);
         return pixels;
     }
+
+    /// <summary>Resizes <paramref name="image"/> so its shorter side is <paramref name="size"/>, keeping its aspect, and returns all of it as HWC bytes.</summary>
+    public static StoredImage ToShortSide(Image<Rgb24> image, int size)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var (width, height) = ShortSideShape(image.Width, image.Height, size);
+        image.Mutate(x => x.Resize(width, height, KnownResamplers.Bicubic));
+        var pixels = new byte[width * height * 3];
+        image.CopyPixelDataTo(pixels);
+        return new StoredImage(pixels, height, width);
+    }
+
+    /// <summary>The (width, height) of a <paramref name="width"/>×<paramref name="height"/> image resized so its shorter side is <paramref name="size"/> (the same rounding as the square's).</summary>
+    public static (int Width, int Height) ShortSideShape(int width, int height, int size) => width <= height
+        ? (size, Math.Max(size, (int)Math.Round((double)height * size / width)))
+        : (Math.Max(size, (int)Math.Round((double)width * size / height)), size);
 
     private static Configuration CreateConfiguration()
     {

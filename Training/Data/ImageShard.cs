@@ -3,10 +3,11 @@ using System.IO.MemoryMappedFiles;
 namespace AlexNet.Training.Data;
 
 /// <summary>
-/// One shard file of the image cache, memory-mapped read-only: <see cref="Count"/> records of
-/// <see cref="RecordLength"/> bytes (uint8 HWC) back to back. Reading a record touches only its pages,
-/// so the operating system keeps in memory what was read lately and drops the rest under pressure:
-/// the process does not hold the data set.
+/// One shard file of the image cache, memory-mapped read-only: records of uint8 HWC pixels back to
+/// back, where the index says (offset and shape). Reading a record touches only its pages, so the
+/// operating system keeps in memory what was read lately and drops the rest under pressure: the
+/// process does not hold the data set. A shard is written once and never changed; records the index
+/// no longer lists (their files changed or went) are garbage until the cache compacts.
 /// </summary>
 public sealed unsafe class ImageShard : IDisposable
 {
@@ -14,39 +15,39 @@ public sealed unsafe class ImageShard : IDisposable
     private readonly MemoryMappedViewAccessor _view;
     private byte* _start;
 
-    /// <summary>Maps <paramref name="path"/>, which must hold exactly <paramref name="count"/> records.</summary>
-    public ImageShard(string path, int count, int recordLength)
+    /// <summary>Maps <paramref name="path"/>, whose <paramref name="records"/> listed records end at byte <paramref name="usedBytes"/>.</summary>
+    public ImageShard(string path, int records, long usedBytes)
     {
-        long expected = (long)count * recordLength;
         long actual = new FileInfo(path).Length;
-        if (actual != expected)
+        if (actual < usedBytes)
         {
-            throw new InvalidDataException($"The cache shard '{path}' has {actual} bytes; its index says {count} records of {recordLength} bytes ({expected} bytes).");
+            throw new InvalidDataException($"The cache shard '{path}' has {actual} bytes; its index says its {records} records take {usedBytes} bytes.");
         }
-        Count = count;
-        RecordLength = recordLength;
-        if (count == 0)
+        Length = actual;
+        if (actual == 0)
         {
             _file = null!;
             _view = null!;
             return;
         }
         _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        _view = _file.CreateViewAccessor(0, expected, MemoryMappedFileAccess.Read);
+        _view = _file.CreateViewAccessor(0, actual, MemoryMappedFileAccess.Read);
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref _start);
         _start += _view.PointerOffset;
     }
 
-    public int Count { get; }
+    /// <summary>The file's size in bytes.</summary>
+    public long Length { get; }
 
-    public int RecordLength { get; }
-
-    /// <summary>The bytes of record <paramref name="index"/>, read straight from the mapping.</summary>
-    public ReadOnlySpan<byte> Record(int index)
+    /// <summary>The <paramref name="length"/> bytes at <paramref name="offset"/>, read straight from the mapping.</summary>
+    public ReadOnlySpan<byte> Bytes(long offset, int length)
     {
-        ObjectDisposedException.ThrowIf(_start is null && Count > 0, this);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
-        return new ReadOnlySpan<byte>(_start + ((long)index * RecordLength), RecordLength);
+        ObjectDisposedException.ThrowIf(_start is null && Length > 0, this);
+        if (offset < 0 || length < 0 || offset + length > Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"Bytes {offset} … {offset + length} lie outside the shard's {Length}.");
+        }
+        return new ReadOnlySpan<byte>(_start + offset, length);
     }
 
     public void Dispose()

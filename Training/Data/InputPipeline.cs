@@ -21,8 +21,9 @@ public sealed class InputPipeline
     /// <param name="shard">the part of every training batch this process builds (data-parallel training); the whole batch by default</param>
     /// <param name="prefetch">batches prepared ahead (the queue's bound, so memory is (prefetch + 1) batches)</param>
     /// <param name="loaderThreads">batches built at the same time, each on one thread</param>
+    /// <param name="augmentation">what training adds to the paper's crops, mirrors and PCA lighting (none by default)</param>
     public InputPipeline(ImageSet images, Preprocessing preprocessing, int batchSize, BatchShard? shard = null,
-        int prefetch = DefaultPrefetch, int loaderThreads = DefaultLoaderThreads)
+        int prefetch = DefaultPrefetch, int loaderThreads = DefaultLoaderThreads, AugmentationSettings? augmentation = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(prefetch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(loaderThreads);
@@ -31,7 +32,7 @@ public sealed class InputPipeline
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(preprocessing);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (images.Size != preprocessing.StoredSize)
+        if (!images.Form.ShortSide && images.Size != preprocessing.StoredSize)
         {
             throw new ArgumentException($"Images are stored at {images.Size}×{images.Size}, but the preprocessing expects {preprocessing.StoredSize}×{preprocessing.StoredSize}.");
         }
@@ -40,6 +41,7 @@ public sealed class InputPipeline
         BatchSize = batchSize;
         Shard = shard ?? BatchShard.Whole;
         Shard.CheckSplits(batchSize);
+        TrainingAugmentation = augmentation ?? AugmentationSettings.Paper;
         InputLength = 3 * preprocessing.CropSize * preprocessing.CropSize;
         _pool = new BatchPool(batchSize, InputLength);
     }
@@ -53,6 +55,9 @@ public sealed class InputPipeline
     public int LoaderThreads { get; }
 
     public Preprocessing Preprocessing { get; }
+
+    /// <summary>What training adds to the paper's augmentation.</summary>
+    public AugmentationSettings TrainingAugmentation { get; }
 
     public int BatchSize { get; }
 
@@ -71,7 +76,7 @@ public sealed class InputPipeline
     /// <summary>The number of classes of the target rows (only read when <see cref="Targets"/> are enabled).</summary>
     public int TargetClasses { get; init; }
 
-    /// <summary>Crop corners range over 0 … this.</summary>
+    /// <summary>Crop corners range over 0 … this (on the paper's square, however the images are stored).</summary>
     public int MaxOffset => Preprocessing.StoredSize - Preprocessing.CropSize;
 
     /// <summary>
@@ -99,11 +104,10 @@ public sealed class InputPipeline
         {
             throw new InvalidOperationException($"Soft targets ({Targets}) need the number of classes; set TargetClasses (it is {TargetClasses}).");
         }
-        int maxOffset = MaxOffset;
         int start = Shard.Start(BatchSize), size = Shard.Size(BatchSize);
         return new BatchQueue(firstBatch, TrainingBatches, b =>
         {
-            var batch = Build(order.AsSpan((b * BatchSize) + start, size), image => Augmentation.ForTraining(seed, epoch, image, maxOffset));
+            var batch = Build(order.AsSpan((b * BatchSize) + start, size), image => TrainingDraw(seed, epoch, image));
             if (Targets.Enabled)
             {
                 SoftenTargets(batch, seed, epoch, b, order.AsSpan(b * BatchSize, BatchSize), start);
@@ -144,7 +148,7 @@ public sealed class InputPipeline
                 int partner = images[draw.Partners[start + i]];
                 int partnerLabel = Images.Label(partner);
                 var partnerSpan = partnerInput.AsSpan(0, InputLength);
-                Augmentation.WriteInput(Images.Pixels(partner), Augmentation.ForTraining(seed, epoch, partner, MaxOffset), Preprocessing, partnerSpan);
+                Augmentation.WriteInput(Images.Pixels(partner), Images.Height(partner), Images.Width(partner), TrainingDraw(seed, epoch, partner), Preprocessing, partnerSpan);
                 BatchMixing.MixInput(batch.Inputs.Slice(i * InputLength, InputLength), partnerSpan, draw, crop);
                 BatchMixing.WriteTarget(label, partnerLabel, draw.Lambda, Targets.LabelSmoothing, target);
                 batch.Labels[i] = BatchMixing.DominantLabel(label, partnerLabel, draw.Lambda);
@@ -160,6 +164,30 @@ public sealed class InputPipeline
     }
 
     /// <summary>
+    /// How training image <paramref name="image"/> is augmented in <paramref name="epoch"/>: the paper's
+    /// corner, mirror and PCA noise; the box replaced by a random-resized one, or placed on a
+    /// short-side image; then the colour jitter. Each part has its own random stream, so adding one leaves the others' draws as they were.
+    /// </summary>
+    public Augmentation.Draw TrainingDraw(ulong seed, int epoch, int image)
+    {
+        var draw = Augmentation.ForTraining(seed, epoch, image, MaxOffset);
+        if (TrainingAugmentation.ResizedCrops)
+        {
+            var box = ResizedCrop.ForTraining(seed, epoch, image, Images.Height(image), Images.Width(image), TrainingAugmentation.CropScale!, TrainingAugmentation.CropAspect!);
+            draw = draw with { X = box.X, Y = box.Y, Width = box.Width, Height = box.Height };
+        }
+        else
+        {
+            draw = Placed(draw, image);
+        }
+        return TrainingAugmentation.Jitter is { } jitter ? draw with { Jitter = ColourJitter.ForTraining(seed, epoch, image, jitter) } : draw;
+    }
+
+    /// <summary>A crop of the paper's square, placed on image <paramref name="image"/> (unchanged for a set of squares).</summary>
+    private Augmentation.Draw Placed(Augmentation.Draw draw, int image) =>
+        Images.Form.ShortSide ? Augmentation.OnShortSide(draw, Images.Height(image), Images.Width(image), Preprocessing) : draw;
+
+    /// <summary>
     /// Evaluation batches: for every batch of images in set order, one batch per crop in
     /// <paramref name="crops"/> (job number = batch × crops + crop).
     /// </summary>
@@ -173,11 +201,11 @@ public sealed class InputPipeline
             int start = batch * BatchSize;
             int count = Math.Min(BatchSize, Images.Count - start);
             var indices = Enumerable.Range(start, count).ToArray();
-            return Build(indices, _ => crop);
+            return Build(indices, image => Placed(crop, image));
         }, Prefetch, LoaderThreads, cancellationToken);
     }
 
-    /// <summary>Fills a pooled batch with the images <paramref name="indices"/>, each cropped as <paramref name="draw"/> says.</summary>
+    /// <summary>Fills a pooled batch with the images <paramref name="indices"/>, each cropped as <paramref name="draw"/> says (in stored pixels).</summary>
     public Batch Build(ReadOnlySpan<int> indices, Func<int, Augmentation.Draw> draw)
     {
         ArgumentNullException.ThrowIfNull(draw);
@@ -185,7 +213,7 @@ public sealed class InputPipeline
         for (int i = 0; i < indices.Length; i++)
         {
             int image = indices[i];
-            Augmentation.WriteInput(Images.Pixels(image), draw(image), Preprocessing, batch.Inputs.Slice(i * InputLength, InputLength));
+            Augmentation.WriteInput(Images.Pixels(image), Images.Height(image), Images.Width(image), draw(image), Preprocessing, batch.Inputs.Slice(i * InputLength, InputLength));
             batch.Labels[i] = Images.Label(image);
             batch.ImageIndexArray[i] = image;
         }

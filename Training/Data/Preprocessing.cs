@@ -24,20 +24,33 @@ public sealed record Preprocessing(int StoredSize, int CropSize, double[] Mean, 
     public static Preprocessing Measure(ImageSet train, int cropSize, bool standardize)
     {
         ArgumentNullException.ThrowIfNull(train);
+        return Measure(train, train.Size, cropSize, standardize);
+    }
+
+    /// <summary>
+    /// As above, for a network whose crops are taken from squares of <paramref name="storedSize"/>: the
+    /// stored squares' side, or, for whole images stored by their shorter side, the side the evaluation
+    /// resizes that shorter side to before its centre crop (<see cref="Augmentation.OnShortSide"/>).
+    /// </summary>
+    public static Preprocessing Measure(ImageSet train, int storedSize, int cropSize, bool standardize)
+    {
+        ArgumentNullException.ThrowIfNull(train);
         if (train.Count == 0)
         {
             throw new AppException("The training set is empty: no image could be read, so there is nothing to learn from.");
         }
-        if (cropSize > train.Size)
+        if (cropSize > storedSize)
         {
-            throw new ArgumentOutOfRangeException(nameof(cropSize), $"A crop of {cropSize} does not fit in stored images of {train.Size}.");
+            throw new ArgumentOutOfRangeException(nameof(cropSize), $"A crop of {cropSize} does not fit in stored images of {storedSize}.");
         }
         // Sums per image in integers (exact), then across images in double.
         var sum = new double[3];
         var products = new double[6]; // rr, rg, rb, gg, gb, bb
+        long pixelCount = 0;
         for (int i = 0; i < train.Count; i++)
         {
             var pixels = train.Pixels(i);
+            pixelCount += pixels.Length / 3;
             long r = 0, g = 0, b = 0, rr = 0, rg = 0, rb = 0, gg = 0, gb = 0, bb = 0;
             for (int p = 0; p < pixels.Length; p += 3)
             {
@@ -48,7 +61,7 @@ public sealed record Preprocessing(int StoredSize, int CropSize, double[] Mean, 
             sum[0] += r; sum[1] += g; sum[2] += b;
             products[0] += rr; products[1] += rg; products[2] += rb; products[3] += gg; products[4] += gb; products[5] += bb;
         }
-        double count = (double)train.Count * train.Size * train.Size;
+        double count = pixelCount;
         var mean = sum.Select(s => s / count).ToArray();
         // Covariance of the 0…1-scaled values: (E[xy] − E[x]E[y]) / 255².
         double Cov(int k, int a, int b) => ((products[k] / count) - (mean[a] * mean[b])) / (255.0 * 255.0);
@@ -65,7 +78,7 @@ public sealed record Preprocessing(int StoredSize, int CropSize, double[] Mean, 
             double std = 255.0 * Math.Sqrt(Math.Max(covariance[c, c], 0));
             scale[c] = standardize && std > 1e-6 ? 1 / std : 1;
         }
-        return new Preprocessing(train.Size, cropSize, mean, scale, values, vectors);
+        return new Preprocessing(storedSize, cropSize, mean, scale, values, vectors);
     }
 
     /// <summary>

@@ -24,11 +24,16 @@ public static class RandomStream
         Split = 4,
         /// <summary>The pixels of the synthetic data set.</summary>
         Synthetic = 5,
-        // Numbered apart from the run of small numbers, so that purposes added elsewhere cannot take the same stream.
-        /// <summary>Whether a training batch is mixed, by mixup or cutmix, its λ and its cutmix box (stream = the batch).</summary>
+        /// <summary>Whether a training batch is mixed, by mixup or cutmix, its λ and its cutmix box (stream = the batch; numbered apart from the others' additions, so none shares a stream).</summary>
         Mix = 16,
         /// <summary>The partner of each image of a mixed batch: a permutation of the batch (stream = the batch).</summary>
         MixPartners = 17,
+        /// <summary>The box of a random-resized crop (numbered apart from the others' additions, so none shares a stream).</summary>
+        ResizedCrop = 20,
+        /// <summary>The colour-jitter factors of a training image.</summary>
+        Jitter = 21,
+        /// <summary>The order colour jitter applies its four changes in.</summary>
+        JitterOrder = 22,
     }
 
     /// <summary>Four independent 32-bit words for (seed, purpose, epoch, index).</summary>
@@ -41,6 +46,9 @@ public static class RandomStream
         ulong draw = ((ulong)high << 32) | low;
         return (int)(((UInt128)draw * (ulong)bound) >> 64);
     }
+
+    /// <summary>A uniform double in [0, 1) from 32 bits.</summary>
+    public static double Uniform(uint word) => word / 4294967296.0;
 
     /// <summary>A uniform double in (0, 1] from 32 bits; never 0, so its logarithm is finite.</summary>
     public static double OpenUniform(uint word) => (word + 1.0) / 4294967296.0;

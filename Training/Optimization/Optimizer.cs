@@ -8,14 +8,14 @@ namespace AlexNet.Training.Optimization;
 
 /// <summary>
 /// Updates a model's parameters from their accumulated gradients, through the backend's fused
-/// update ops. Its per-parameter state (SGD's velocity, Adam's moments) lives on the backend and is
+/// update ops. Its per-parameter state (SGD's velocity, Adam's and AdamW's moments) lives on the backend and is
 /// saved in checkpoints under <c>optimizer.SLOT.PARAMETER</c>, so a resumed run continues exactly.
 /// </summary>
 public sealed class Optimizer : IDisposable
 {
     private readonly IBackend _backend;
     private readonly IReadOnlyList<Parameter> _parameters;
-    private readonly Tensor[][] _slots; // per parameter: [velocity] for SGD, [m, v] for Adam
+    private readonly Tensor[][] _slots; // per parameter: [velocity] for SGD, [m, v] for Adam and AdamW
     private readonly float[] _rateScales;
 
     /// <summary>Creates the optimizer over <paramref name="parameters"/> (a frozen parameter is simply left out).</summary>
@@ -36,7 +36,7 @@ public sealed class Optimizer : IDisposable
         _backend = backend;
         _parameters = parameters;
         _rateScales = rateScales is null ? [.. parameters.Select(_ => 1f)] : [.. rateScales];
-        SlotNames = settings.Kind == OptimizerKind.Adam ? ["m", "v"] : ["velocity"];
+        SlotNames = settings.Kind is OptimizerKind.Adam or OptimizerKind.AdamW ? ["m", "v"] : ["velocity"];
         _slots = [.. parameters.Select(p => SlotNames.Select(slot => backend.Allocate(p.Shape, $"optimizer.{slot}.{p.Name}")).ToArray())];
     }
 
@@ -45,7 +45,7 @@ public sealed class Optimizer : IDisposable
     /// <summary>The names of the per-parameter state tensors: <c>velocity</c>, or <c>m</c> and <c>v</c>.</summary>
     public IReadOnlyList<string> SlotNames { get; }
 
-    /// <summary>Updates taken so far (Adam's t; saved in checkpoints).</summary>
+    /// <summary>Updates taken so far (Adam's and AdamW's t; saved in checkpoints).</summary>
     public int Steps { get; set; }
 
     /// <summary>Every state tensor with its checkpoint name.</summary>
@@ -60,15 +60,18 @@ public sealed class Optimizer : IDisposable
         {
             var parameter = _parameters[i];
             float lr = (float)(learningRate * _rateScales[i]);
-            float decay = parameter.Kind is ParameterKind.Weight or ParameterKind.Bias ? (float)Settings.WeightDecay : 0f;
-            if (Settings.Kind == OptimizerKind.Adam)
+            bool decayed = parameter.Kind == ParameterKind.Weight || (parameter.Kind == ParameterKind.Bias && Settings.DecayBiases);
+            float decay = decayed ? (float)Settings.WeightDecay : 0f;
+            if (Settings.Kind == OptimizerKind.AdamW)
             {
-                if (decay > 0)
-                {
-                    // L2 regularization as Keras adds it: the gradient of (decay/2)·w² is decay·w.
-                    _backend.Axpy(decay, parameter.Value, parameter.Gradient);
-                }
-                _backend.AdamUpdate(parameter.Gradient, lr, (float)Settings.Beta1, (float)Settings.Beta2, (float)Settings.Epsilon, Steps,
+                // Decoupled: λ·w joins the step inside the op, the gradient stays the loss's own.
+                _backend.AdamWUpdate(parameter.Gradient, lr, (float)Settings.Beta1, (float)Settings.Beta2, (float)Settings.Epsilon, decay, Steps,
+                    _slots[i][0], _slots[i][1], parameter.Value);
+            }
+            else if (Settings.Kind == OptimizerKind.Adam)
+            {
+                // L2 regularization as Keras adds it, inside the op: the gradient of (decay/2)·w² is decay·w.
+                _backend.AdamUpdate(parameter.Gradient, lr, (float)Settings.Beta1, (float)Settings.Beta2, (float)Settings.Epsilon, decay, Steps,
                     _slots[i][0], _slots[i][1], parameter.Value);
             }
             else

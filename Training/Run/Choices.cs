@@ -41,6 +41,9 @@ public enum OptimizerKind
 
     /// <summary>Adam with Keras' constants, the tutorial's.</summary>
     Adam,
+
+    /// <summary>AdamW, Adam with decoupled weight decay (Loshchilov &amp; Hutter), with PyTorch's constants.</summary>
+    AdamW,
 }
 
 /// <summary>How the learning rate changes from epoch to epoch (see <see cref="Optimization.LearningRateSchedule"/>).</summary>
@@ -63,8 +66,8 @@ public static class RunNames
     public static NameTable<InitKind> Initializations { get; } = new("initialization",
         (InitKind.Paper, "paper"), (InitKind.Caffe, "caffe"), (InitKind.PyTorch, "pytorch"), (InitKind.Keras, "keras"), (InitKind.He, "he"));
 
-    /// <summary>sgd, adam.</summary>
-    public static NameTable<OptimizerKind> Optimizers { get; } = new("optimizer", (OptimizerKind.Sgd, "sgd"), (OptimizerKind.Adam, "adam"));
+    /// <summary>sgd, adam, adamw.</summary>
+    public static NameTable<OptimizerKind> Optimizers { get; } = new("optimizer", (OptimizerKind.Sgd, "sgd"), (OptimizerKind.Adam, "adam"), (OptimizerKind.AdamW, "adamw"));
 
     /// <summary>constant, step, plateau, cosine.</summary>
     public static NameTable<ScheduleKind> Schedules { get; } = new("learning-rate schedule",

@@ -65,6 +65,15 @@ public sealed record RunConfig
     /// <summary>Where a fine-tuning run's weights came from and what it trains (<c>--init-from</c>); null for a run from scratch.</summary>
     public Interop.FineTuning? FineTune { get; init; }
 
+    /// <summary>The probability of every Dropout layer (<c>--dropout</c>; 0: none); null keeps the variant's own, as every run before the option.</summary>
+    public float? Dropout { get; init; }
+
+    /// <summary>The class list <c>--classes-file</c> named (full path), so a resume, evaluate and report read the classes in the same order; null where the data's own list was used.</summary>
+    public string? ClassesFile { get; init; }
+
+    /// <summary>What training adds to the paper's crops, mirrors and PCA lighting; <see cref="AugmentationSettings.Paper"/> adds nothing.</summary>
+    public AugmentationSettings Augmentation { get; init; } = AugmentationSettings.Paper;
+
     /// <summary>The layer list <see cref="Model"/> names.</summary>
     public ModelVariant Variant => Model.Variant();
 

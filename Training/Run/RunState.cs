@@ -51,6 +51,9 @@ public static class RunState
             Counters = progress.Counters,
             Backend = config.Backend,
             FineTune = config.FineTune,
+            Dropout = config.Dropout,
+            ClassesFile = config.ClassesFile,
+            Augmentation = config.Augmentation.IsPaper ? null : config.Augmentation,
         };
     }
 
@@ -78,6 +81,9 @@ public static class RunState
             Preprocessing = state.Preprocessing,
             Backend = state.Backend,
             FineTune = state.FineTune,
+            Dropout = state.Dropout,
+            ClassesFile = state.ClassesFile,
+            Augmentation = state.Augmentation ?? AugmentationSettings.Paper,
         };
     }
 

@@ -30,22 +30,17 @@ namespace AlexNet.Backends.Cpu.Gemm;
 /// </summary>
 internal sealed unsafe class Sgemm
 {
-    /// <summary>KC: length of the k block. A KC×NR sliver of B (32 KB for NR = 32) fits the 48 KB L1 with room for A's sliver and C's tile.</summary>
-    public const int KC = 256;
-
-    /// <summary>MC: rows of C per task. An MC×KC block of packed A (240 KB) stays in the 1 MB L2 while the task sweeps its columns.</summary>
-    public const int MC = 240;
-
-    /// <summary>NC: columns of B packed at once; bounds the packed block of B (KC×NC×4 bytes = 4 MB, in L3).</summary>
-    public const int NC = 4096;
-
     /// <summary>Columns of C per task: small enough to give every thread several tasks on mid-size matrices.</summary>
     private const int TaskColumns = 256;
 
     private readonly Workspace _workspace;
     private readonly ParallelOptions _parallel;
 
-    public Sgemm(GemmKernel kernel, Workspace workspace, ParallelOptions parallel)
+    /// <param name="kernel">the micro-kernel, or <see cref="GemmKernel.Auto"/></param>
+    /// <param name="blocking">the cache blocks, or null for <see cref="GemmBlocking.ForCaches"/> of this processor's caches</param>
+    /// <param name="workspace">where packed panels are rented</param>
+    /// <param name="parallel">the threads</param>
+    public Sgemm(GemmKernel kernel, GemmBlocking? blocking, Workspace workspace, ParallelOptions parallel)
     {
         Kernel = kernel switch
         {
@@ -65,7 +60,25 @@ internal sealed unsafe class Sgemm
             GemmKernel.Vector256 => (MicroKernel6x16.Rows, MicroKernel6x16.Columns),
             _ => (MicroKernel4x4.Rows, MicroKernel4x4.Columns),
         };
+        Blocking = blocking ?? GemmBlocking.ForCaches(CpuCaches.Detect(), Rows, Columns);
+        if (Blocking.Problem() is { } problem)
+        {
+            throw new ArgumentOutOfRangeException(nameof(blocking), Blocking, $"Unusable GEMM blocking: {problem}.");
+        }
+        (KC, MC, NC) = (Blocking.KC, Blocking.MC, Blocking.NC);
     }
+
+    /// <summary>The cache blocks in use.</summary>
+    public GemmBlocking Blocking { get; }
+
+    /// <summary>KC: length of the k blocks; a KC×NR sliver of B stays in L1 (<see cref="GemmBlocking"/>).</summary>
+    private int KC { get; }
+
+    /// <summary>MC: rows of C per task; an MC×KC block of packed A stays in L2.</summary>
+    private int MC { get; }
+
+    /// <summary>NC: columns of B packed at once; the KC×NC block of packed B lives in L3.</summary>
+    private int NC { get; }
 
     /// <summary>The micro-kernel in use.</summary>
     public GemmKernel Kernel { get; }
@@ -140,12 +153,14 @@ internal sealed unsafe class Sgemm
         where TB : struct, IOperandB
     {
         int threads = _parallel.MaxDegreeOfParallelism;
-        if (parallel && threads > 1 && m <= MC && n >= threads * 4 * Columns)
+        if (parallel && threads > 1 && (m <= MC || packedA.Pointer != null) && n >= threads * 4 * Columns)
         {
-            // Few rows and many columns — a dense layer: the batch times the weights. Each thread takes a
-            // band of C's columns and runs the whole blocked product on it alone, packing its own part of B
-            // as it goes: no barrier between packing and computing, and B (the weights, read once from
-            // memory) streams through both cores at once. Only A, small here, is packed by both.
+            // Few rows and many columns — a dense layer: the batch times the weights — or an A packed
+            // beforehand (a convolution's weights, one image at a time). Each thread takes a band of C's
+            // columns and runs the whole blocked product on it alone, packing its own part of B as it goes:
+            // no barrier between packing and computing (conv2 of keras-blog on one image has 46 k blocks,
+            // two barriers each otherwise), and B streams through both cores at once. A is either small
+            // and packed by both, or packed already and only read.
             int bandWidth = DivideRoundingUp(DivideRoundingUp(n, threads), Columns) * Columns;
             Parallel.For(0, DivideRoundingUp(n, bandWidth), _parallel, band =>
             {
@@ -245,7 +260,7 @@ internal sealed unsafe class Sgemm
     }
 
     /// <summary>The rows and columns of C per task: MC × TaskColumns, halved until every thread has a few tasks.</summary>
-    private static (int Rows, int Columns) TaskSize(int m, int n, int mr, int nr, int threads)
+    private (int Rows, int Columns) TaskSize(int m, int n, int mr, int nr, int threads)
     {
         int rows = MC / mr * mr;
         int columns = TaskColumns / nr * nr;
@@ -346,5 +361,5 @@ internal sealed unsafe class Sgemm
     /// equal (289 = 145 + 144, not 256 + 33) — every block reads and writes C's tiles once, so a short
     /// last block pays that cost for little work.
     /// </summary>
-    private static int KBlock(int k) => DivideRoundingUp(k, DivideRoundingUp(k, KC));
+    private int KBlock(int k) => DivideRoundingUp(k, DivideRoundingUp(k, KC));
 }

@@ -20,7 +20,7 @@ internal sealed unsafe class EmulatedBlas : IDisposable
     private readonly Workspace _workspace = new();
     private readonly Sgemm _gemm;
 
-    public EmulatedBlas() => _gemm = new Sgemm(GemmKernel.Auto, _workspace, new ParallelOptions());
+    public EmulatedBlas() => _gemm = new Sgemm(GemmKernel.Auto, blocking: null, _workspace, new ParallelOptions());
 
     /// <summary>Runs the call on host memory; the device pointers are host addresses.</summary>
     public void Run(in GemmCall call)
