@@ -104,6 +104,9 @@ public sealed record TrainingState
     /// <summary>What training added to the paper's augmentation (<c>--stored-short-side</c>, <c>--crop</c>, <c>--jitter</c>); null for the paper's, as in checkpoints written before these options.</summary>
     public AugmentationSettings? Augmentation { get; init; }
 
+    /// <summary>Label smoothing, mixup and cutmix (<c>--label-smoothing</c>, <c>--mixup</c>, <c>--cutmix</c>, <c>--mix-prob</c>); null for hard labels, as in checkpoints written before these options.</summary>
+    public SoftTargetSettings? SoftTargets { get; init; }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,

@@ -74,6 +74,7 @@ public static class TrainCommand
         public Option<int> Prefetch { get; } = CommonOptions.Prefetch();
         public Option<float?> Dropout { get; } = new("--dropout") { Description = "The probability of every Dropout layer of the model, in [0, 1): 0 removes dropout and its randomness. Default: the model's (0.5 in the paper and in alexnet, caffenet, torchvision and mini; 0.4 in keras-blog).", HelpName = "P" };
         public AugmentationOptions Augmentation { get; } = new();
+        public SoftTargetOptions SoftTargets { get; } = new();
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
     }
 
@@ -93,7 +94,7 @@ public static class TrainCommand
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name,
             o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost, o.LoaderThreads, o.Prefetch, o.ClassesFile, o.Dropout,
         };
-        foreach (var option in o.Augmentation.All)
+        foreach (var option in o.Augmentation.All.Concat(o.SoftTargets.All))
         {
             command.Options.Add(option);
         }
@@ -204,6 +205,7 @@ public static class TrainCommand
             FineTune = fineTune,
             Dropout = parse.GetValue(o.Dropout) is float p ? ValidDropout(p) : null,
             Augmentation = o.Augmentation.Parse(parse, recipe.Augmentation),
+            SoftTargets = o.SoftTargets.Parse(parse, recipe.SoftTargets),
         };
         var runLock = communicator.Rank == 0 ? Reliability.RunLock.Acquire(runFolder) : null;
         if (File.Exists(Path.Combine(runFolder, Trainer.LastFile)))
@@ -242,7 +244,7 @@ public static class TrainCommand
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume, ICommunicator communicator, CancellationToken cancellationToken)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout, o.ClassesFile }.Concat(o.Augmentation.All)
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout, o.ClassesFile }.Concat(o.Augmentation.All).Concat(o.SoftTargets.All)
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
@@ -401,7 +403,11 @@ public static class TrainCommand
         using var secondDevice = group.SplitOverTwoDevices ? CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision, blocking) : null;
         using var split = secondDevice is null ? null : new TwoDeviceNetwork(model, backend, secondDevice);
         parallel?.CheckSameStart(model, progress.GlobalStep);
-        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard, plan.Settings.Prefetch, plan.Settings.LoaderThreads, config.Augmentation);
+        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard, plan.Settings.Prefetch, plan.Settings.LoaderThreads, config.Augmentation)
+        {
+            Targets = config.SoftTargets,
+            TargetClasses = config.ClassNames.Count,
+        };
         var validation = new InputPipeline(parts.Validation!, config.Preprocessing, config.BatchSize, null, plan.Settings.Prefetch, plan.Settings.LoaderThreads);
         string relative = Relative(app, plan.Folder);
         string where = parallel is not null ? $"{backend.Name}, {parallel.Describe(config.BatchSize)}"
@@ -414,6 +420,10 @@ public static class TrainCommand
         if (!config.Augmentation.IsPaper)
         {
             app.WriteLine($"Augmentation: {config.Augmentation}; mirrors and PCA lighting as the paper's.");
+        }
+        if (config.SoftTargets.Enabled)
+        {
+            app.WriteLine($"Targets: {config.SoftTargets}; validation and test score the hard labels.");
         }
         if (plan.Init is not null)
         {

@@ -1,6 +1,7 @@
 // SoftTargetSettings: label smoothing, mixup and cutmix as a run sets them (train --label-smoothing, --mixup, --cutmix, --mix-prob).
 
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace AlexNet.Training.Data;
 
@@ -23,9 +24,11 @@ public sealed record SoftTargetSettings(double LabelSmoothing = 0, double MixupA
     public static SoftTargetSettings None { get; } = new();
 
     /// <summary>Whether batches may be mixed (mixup or cutmix on).</summary>
+    [JsonIgnore] // derived; the checkpoint keeps the four numbers only
     public bool Mixes => (MixupAlpha > 0 || CutmixAlpha > 0) && MixProbability > 0;
 
     /// <summary>Whether training uses target distributions instead of integer labels.</summary>
+    [JsonIgnore]
     public bool Enabled => LabelSmoothing > 0 || Mixes;
 
     /// <summary>Checks the values, naming the option of the first that is out of range.</summary>
@@ -61,9 +64,11 @@ public sealed record SoftTargetSettings(double LabelSmoothing = 0, double MixupA
         if (Mixes)
         {
             string which = MixupAlpha > 0 && CutmixAlpha > 0 ? ", one of the two per batch" : "";
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{MixProbability:0.##} of the batches mixed{which}; train top-1 counts the dominant label"));
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{100 * MixProbability:0.#}% of the batches mixed{which}"));
         }
-        return string.Join(", ", parts);
+        // Said with the setting, since the epoch line's train columns change meaning with it.
+        string train = Mixes ? "train loss against these targets, train top-1 against each image's dominant label" : "train loss against these targets";
+        return $"{string.Join(", ", parts)} ({train})";
     }
 
     private static void Check(bool ok, string option, double value, string expected)

@@ -74,6 +74,9 @@ public sealed record RunConfig
     /// <summary>What training adds to the paper's crops, mirrors and PCA lighting; <see cref="AugmentationSettings.Paper"/> adds nothing.</summary>
     public AugmentationSettings Augmentation { get; init; } = AugmentationSettings.Paper;
 
+    /// <summary>Label smoothing, mixup and cutmix of the training targets; <see cref="SoftTargetSettings.None"/> trains on the hard labels.</summary>
+    public SoftTargetSettings SoftTargets { get; init; } = SoftTargetSettings.None;
+
     /// <summary>The layer list <see cref="Model"/> names.</summary>
     public ModelVariant Variant => Model.Variant();
 

@@ -54,6 +54,7 @@ public static class RunState
             Dropout = config.Dropout,
             ClassesFile = config.ClassesFile,
             Augmentation = config.Augmentation.IsPaper ? null : config.Augmentation,
+            SoftTargets = config.SoftTargets == SoftTargetSettings.None ? null : config.SoftTargets,
         };
     }
 
@@ -84,6 +85,7 @@ public static class RunState
             Dropout = state.Dropout,
             ClassesFile = state.ClassesFile,
             Augmentation = state.Augmentation ?? AugmentationSettings.Paper,
+            SoftTargets = state.SoftTargets ?? SoftTargetSettings.None,
         };
     }
 
