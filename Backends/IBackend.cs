@@ -106,6 +106,22 @@ public interface IBackend : IDevice, IDisposable
     /// <param name="y">[N, O, OH, OW] with OH = (H − KH + 2P)/S + 1</param>
     void Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y);
 
+    /// <summary>
+    /// y = max(0, conv(x, weight) + bias): <see cref="Conv2dForward"/> followed by <see cref="ReluForward"/>
+    /// in place, as one op, for a convolution whose only consumer is a ReLU (every convolution of the
+    /// paper's network). It is no new maths — the reference runs exactly those two ops — but a fast
+    /// backend applies the max while the sums are still in registers, in the same pass that writes y
+    /// (adding the bias), instead of a second pass that reads y back from memory and writes it again.
+    /// It is an op of its own, not a flag on Conv2dForward, so that the plain op stays what the layer
+    /// reads, and the fusion is chosen in one visible place (<c>Sequential.Forward</c>).
+    /// </summary>
+    /// <param name="x">[N, C, H, W]</param>
+    /// <param name="weight">[O, C/groups, KH, KW]; O divisible by groups</param>
+    /// <param name="bias">[O], or null for none</param>
+    /// <param name="convolution">stride, padding, groups</param>
+    /// <param name="y">[N, O, OH, OW], overwritten with the rectified output</param>
+    void Conv2dReluForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y);
+
     /// <summary>dInput of a convolution: dx = the transposed convolution of dy with the weights.</summary>
     /// <param name="dy">[N, O, OH, OW]</param>
     /// <param name="weight">[O, C/groups, KH, KW]</param>
@@ -230,6 +246,17 @@ public interface IBackend : IDevice, IDisposable
     /// <param name="bias">[O], or null for none</param>
     /// <param name="y">[N, O]</param>
     void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y);
+
+    /// <summary>
+    /// y = max(0, x · weightᵀ + bias): <see cref="DenseForward"/> followed by <see cref="ReluForward"/> in
+    /// place, as one op (fc6 and fc7 are each followed by a ReLU). The same fusion, and the same reasons,
+    /// as <see cref="Conv2dReluForward"/>.
+    /// </summary>
+    /// <param name="x">[N, I]</param>
+    /// <param name="weight">[O, I]</param>
+    /// <param name="bias">[O], or null for none</param>
+    /// <param name="y">[N, O], overwritten with the rectified output</param>
+    void DenseReluForward(Tensor x, Tensor weight, Tensor? bias, Tensor y);
 
     /// <summary>dx = dy · weight; dWeight += dyᵀ · x; dBias += Σ_n dy.</summary>
     /// <param name="x">[N, I], the forward input</param>

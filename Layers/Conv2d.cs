@@ -109,6 +109,22 @@ public sealed class Conv2d : Layer
         return output;
     }
 
+    /// <summary>
+    /// This layer's forward and then <paramref name="relu"/>'s, as one op (<see cref="IBackend.Conv2dReluForward"/>):
+    /// y = max(0, conv(x, weight) + bias), written once into the ReLU's output. The convolution's own output
+    /// before the ReLU is never stored, so afterwards this layer's <see cref="Layer.Output"/> is the ReLU's.
+    /// <see cref="Sequential.Forward"/> calls this when a ReLU follows; each layer's Backward is unchanged.
+    /// </summary>
+    public Tensor ForwardThroughRelu(Tensor input, ReLU relu)
+    {
+        ArgumentNullException.ThrowIfNull(relu);
+        var output = relu.OutputForFusedForward(CheckInput(input));
+        _input = input;
+        SetOutput(output);
+        Backend.Conv2dReluForward(input, Weight.Value, Bias.Value, Convolution, output);
+        return output;
+    }
+
     // dWeight += Σ_n dy ⋆ x, dBias += Σ dy, dx = dy convolved back through the weights
     public override Tensor? Backward(Tensor outputGradient, bool computeInputGradient = true)
     {

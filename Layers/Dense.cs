@@ -70,6 +70,20 @@ public sealed class Dense : Layer
         return output;
     }
 
+    /// <summary>
+    /// This layer's forward and then <paramref name="relu"/>'s, as one op (<see cref="IBackend.DenseReluForward"/>):
+    /// y = max(0, x·Wᵀ + b), written once into the ReLU's output; as <see cref="Conv2d.ForwardThroughRelu"/>.
+    /// </summary>
+    public Tensor ForwardThroughRelu(Tensor input, ReLU relu)
+    {
+        ArgumentNullException.ThrowIfNull(relu);
+        var output = relu.OutputForFusedForward(CheckInput(input));
+        _input = input;
+        SetOutput(output);
+        Backend.DenseReluForward(input, Weight.Value, Bias.Value, output);
+        return output;
+    }
+
     // dx = dy·W; dW += dyᵀ·x; db += Σ_n dy
     public override Tensor? Backward(Tensor outputGradient, bool computeInputGradient = true)
     {

@@ -23,6 +23,12 @@ public sealed class ReLU(IBackend backend, string name) : Layer(backend, name)
         return output;
     }
 
+    /// <summary>
+    /// The output tensor of this step when the layer before computes the ReLU for it (a fused forward,
+    /// <see cref="Conv2d.ForwardThroughRelu"/>): recorded as this layer's output, so Backward works as usual.
+    /// </summary>
+    internal Tensor OutputForFusedForward(Shape shape) => OutputTensor(OutputShape(shape));
+
     // dx = dy where y > 0, else 0 (the backward pass needs only the output)
     public override Tensor? Backward(Tensor outputGradient, bool computeInputGradient = true)
     {

@@ -130,12 +130,37 @@ public sealed class Sequential : IDisposable
         for (int i = 0; i < Layers.Count; i++)
         {
             Layer layer = Layers[i];
+            if (FusesForward(i))
+            {
+                // Convolution or dense layer, then ReLU: both forwards in one op, y written once.
+                var relu = (ReLU)Layers[i + 1];
+                x = layer is Conv2d conv ? conv.ForwardThroughRelu(x, relu) : ((Dense)layer).ForwardThroughRelu(x, relu);
+                afterLayer?.Invoke(i);
+                afterLayer?.Invoke(++i);
+                continue;
+            }
             Tensor output = layer.Forward(x);
             afterLayer?.Invoke(i);
             x = output;
         }
         return x;
     }
+
+    /// <summary>
+    /// Whether <see cref="FuseForward"/> and the layers make <see cref="Forward"/> run layer
+    /// <paramref name="index"/> together with the ReLU after it (a <see cref="Conv2d"/> or <see cref="Dense"/>).
+    /// </summary>
+    public bool FusesForward(int index) =>
+        FuseForward && index + 1 < Layers.Count && Layers[index] is Conv2d or Dense && Layers[index + 1] is ReLU;
+
+    /// <summary>
+    /// Whether <see cref="Forward"/> fuses a <see cref="Conv2d"/> or <see cref="Dense"/> with the
+    /// <see cref="ReLU"/> after it (<see cref="Conv2d.ForwardThroughRelu"/>): one pass over the output
+    /// instead of two. On by default; off, every layer's own Forward runs, and the convolution's output
+    /// before the ReLU stays visible in its <see cref="Layer.Output"/> (the explorer and <c>visualize</c>
+    /// show it). The outputs are the same either way.
+    /// </summary>
+    public bool FuseForward { get; set; } = true;
 
     /// <summary>
     /// The number of leading layers that are frozen (fine-tuning's <c>--freeze features</c>): the backward

@@ -5,7 +5,7 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 namespace AlexNet.Backends.Cpu;
 
 // Fully connected layer, three GEMMs (weight is [O, I], as PyTorch stores it):
-//   forward          y  = x · weightᵀ + bias       [N, O]
+//   forward          y  = x · weightᵀ + bias       [N, O]   (DenseReluForward: then max(0, y), where y is written)
 //   backward-data    dx = dy · weight              [N, I]
 //   backward-weight  dWeight += dyᵀ · x            [O, I]
 // For a batch of a few images (inference on one image above all) the first two are matrix–vector
@@ -19,13 +19,21 @@ public sealed partial class CpuBackend
     /// <summary>Batches up to this size take the matrix–vector path.</summary>
     private const int DenseVectorBatch = 4;
 
-    public unsafe void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    public void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y) =>
+        DenseForward(x, weight, bias, y, OpContract.DenseForward(x, weight, bias, y), relu: false);
+
+    // Fused: the reference's DenseForward followed by its ReluForward, the max taken where y is written
+    // (after each dot product, or in GEMM's last store), so y is not read back and written a second time.
+    public void DenseReluForward(Tensor x, Tensor weight, Tensor? bias, Tensor y) =>
+        DenseForward(x, weight, bias, y, OpContract.DenseReluForward(x, weight, bias, y), relu: true);
+
+    private unsafe void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, (int N, int Inputs, int Outputs) sizes, bool relu)
     {
         float* px = Data(x, nameof(x));
         float* pWeight = Data(weight, nameof(weight));
         float* pBias = bias is null ? null : Data(bias, nameof(bias));
         float* py = Data(y, nameof(y));
-        var (n, inputs, outputs) = OpContract.DenseForward(x, weight, bias, y);
+        var (n, inputs, outputs) = sizes;
         if (n <= DenseVectorBatch)
         {
             // y[r, o] = bias[o] + weight[o] · x[r]: every weight row read once, dotted with each input row.
@@ -36,7 +44,8 @@ public sealed partial class CpuBackend
                     var row = new ReadOnlySpan<float>(pWeight + (o * inputs), inputs);
                     for (int r = 0; r < n; r++)
                     {
-                        py[((long)r * outputs) + o] = (pBias != null ? pBias[o] : 0f) + TensorPrimitives.Dot(row, new ReadOnlySpan<float>(px + ((long)r * inputs), inputs));
+                        float value = (pBias != null ? pBias[o] : 0f) + TensorPrimitives.Dot(row, new ReadOnlySpan<float>(px + ((long)r * inputs), inputs));
+                        py[((long)r * outputs) + o] = relu ? MathF.Max(value, 0f) : value;
                     }
                 }
             });
@@ -51,7 +60,7 @@ public sealed partial class CpuBackend
                 biasRow.CopyTo(new Span<float>(py + ((long)row * outputs), outputs));
             }
         }
-        _gemm.Multiply(new GemmShape(n, outputs, inputs, 1f, pBias != null ? 1f : 0f), new MatrixA(px, inputs, false, n), new MatrixB(pWeight, inputs, true, outputs), py, outputs, parallel: true);
+        _gemm.Multiply(new GemmShape(n, outputs, inputs, 1f, pBias != null ? 1f : 0f, relu), new MatrixA(px, inputs, false, n), new MatrixB(pWeight, inputs, true, outputs), py, outputs, parallel: true);
     }
 
     public unsafe void DenseBackward(Tensor x, Tensor weight, Tensor dy, Tensor? dx, Tensor dWeight, Tensor? dBias)

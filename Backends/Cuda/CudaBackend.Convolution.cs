@@ -24,10 +24,17 @@ public sealed partial class CudaBackend
         Fold(g, Address(columns, nameof(Col2Im)), 0, g.Batch, Address(x, nameof(Col2Im)));
     }
 
-    public void Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y)
+    public void Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y) =>
+        ConvolutionForward(nameof(Conv2dForward), x, weight, bias, y, OpContract.Conv2dForward(x, weight, bias, convolution, y), relu: false);
+
+    // Fused: the reference's Conv2dForward followed by its ReluForward. cuBLAS writes the product; one
+    // kernel then adds the bias and takes the max (bias_relu_forward), one pass over y instead of two.
+    public void Conv2dReluForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y) =>
+        ConvolutionForward(nameof(Conv2dReluForward), x, weight, bias, y, OpContract.Conv2dReluForward(x, weight, bias, convolution, y), relu: true);
+
+    private void ConvolutionForward(string op, Tensor x, Tensor weight, Tensor? bias, Tensor y, ConvolutionShape shape, bool relu)
     {
-        const string op = nameof(Conv2dForward);
-        var g = Geometry.From(OpContract.Conv2dForward(x, weight, bias, convolution, y));
+        var g = Geometry.From(shape);
         var input = Address(x, op);
         var weights = Address(weight, op);
         var output = Address(y, op);
@@ -47,10 +54,7 @@ public sealed partial class CudaBackend
                     count);
             }
         }
-        if (bias is not null)
-        {
-            LaunchElements(Kernel.BiasForward, y.Length, Address(bias, op), g.Filters, g.Patch, y.Length, output);
-        }
+        BiasAndRelu(op, bias, g.Filters, g.Patch, y, relu);
     }
 
     public void Conv2dBackwardData(Tensor dy, Tensor weight, Convolution convolution, Tensor dx)

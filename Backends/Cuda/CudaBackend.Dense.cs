@@ -7,16 +7,36 @@ namespace AlexNet.Backends.Cuda;
 // The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Dense.cs.
 public sealed partial class CudaBackend
 {
-    public void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    public void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y) =>
+        DenseForward(nameof(DenseForward), x, weight, bias, y, OpContract.DenseForward(x, weight, bias, y), relu: false);
+
+    // Fused: the reference's DenseForward followed by its ReluForward, the bias and the max in one kernel.
+    public void DenseReluForward(Tensor x, Tensor weight, Tensor? bias, Tensor y) =>
+        DenseForward(nameof(DenseReluForward), x, weight, bias, y, OpContract.DenseReluForward(x, weight, bias, y), relu: true);
+
+    private void DenseForward(string op, Tensor x, Tensor weight, Tensor? bias, Tensor y, (int N, int Inputs, int Outputs) sizes, bool relu)
     {
-        const string op = nameof(DenseForward);
-        var (batch, inputs, outputs) = OpContract.DenseForward(x, weight, bias, y);
+        var (batch, inputs, outputs) = sizes;
         // y (N × O) = x (N × I) · weightᵀ (I × O)
         RowMajorGemm(false, true, batch, outputs, inputs, 1f, Address(x, op), inputs, 0, Address(weight, op), inputs, 0,
             0f, Address(y, op), outputs, 0);
+        BiasAndRelu(op, bias, outputs, 1, y, relu);
+    }
+
+    /// <summary>
+    /// y[n, c, s] += bias[c] (when there is a bias), then y = max(0, y) when <paramref name="relu"/>: one
+    /// kernel for whichever of the two there is, so a fused ReLU costs no pass of its own.
+    /// </summary>
+    private void BiasAndRelu(string op, Tensor? bias, int channels, int spatial, Tensor y, bool relu)
+    {
+        var output = Address(y, op);
         if (bias is not null)
         {
-            LaunchElements(Kernel.BiasForward, y.Length, Address(bias, op), outputs, 1, y.Length, Address(y, op));
+            LaunchElements(relu ? Kernel.BiasReluForward : Kernel.BiasForward, y.Length, Address(bias, op), channels, spatial, y.Length, output);
+        }
+        else if (relu)
+        {
+            LaunchElements(Kernel.ReluForward, y.Length, output, y.Length, output);
         }
     }
 

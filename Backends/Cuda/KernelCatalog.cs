@@ -14,6 +14,7 @@ internal enum Kernel
     ReluForward,
     ReluBackward,
     BiasForward,
+    BiasReluForward,
     BiasBackward,
     DenseBiasBackward,
     Im2colForward,
@@ -58,7 +59,7 @@ internal static class KernelCatalog
     [
         new("elementwise.cu", [Kernel.Scale, Kernel.Axpy]),
         new("relu.cu", [Kernel.ReluForward, Kernel.ReluBackward]),
-        new("bias.cu", [Kernel.BiasForward, Kernel.BiasBackward, Kernel.DenseBiasBackward]),
+        new("bias.cu", [Kernel.BiasForward, Kernel.BiasReluForward, Kernel.BiasBackward, Kernel.DenseBiasBackward]),
         new("im2col.cu", [Kernel.Im2colForward, Kernel.Im2colBackward]),
         new("pooling.cu", [Kernel.MaxpoolForward, Kernel.MaxpoolBackward]),
         new("lrn.cu", [Kernel.LrnForward, Kernel.LrnBackward]),

@@ -28,9 +28,15 @@ public static partial class OpContract
     }
 
     /// <summary>Conv2dForward: x [N, C, H, W], weight [O, C/groups, KH, KW], bias [O] or null, y [N, O, OH, OW].</summary>
-    public static ConvolutionShape Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y)
+    public static ConvolutionShape Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y) =>
+        ConvolutionForward(nameof(Conv2dForward), x, weight, bias, convolution, y);
+
+    /// <summary>Conv2dReluForward: as Conv2dForward.</summary>
+    public static ConvolutionShape Conv2dReluForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y) =>
+        ConvolutionForward(nameof(Conv2dReluForward), x, weight, bias, convolution, y);
+
+    private static ConvolutionShape ConvolutionForward(string op, Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y)
     {
-        const string op = nameof(Conv2dForward);
         var s = Convolving(op, x, nameof(x), weight, nameof(weight), convolution);
         if (bias is not null)
         {

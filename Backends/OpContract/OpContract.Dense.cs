@@ -34,9 +34,15 @@ public static partial class OpContract
     }
 
     /// <summary>DenseForward: x [N, I], weight [O, I], bias [O] or null, y [N, O] separate from x and weight. Returns (N, I, O).</summary>
-    public static (int N, int Inputs, int Outputs) DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    public static (int N, int Inputs, int Outputs) DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y) =>
+        DenseForward(nameof(DenseForward), x, weight, bias, y);
+
+    /// <summary>DenseReluForward: as DenseForward.</summary>
+    public static (int N, int Inputs, int Outputs) DenseReluForward(Tensor x, Tensor weight, Tensor? bias, Tensor y) =>
+        DenseForward(nameof(DenseReluForward), x, weight, bias, y);
+
+    private static (int N, int Inputs, int Outputs) DenseForward(string op, Tensor x, Tensor weight, Tensor? bias, Tensor y)
     {
-        const string op = nameof(DenseForward);
         var sizes = Dense(op, x, weight);
         if (bias is not null)
         {

@@ -4,7 +4,8 @@ using AlexNet.Tensors;
 namespace AlexNet.Backends.Reference;
 
 // Convolution, as its definition: seven nested loops (Docs/layers/conv2d.md), and im2col/col2im, the
-// rearrangement that turns it into one matrix product. Fast versions: Cpu/Convolution/ (implicit GEMM:
+// rearrangement that turns it into one matrix product; Conv2dReluForward is the convolution followed by
+// ReLU (the fast backends fuse the two). Fast versions: Cpu/Convolution/ (implicit GEMM:
 // the column matrix read straight from the image by a packed, vectorized GEMM over threads) and
 // Cuda/CudaBackend.Convolution.cs (im2col kernels and cuBLAS).
 public sealed partial class ReferenceBackend
@@ -33,6 +34,17 @@ public sealed partial class ReferenceBackend
         Values(y, nameof(y), op);
         var s = OpContract.Conv2dForward(x, weight, bias, convolution, y);
         Store(Conv2dForward(vx, vWeight, vBias, s), y);
+    }
+
+    // The fused op is the two ops one after the other: the convolution, then the ReLU of its output.
+    public void Conv2dReluForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y)
+    {
+        const string op = nameof(Conv2dReluForward);
+        float[] vx = Values(x, nameof(x), op), vWeight = Values(weight, nameof(weight), op);
+        float[]? vBias = bias is null ? null : Values(bias, nameof(bias), op);
+        Values(y, nameof(y), op);
+        var s = OpContract.Conv2dReluForward(x, weight, bias, convolution, y);
+        Store(ReluForward(Conv2dForward(vx, vWeight, vBias, s)), y);
     }
 
     public void Conv2dBackwardData(Tensor dy, Tensor weight, Convolution convolution, Tensor dx)

@@ -3,7 +3,8 @@ using AlexNet.Tensors;
 
 namespace AlexNet.Backends.Reference;
 
-// Fully connected layers: y = x·weightᵀ + bias, and its three gradients. Fast versions:
+// Fully connected layers: y = x·weightᵀ + bias, and its three gradients; DenseReluForward is the layer
+// followed by ReLU (the fast backends fuse the two). Fast versions:
 // Cpu/CpuBackend.Dense.cs (Sgemm), Cuda/CudaBackend.Dense.cs (cuBLAS).
 public sealed partial class ReferenceBackend
 {
@@ -15,6 +16,17 @@ public sealed partial class ReferenceBackend
         Values(y, nameof(y), op);
         var (n, inputs, outputs) = OpContract.DenseForward(x, weight, bias, y);
         Store(DenseForward(vx, vWeight, vBias, n, inputs, outputs), y);
+    }
+
+    // The fused op is the two ops one after the other: the dense layer, then the ReLU of its output.
+    public void DenseReluForward(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    {
+        const string op = nameof(DenseReluForward);
+        float[] vx = Values(x, nameof(x), op), vWeight = Values(weight, nameof(weight), op);
+        float[]? vBias = bias is null ? null : Values(bias, nameof(bias), op);
+        Values(y, nameof(y), op);
+        var (n, inputs, outputs) = OpContract.DenseReluForward(x, weight, bias, y);
+        Store(ReluForward(DenseForward(vx, vWeight, vBias, n, inputs, outputs)), y);
     }
 
     public void DenseBackward(Tensor x, Tensor weight, Tensor dy, Tensor? dx, Tensor dWeight, Tensor? dBias)

@@ -122,6 +122,43 @@ public class SequentialTests
         }
     });
 
+    /// <summary>
+    /// A convolution or dense layer followed by a ReLU (seven times in mini) goes forward as one fused op;
+    /// the logits and every parameter's gradient are exactly those of the layers' own forwards, the
+    /// profiler still hears of every layer once, and the convolution's Output is then the ReLU's.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
+    public void Fusing_a_layer_with_the_relu_after_it_gives_exactly_the_unfused_outputs_and_gradients(string name) => TestBackends.Run(name, backend =>
+    {
+        (float[] Logits, float[][] Gradients) Run(bool fuse, List<int> heard)
+        {
+            using var model = Mini.Variant.Build(backend, classes: 3, seed: 14);
+            model.FuseForward = fuse;
+            using var loss = new SoftmaxCrossEntropy(backend);
+            using var images = LayerTestData.Uniform(backend, new Shape(2, 3, 64, 64), seed: 15);
+            using var labels = LayerTestData.Upload(backend, new Shape(2), [1f, 0f], "labels");
+            model.ZeroGradients();
+            var logits = model.Forward(images, heard.Add);
+            Assert.Equal(fuse, ReferenceEquals(model["conv1"].Output, model["relu1"].Output));
+            loss.Forward(logits, labels);
+            model.Backward(loss.Backward());
+            return (logits.ToArray(), [.. model.Parameters.Select(p => p.Gradient.ToArray())]);
+        }
+
+        var heardFused = new List<int>();
+        var fused = Run(fuse: true, heardFused);
+        var unfused = Run(fuse: false, []);
+        using var reference = Mini.Variant.Build(backend, classes: 3, seed: 14);
+        Assert.Equal(7, Enumerable.Range(0, reference.Layers.Count).Count(reference.FusesForward));
+        Assert.Equal(Enumerable.Range(0, reference.Layers.Count), heardFused);
+        Compare.Exact($"{backend.Name} logits, fused vs unfused", new Shape(2, 3), fused.Logits, unfused.Logits);
+        for (int i = 0; i < fused.Gradients.Length; i++)
+        {
+            Compare.Exact($"{backend.Name} {reference.Parameters[i].Name} gradient, fused vs unfused", reference.Parameters[i].Shape, fused.Gradients[i], unfused.Gradients[i]);
+        }
+    });
+
     [Fact]
     public void The_whole_model_gradient_matches_finite_differences_of_the_loss()
     {

@@ -8,7 +8,8 @@ namespace AlexNet.Tests.Reliability;
 /// Data larger than memory: a generated set of 4000 images whose decoded squares (62 MB) exceed a
 /// managed-heap limit of 40 MB set on the child process (<c>DOTNET_GCHeapHardLimit</c>). Through
 /// the image cache, training and the loader run within it and the whole process's anonymous resident
-/// memory stays below the data's size; decoding into memory, as before the cache, runs out under the same limit.
+/// memory stays below the data's size; prediction over all 4000 files, streamed a group at a time,
+/// runs within it too; decoding into memory, as before the cache, runs out under the same limit.
 /// </summary>
 public sealed partial class BoundedMemoryTests
 {
@@ -49,8 +50,14 @@ public sealed partial class BoundedMemoryTests
         WriteSet(data);
         var timeout = TimeSpan.FromMinutes(2);
 
-        using var train = AppProcess.Start(work.Path, Limit, "train", "--model", "mini", "--data", data, "--split", "0.9/0.1/0", "--epochs", "1", "--batch-size", "32", "--max-steps", "10");
+        using var train = AppProcess.Start(work.Path, Limit, "train", "--model", "mini", "--data", data, "--split", "0.9/0.1/0", "--epochs", "1", "--batch-size", "32", "--max-steps", "10", "--name", "big");
         Assert.True(train.WaitForExit(timeout) == 0, $"train under a {HeapLimit >> 20} MiB heap limit failed:\n{train.Output}\n{train.Error}");
+
+        // predict reads the files themselves, not the cache: decoding all 4000 first, as it once did, would not fit.
+        string[] classFolders = [.. Enumerable.Range(0, Classes).Select(c => Path.Combine(data, $"class{c}"))];
+        using var predict = AppProcess.Start(work.Path, Limit, ["predict", "--checkpoint", work.Combine("runs", "big", "last.safetensors"), .. classFolders]);
+        Assert.True(predict.WaitForExit(timeout) == 0, $"predict under a {HeapLimit >> 20} MiB heap limit failed:\n{predict.Error}");
+        Assert.Equal(Classes * PerClass, predict.Output.Split('\n').Count(line => line.EndsWith(".ppm:", StringComparison.Ordinal)));
 
         using var bench = AppProcess.Start(work.Path, Limit, "bench", "--loader", data, "--stored-size", $"{Stored}", "--crop-size", "64", "--batch-size", "32", "--loader-threads", "2", "--min-seconds", "0");
         Assert.True(bench.WaitForExit(timeout) == 0, $"bench --loader under a {HeapLimit >> 20} MiB heap limit failed:\n{bench.Output}\n{bench.Error}");

@@ -12,13 +12,15 @@ public sealed class LayerTrafficTests
     private static IBackend Backend => LayerTestData.Cpu;
 
     [Fact]
-    public void A_relu_reads_x_and_writes_y_and_its_backward_reads_y_and_dy_and_writes_dx_unless_the_pool_after_it_does()
+    public void A_relu_reads_x_and_writes_y_and_its_backward_reads_y_and_dy_and_writes_dx_unless_the_layers_beside_it_do()
     {
         using var relu = new ReLU(Backend, "relu");
         var shape = new Shape(2, 3, 4, 5);   // 120 floats
         Assert.Equal((4L * 240, 4L * 360), LayerTraffic.Bytes(relu, shape, inputGradient: true, fusedIntoNext: false));
         Assert.Equal((4L * 240, 0L), LayerTraffic.Bytes(relu, shape, inputGradient: true, fusedIntoNext: true));
         Assert.Equal((4L * 240, 4L * 240), LayerTraffic.Bytes(relu, shape, inputGradient: false, fusedIntoNext: false));
+        // A convolution before it does its forward in its own write-out: nothing more moves.
+        Assert.Equal((0L, 4L * 360), LayerTraffic.Bytes(relu, shape, inputGradient: true, fusedIntoNext: false, fusedIntoPrevious: true));
     }
 
     [Fact]

@@ -17,7 +17,8 @@ public static class LayerTraffic
     /// <param name="input">its input shape, batch included</param>
     /// <param name="inputGradient">whether the backward computes the input's gradient (not in the first layer)</param>
     /// <param name="fusedIntoNext">whether the next layer's backward does this one's too (a ReLU before a max-pool): then its backward moves nothing</param>
-    public static (long Forward, long Backward) Bytes(Layer layer, Shape input, bool inputGradient, bool fusedIntoNext)
+    /// <param name="fusedIntoPrevious">whether the previous layer's forward does this one's too (a ReLU after a convolution or dense layer): then its forward moves nothing</param>
+    public static (long Forward, long Backward) Bytes(Layer layer, Shape input, bool inputGradient, bool fusedIntoNext, bool fusedIntoPrevious = false)
     {
         ArgumentNullException.ThrowIfNull(layer);
         long x = input.Length, y = layer.OutputShape(input).Length;
@@ -28,7 +29,7 @@ public static class LayerTraffic
             // Read x and the weights, write y; backward: read dy, x, the weights (for dx), read and write dWeight and dBias, write dx.
             Conv2d or Dense => (x + parameters + y, y + x + (inputGradient ? parameters : 0) + (2 * parameters) + dx),
             // Read x, write y; backward: read y and dy, write dx.
-            ReLU => (x + y, fusedIntoNext ? 0 : y + y + dx),
+            ReLU => (fusedIntoPrevious ? 0 : x + y, fusedIntoNext ? 0 : y + y + dx),
             // Read x, write y; backward: read x and dy, write dx (the winners are found again in x).
             MaxPool2d => (x + y, x + y + dx),
             // Read x, write y; backward: read x, y and dy, write dx.

@@ -307,7 +307,8 @@ public static class BenchCommand
             var output = layer.OutputShape(shape);
             double flops = 2.0 * layer.MultiplyAccumulates(shape) * bench.BatchSize;
             bool fused = training && model.FuseBackward && layer is ReLU && i + 1 < count && model.Layers[i + 1] is MaxPool2d && i > model.FrozenLayers;
-            var (forwardBytes, backwardBytes) = LayerTraffic.Bytes(layer, shape, inputGradient: i > model.FrozenLayers, fusedIntoNext: fused);
+            bool forwardFused = i > 0 && model.FusesForward(i - 1);
+            var (forwardBytes, backwardBytes) = LayerTraffic.Bytes(layer, shape, inputGradient: i > model.FrozenLayers, fusedIntoNext: fused, fusedIntoPrevious: forwardFused);
             string forwardRate = "", backwardRate = "", intensity = "", ofRoof = "";
             if (flops > 0)
             {
@@ -319,7 +320,8 @@ public static class BenchCommand
                 ofRoof = Invariant($"{100 * flops / forward[i] / 1e6 / Math.Min(ceilings.Peak, flopsPerByte * ceilings.Triad):F0}%");
             }
             string backwardTime = !training ? "" : fused ? "fused" : backward[i].ToString("F2", CultureInfo.InvariantCulture);
-            app.WriteLine(Invariant($"    {layer.Name,-9} {Truncate(layer.Description, 34),-34} {output.ToString(),-20} {forward[i],9:F2} {backwardTime,9} {100 * (forward[i] + backward[i]) / total,5:F1}% {forwardRate,12} {backwardRate,12} {intensity,7} {ofRoof,7} ") +
+            string forwardTime = forwardFused ? "fused" : forward[i].ToString("F2", CultureInfo.InvariantCulture);
+            app.WriteLine(Invariant($"    {layer.Name,-9} {Truncate(layer.Description, 34),-34} {output.ToString(),-20} {forwardTime,9} {backwardTime,9} {100 * (forward[i] + backward[i]) / total,5:F1}% {forwardRate,12} {backwardRate,12} {intensity,7} {ofRoof,7} ") +
                 Invariant($"{forwardBytes / 1e6,8:F1} {(training ? Invariant($"{backwardBytes / 1e6:F1}") : ""),8} {Rate(forwardBytes, forward[i]),9} {(training ? Rate(backwardBytes, backward[i]) : ""),9} {Share(forwardBytes, forward[i]),6} {(training ? Share(backwardBytes, backward[i]) : ""),6}"));
             shape = output;
         }

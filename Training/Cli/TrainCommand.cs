@@ -334,8 +334,9 @@ public static class TrainCommand
         var catalog = moved is not null ? DataCatalog.FromFolder(moved, state.ClassesFile) : OpenRecordedData(state.DataLocation, state.ClassesFile);
         if (!catalog.ClassNames.SequenceEqual(state.ClassNames))
         {
-            string list = state.ClassesFile is null ? "" : $" (read with the class list {state.ClassesFile}, which may have changed since)";
-            throw new AppException($"The data in {catalog.Location} has classes {string.Join(", ", catalog.ClassNames)}{list}, but {trainedOn} {string.Join(", ", state.ClassNames)}.");
+            string list = state.ClassesFile is null ? "" : $", read with the class list {state.ClassesFile} (changed since?),";
+            throw new AppException($"The classes of the data in {catalog.Location}{list} are not those {trainedOn}: {ClassList.Difference(state.ClassNames, catalog.ClassNames)}. "
+                + "The labels follow the class order, so the checkpoint would score the wrong classes; restore the class list or the folders the run was trained with.");
         }
         return catalog;
     }

@@ -102,6 +102,8 @@ public static class VisualizeCommand
         var inputShape = new Shape(1, model.InputShape[0], model.InputShape[1], model.InputShape[2]);
         using var batch = pipeline.Build([0], _ => Augmentation.Centre(pipeline.MaxOffset));
         using var deviceBatch = new DeviceBatch(model.Backend, model.InputShape);
+        // Each layer's own output is drawn, the convolutions' before their ReLU too: no fused forward.
+        model.FuseForward = false;
         using var step = new InferenceStep(model);
         deviceBatch.Load(batch, labels: false);
         double[] p = [.. step.Probabilities(deviceBatch).Select(v => (double)v)];

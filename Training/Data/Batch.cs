@@ -83,10 +83,10 @@ public sealed class BatchPool
         _inputLength = inputLength;
     }
 
-    /// <summary>A batch of <paramref name="count"/> ≤ capacity images, contents unspecified.</summary>
+    /// <summary>A batch of <paramref name="count"/> ≤ capacity images, contents unspecified; none where a group of files held no readable image (<see cref="FileBatches"/>).</summary>
     public Batch Rent(int count)
     {
-        if (count < 1 || count > _capacity)
+        if (count < 0 || count > _capacity)
         {
             throw new ArgumentOutOfRangeException(nameof(count), $"A batch of {count} images does not fit the pool's capacity of {_capacity}.");
         }

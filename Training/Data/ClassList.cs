@@ -57,4 +57,41 @@ public sealed record ClassList(IReadOnlyList<string> Folders, IReadOnlyList<stri
         string path = Path.Combine(directory, FileName);
         return File.Exists(path) ? Read(path) : null;
     }
+
+    /// <summary>
+    /// What differs between the classes a run was trained on and those the data gives now, in a few
+    /// words: classes gone or new, else the first labels whose class moved (e.g. a reordered list).
+    /// </summary>
+    public static string Difference(IReadOnlyList<string> trained, IReadOnlyList<string> now)
+    {
+        ArgumentNullException.ThrowIfNull(trained);
+        ArgumentNullException.ThrowIfNull(now);
+        static string Few(IEnumerable<string> names)
+        {
+            var list = names.ToList();
+            return string.Join(", ", list.Take(5).Select(n => $"'{n}'")) + (list.Count > 5 ? string.Create(CultureInfo.InvariantCulture, $" and {list.Count - 5} more") : "");
+        }
+        var gone = trained.Except(now, StringComparer.Ordinal).ToList();
+        var added = now.Except(trained, StringComparer.Ordinal).ToList();
+        var parts = new List<string>();
+        if (trained.Count != now.Count)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{now.Count} classes instead of {trained.Count}"));
+        }
+        if (gone.Count > 0)
+        {
+            parts.Add($"missing {Few(gone)}");
+        }
+        if (added.Count > 0)
+        {
+            parts.Add($"new {Few(added)}");
+        }
+        if (parts.Count == 0)
+        {
+            var moved = Enumerable.Range(0, trained.Count).Where(i => trained[i] != now[i]).ToList();
+            parts.Add("the same classes in another order: " + string.Join(", ", moved.Take(3).Select(i => string.Create(CultureInfo.InvariantCulture, $"label {i} was '{trained[i]}', is now '{now[i]}'")))
+                + (moved.Count > 3 ? string.Create(CultureInfo.InvariantCulture, $" and {moved.Count - 3} more labels moved") : ""));
+        }
+        return string.Join("; ", parts);
+    }
 }

@@ -7,11 +7,18 @@ namespace AlexNet.Training.Data;
 /// </summary>
 public sealed class InputPipeline
 {
-    /// <summary>The default of <see cref="Prefetch"/>: batches that may be prepared ahead of the one the network is working on.</summary>
-    public const int DefaultPrefetch = 3;
+    /// <summary>
+    /// The default of <see cref="Prefetch"/>: batches that may be prepared ahead of the one the network is
+    /// working on. 2 and 4 measured the same (Docs/performance.md, "Loader defaults"); 2 holds one batch less.
+    /// </summary>
+    public const int DefaultPrefetch = 2;
 
-    /// <summary>The default of <see cref="LoaderThreads"/>: every batch of the queue may be built at once, one thread each.</summary>
-    public const int DefaultLoaderThreads = DefaultPrefetch + 1;
+    /// <summary>
+    /// The default of <see cref="LoaderThreads"/>: one thread builds batches 10 times faster than the CPU
+    /// backend trains on them even with random-resized crops and colour jitter; the second is the margin
+    /// (Docs/performance.md, "Loader defaults"). A GPU needs more: Docs/data.md says how many.
+    /// </summary>
+    public const int DefaultLoaderThreads = 2;
 
     private readonly BatchPool _pool;
 

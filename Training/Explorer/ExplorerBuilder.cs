@@ -38,6 +38,8 @@ public static class ExplorerBuilder
         using var images = backend.Allocate(inputShape, "images");
         backend.Upload(batch.Inputs, images);
         model.IsTraining = false;
+        // Each layer's own output is shown, the convolutions' before their ReLU too: no fused forward.
+        model.FuseForward = false;
         var logits = model.Forward(images);
 
         var layers = new List<ExploredLayer>();

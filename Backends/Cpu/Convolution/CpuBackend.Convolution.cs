@@ -7,6 +7,7 @@ namespace AlexNet.Backends.Cpu;
 // (seven nested loops); this computes the same sums as matrix products (im2col + GEMM, Caffe's way,
 // also Chellapilla et al. 2006), made fast by never storing the column matrix:
 //   forward         y[n, group] = weight[group] · columns[group] (+ bias),  columns = im2col(x[n]) [C·KH·KW, OH·OW]
+//                   Conv2dReluForward: the same, then max(0, y), applied where y is written (one pass less)
 //   backward-data   dx[n, group] = flipped weight[group] · im2col(dy[n] padded by K−1−P)[group]   (stride 1)
 //                   dColumns[group] = weight[group]ᵀ · dy[n, group];  dx[n] = col2im(dColumns)  (any stride)
 //   backward-filter dWeight[group] += dy[n, group] · columns[group]ᵀ, summed over n
@@ -47,19 +48,29 @@ public sealed partial class CpuBackend
     private static ConvolutionGeometry Geometry(ConvolutionShape s) =>
         new(s.N, s.C, s.H, s.W, s.O, s.KH, s.KW, s.OH, s.OW, s.Stride, s.Padding, s.Groups);
 
-    public unsafe void Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y)
+    public void Conv2dForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y) =>
+        ConvolutionForward(x, weight, bias, y, OpContract.Conv2dForward(x, weight, bias, convolution, y), relu: false);
+
+    // Fused: the reference's Conv2dForward followed by its ReluForward. Every path below applies the max
+    // where it writes y (the micro-kernel's last store, Winograd's output transform, the band copy that
+    // adds the bias), so y is written once instead of written, read back and written again by a ReLU.
+    // The max is ReluForward's (TensorPrimitives.Max, IEEE maximum): a NaN passes, as it does unfused.
+    public void Conv2dReluForward(Tensor x, Tensor weight, Tensor? bias, Convolution convolution, Tensor y) =>
+        ConvolutionForward(x, weight, bias, y, OpContract.Conv2dReluForward(x, weight, bias, convolution, y), relu: true);
+
+    private unsafe void ConvolutionForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, ConvolutionShape shape, bool relu)
     {
         float* px = Data(x, nameof(x));
         float* pWeight = Data(weight, nameof(weight));
         float* pBias = bias is null ? null : Data(bias, nameof(bias));
         float* py = Data(y, nameof(y));
-        var g = Geometry(OpContract.Conv2dForward(x, weight, bias, convolution, y));
+        var g = Geometry(shape);
         if (Winograd && ConvolutionChooser.Winograd(g, g.OH, g.OW) is { } tile)
         {
-            ForwardWinograd(px, pWeight, pBias, g, py, tile);
+            ForwardWinograd(px, pWeight, pBias, g, py, tile, relu);
             return;
         }
-        ForwardImplicitGemm(px, pWeight, pBias, g, py);
+        ForwardImplicitGemm(px, pWeight, pBias, g, py, relu);
     }
 
     public unsafe void Conv2dBackwardData(Tensor dy, Tensor weight, Convolution convolution, Tensor dx)

@@ -75,9 +75,10 @@ public sealed partial class CpuBackend
 
         /// <summary>
         /// Copies a product's output band [rows, count·pixels] back to each image: row r, image i goes to
-        /// <paramref name="target"/> + i·<paramref name="imageStride"/> + r·pixels, plus <paramref name="bias"/>[r] when given.
+        /// <paramref name="target"/> + i·<paramref name="imageStride"/> + r·pixels, plus <paramref name="bias"/>[r] when given,
+        /// then max(0, ·) with <paramref name="relu"/> (the fused ReLU, on the row while it is in L1).
         /// </summary>
-        public void Scatter(float* band, int rows, int count, float* target, long imageStride, float* bias)
+        public void Scatter(float* band, int rows, int count, float* target, long imageStride, float* bias, bool relu = false)
         {
             int pixels = _pixels;
             for (int r = 0; r < rows; r++)
@@ -93,6 +94,10 @@ public sealed partial class CpuBackend
                     else
                     {
                         source.CopyTo(destination);
+                    }
+                    if (relu)
+                    {
+                        TensorPrimitives.Max(destination, 0f, destination);
                     }
                 }
             }

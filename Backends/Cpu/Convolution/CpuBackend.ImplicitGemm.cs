@@ -13,10 +13,11 @@ namespace AlexNet.Backends.Cpu;
 public sealed partial class CpuBackend
 {
     /// <summary>
-    /// y[group] = weight[group] · columns[group] (+ bias): the columns are read through offset tables
-    /// straight from the images by GEMM's packing, and on small maps several images share one product.
+    /// y[group] = weight[group] · columns[group] (+ bias), then max(0, y) with <paramref name="relu"/>: the
+    /// columns are read through offset tables straight from the images by GEMM's packing, and on small maps
+    /// several images share one product.
     /// </summary>
-    private unsafe void ForwardImplicitGemm(float* px, float* pWeight, float* pBias, in ConvolutionGeometry geometry, float* py)
+    private unsafe void ForwardImplicitGemm(float* px, float* pWeight, float* pBias, in ConvolutionGeometry geometry, float* py, bool relu)
     {
         var g = geometry;
         // Every image multiplies the same weights: pack each group's [O/g, C/g·KH·KW] block once.
@@ -55,10 +56,10 @@ public sealed partial class CpuBackend
                 if (count > 1)
                 {
                     _gemm.Multiply(new GemmShape(g.FiltersPerGroup, columns, g.GroupColumnRows, 1f, 0f), new PackedA(packed + (group * packedLength), g.FiltersPerGroup), operand, band, columns, parallel);
-                    images.Scatter(band, g.FiltersPerGroup, count, groupOutput, outputLength, pBias == null ? null : pBias + (group * g.FiltersPerGroup));
+                    images.Scatter(band, g.FiltersPerGroup, count, groupOutput, outputLength, pBias == null ? null : pBias + (group * g.FiltersPerGroup), relu);
                     continue;
                 }
-                // One image: straight into y, each output plane starting at its bias (then beta = 1).
+                // One image: straight into y, each output plane starting at its bias (then beta = 1), the ReLU in GEMM's last store.
                 if (pBias != null)
                 {
                     for (int o = 0; o < g.FiltersPerGroup; o++)
@@ -69,11 +70,11 @@ public sealed partial class CpuBackend
                 float beta = pBias != null ? 1f : 0f;
                 if (g.ColumnsAreImage)
                 {
-                    _gemm.Multiply(new GemmShape(g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta), new PackedA(packed + (group * packedLength), g.FiltersPerGroup), new MatrixB(source + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels, false, g.OutputPixels), groupOutput, g.OutputPixels, parallel);
+                    _gemm.Multiply(new GemmShape(g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta, relu), new PackedA(packed + (group * packedLength), g.FiltersPerGroup), new MatrixB(source + ((long)group * g.GroupColumnRows * g.OutputPixels), g.OutputPixels, false, g.OutputPixels), groupOutput, g.OutputPixels, parallel);
                 }
                 else
                 {
-                    _gemm.Multiply(new GemmShape(g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta), new PackedA(packed + (group * packedLength), g.FiltersPerGroup), operand, groupOutput, g.OutputPixels, parallel);
+                    _gemm.Multiply(new GemmShape(g.FiltersPerGroup, g.OutputPixels, g.GroupColumnRows, 1f, beta, relu), new PackedA(packed + (group * packedLength), g.FiltersPerGroup), operand, groupOutput, g.OutputPixels, parallel);
                 }
             }
         });

@@ -36,7 +36,7 @@ public sealed partial class CpuBackend
     private readonly unsafe struct WinogradPass(
         float* input, int inChannels, int h, int w, int padding,
         float* filters, int outChannels, int groups,
-        int images, float* output, int oh, int ow, float* bias)
+        int images, float* output, int oh, int ow, float* bias, bool relu = false)
     {
         /// <summary>[Images, InChannels, H, W]</summary>
         public float* Input => input;
@@ -67,13 +67,16 @@ public sealed partial class CpuBackend
 
         /// <summary>[OutChannels], or null.</summary>
         public float* Bias => bias;
+
+        /// <summary>Whether the output is written as max(0, ·): a ReLU fused into the output transform.</summary>
+        public bool Relu => relu;
     }
 
-    /// <summary>y = conv(x, weight) + bias through F(m×m, 3×3).</summary>
-    internal unsafe void ForwardWinograd(float* px, float* pWeight, float* pBias, in ConvolutionGeometry g, float* py, WinogradTile tile)
+    /// <summary>y = conv(x, weight) + bias through F(m×m, 3×3), then max(0, y) with <paramref name="relu"/>.</summary>
+    internal unsafe void ForwardWinograd(float* px, float* pWeight, float* pBias, in ConvolutionGeometry g, float* py, WinogradTile tile, bool relu = false)
     {
         using var filters = WinogradFilters(pWeight, g, tile, flipped: false);
-        WinogradConvolve(new WinogradPass(px, g.C, g.H, g.W, g.Padding, filters.Pointer, g.O, g.Groups, g.N, py, g.OH, g.OW, pBias), tile);
+        WinogradConvolve(new WinogradPass(px, g.C, g.H, g.W, g.Padding, filters.Pointer, g.O, g.Groups, g.N, py, g.OH, g.OW, pBias, relu), tile);
     }
 
     /// <summary>dx = conv(dy, flipped weightᵀ) with padding 2 − P, through F(m×m, 3×3).</summary>
@@ -215,13 +218,14 @@ public sealed partial class CpuBackend
         });
     }
 
-    /// <summary>y block = Aᵀ M A (+ bias) for every output channel, written back only where it falls inside the output.</summary>
+    /// <summary>y block = Aᵀ M A (+ bias, then max(0, ·) for a fused ReLU) for every output channel, written back only where it falls inside the output.</summary>
     private unsafe void WinogradTransformOutputs(float* products, in WinogradPass pass, int n0, int count, int tilesW, int tiles,
         WinogradTile tile, float* scratch, long scratchPerWorker, bool parallel)
     {
         int m = tile.Outputs, t = tile.Size, columns = count * tiles, tilesH = tiles / tilesW;
         int channels = pass.OutChannels, oh = pass.OH, ow = pass.OW;
         float* output = pass.Output, bias = pass.Bias;
+        bool relu = pass.Relu;
         WinogradWorkers(channels, parallel, (o, worker) =>
         {
             float* blocks = scratch + (worker * scratchPerWorker);
@@ -240,7 +244,8 @@ public sealed partial class CpuBackend
                             float* source = blocks + ((long)((a * m) + bj) * columns) + (i * tiles) + (ti * tilesW);
                             for (int tj = 0; tj < tilesW && (tj * m) + bj < ow; tj++)
                             {
-                                row[(tj * m) + bj] = source[tj] + b;
+                                float value = source[tj] + b;
+                                row[(tj * m) + bj] = relu ? MathF.Max(value, 0f) : value;
                             }
                         }
                     }

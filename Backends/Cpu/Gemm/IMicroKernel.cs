@@ -24,7 +24,8 @@ internal interface IMicroKernel
     /// <param name="b">B's sliver: for each p, Columns consecutive values of one row of B</param>
     /// <param name="alpha">the product's factor</param>
     /// <param name="beta">C's factor; 0 means C is overwritten without being read</param>
+    /// <param name="relu">then C = max(0, C), while the tile is still in registers: the ReLU fused into the write-out (set on the last k block only)</param>
     /// <param name="c">the tile's first element</param>
     /// <param name="ldc">C's row stride in floats</param>
-    static abstract unsafe void Multiply(int kc, float* a, float* b, float alpha, float beta, float* c, nint ldc);
+    static abstract unsafe void Multiply(int kc, float* a, float* b, float alpha, float beta, bool relu, float* c, nint ldc);
 }

@@ -11,7 +11,7 @@ internal readonly struct MicroKernel4x4 : IMicroKernel
 
     public static int Columns => 4;
 
-    public static unsafe void Multiply(int kc, float* a, float* b, float alpha, float beta, float* c, nint ldc)
+    public static unsafe void Multiply(int kc, float* a, float* b, float alpha, float beta, bool relu, float* c, nint ldc)
     {
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0;
         float c10 = 0, c11 = 0, c12 = 0, c13 = 0;
@@ -43,10 +43,22 @@ internal readonly struct MicroKernel4x4 : IMicroKernel
             a += 4;
             b += 4;
         }
-        StoreRow(c00, c01, c02, c03, alpha, beta, c);
-        StoreRow(c10, c11, c12, c13, alpha, beta, c + ldc);
-        StoreRow(c20, c21, c22, c23, alpha, beta, c + (2 * ldc));
-        StoreRow(c30, c31, c32, c33, alpha, beta, c + (3 * ldc));
+        StoreRow(c00, c01, c02, c03, alpha, beta, relu, c);
+        StoreRow(c10, c11, c12, c13, alpha, beta, relu, c + ldc);
+        StoreRow(c20, c21, c22, c23, alpha, beta, relu, c + (2 * ldc));
+        StoreRow(c30, c31, c32, c33, alpha, beta, relu, c + (3 * ldc));
+    }
+
+    private static unsafe void StoreRow(float s0, float s1, float s2, float s3, float alpha, float beta, bool relu, float* c)
+    {
+        StoreRow(s0, s1, s2, s3, alpha, beta, c);
+        if (relu)
+        {
+            for (int j = 0; j < 4; j++)
+            {
+                c[j] = MathF.Max(c[j], 0f);
+            }
+        }
     }
 
     private static unsafe void StoreRow(float s0, float s1, float s2, float s3, float alpha, float beta, float* c)

@@ -20,7 +20,7 @@ internal readonly struct MicroKernel6x16 : IMicroKernel
     public static bool IsSupported => Vector256.IsHardwareAccelerated;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Multiply(int kc, float* a, float* b, float alpha, float beta, float* c, nint ldc)
+    public static unsafe void Multiply(int kc, float* a, float* b, float alpha, float beta, bool relu, float* c, nint ldc)
     {
         Vector256<float> c00 = default, c01 = default;
         Vector256<float> c10 = default, c11 = default;
@@ -54,28 +54,33 @@ internal readonly struct MicroKernel6x16 : IMicroKernel
             b += 16;
         }
 
-        Store(c00, alpha, beta, c + (0 * ldc));
-        Store(c01, alpha, beta, c + (0 * ldc) + 8);
-        Store(c10, alpha, beta, c + (1 * ldc));
-        Store(c11, alpha, beta, c + (1 * ldc) + 8);
-        Store(c20, alpha, beta, c + (2 * ldc));
-        Store(c21, alpha, beta, c + (2 * ldc) + 8);
-        Store(c30, alpha, beta, c + (3 * ldc));
-        Store(c31, alpha, beta, c + (3 * ldc) + 8);
-        Store(c40, alpha, beta, c + (4 * ldc));
-        Store(c41, alpha, beta, c + (4 * ldc) + 8);
-        Store(c50, alpha, beta, c + (5 * ldc));
-        Store(c51, alpha, beta, c + (5 * ldc) + 8);
+        Store(c00, alpha, beta, relu, c + (0 * ldc));
+        Store(c01, alpha, beta, relu, c + (0 * ldc) + 8);
+        Store(c10, alpha, beta, relu, c + (1 * ldc));
+        Store(c11, alpha, beta, relu, c + (1 * ldc) + 8);
+        Store(c20, alpha, beta, relu, c + (2 * ldc));
+        Store(c21, alpha, beta, relu, c + (2 * ldc) + 8);
+        Store(c30, alpha, beta, relu, c + (3 * ldc));
+        Store(c31, alpha, beta, relu, c + (3 * ldc) + 8);
+        Store(c40, alpha, beta, relu, c + (4 * ldc));
+        Store(c41, alpha, beta, relu, c + (4 * ldc) + 8);
+        Store(c50, alpha, beta, relu, c + (5 * ldc));
+        Store(c51, alpha, beta, relu, c + (5 * ldc) + 8);
     }
 
-    /// <summary>c = beta·c + alpha·sum, reading c only when beta ≠ 0.</summary>
+    /// <summary>c = beta·c + alpha·sum, reading c only when beta ≠ 0; then max(0, c) when <paramref name="relu"/> (the fused ReLU).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Store(Vector256<float> sum, float alpha, float beta, float* c)
+    private static unsafe void Store(Vector256<float> sum, float alpha, float beta, bool relu, float* c)
     {
         var result = sum * alpha;
         if (beta != 0)
         {
             result = Vector256.MultiplyAddEstimate(Vector256.Load(c), Vector256.Create(beta), result);
+        }
+        if (relu)
+        {
+            // max(0, x) as the CPU's ReluForward takes it (IEEE maximum: a NaN stays NaN, so a diverging loss is still seen).
+            result = Vector256.Max(result, Vector256<float>.Zero);
         }
         result.Store(c);
     }

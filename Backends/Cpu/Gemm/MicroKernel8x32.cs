@@ -22,7 +22,7 @@ internal readonly struct MicroKernel8x32 : IMicroKernel
     public static bool IsSupported => Vector512.IsHardwareAccelerated;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Multiply(int kc, float* a, float* b, float alpha, float beta, float* c, nint ldc)
+    public static unsafe void Multiply(int kc, float* a, float* b, float alpha, float beta, bool relu, float* c, nint ldc)
     {
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
@@ -133,32 +133,37 @@ internal readonly struct MicroKernel8x32 : IMicroKernel
             b += 32;
                 }
 
-        Store(c00, alpha, beta, c + (0 * ldc));
-        Store(c01, alpha, beta, c + (0 * ldc) + 16);
-        Store(c10, alpha, beta, c + (1 * ldc));
-        Store(c11, alpha, beta, c + (1 * ldc) + 16);
-        Store(c20, alpha, beta, c + (2 * ldc));
-        Store(c21, alpha, beta, c + (2 * ldc) + 16);
-        Store(c30, alpha, beta, c + (3 * ldc));
-        Store(c31, alpha, beta, c + (3 * ldc) + 16);
-        Store(c40, alpha, beta, c + (4 * ldc));
-        Store(c41, alpha, beta, c + (4 * ldc) + 16);
-        Store(c50, alpha, beta, c + (5 * ldc));
-        Store(c51, alpha, beta, c + (5 * ldc) + 16);
-        Store(c60, alpha, beta, c + (6 * ldc));
-        Store(c61, alpha, beta, c + (6 * ldc) + 16);
-        Store(c70, alpha, beta, c + (7 * ldc));
-        Store(c71, alpha, beta, c + (7 * ldc) + 16);
+        Store(c00, alpha, beta, relu, c + (0 * ldc));
+        Store(c01, alpha, beta, relu, c + (0 * ldc) + 16);
+        Store(c10, alpha, beta, relu, c + (1 * ldc));
+        Store(c11, alpha, beta, relu, c + (1 * ldc) + 16);
+        Store(c20, alpha, beta, relu, c + (2 * ldc));
+        Store(c21, alpha, beta, relu, c + (2 * ldc) + 16);
+        Store(c30, alpha, beta, relu, c + (3 * ldc));
+        Store(c31, alpha, beta, relu, c + (3 * ldc) + 16);
+        Store(c40, alpha, beta, relu, c + (4 * ldc));
+        Store(c41, alpha, beta, relu, c + (4 * ldc) + 16);
+        Store(c50, alpha, beta, relu, c + (5 * ldc));
+        Store(c51, alpha, beta, relu, c + (5 * ldc) + 16);
+        Store(c60, alpha, beta, relu, c + (6 * ldc));
+        Store(c61, alpha, beta, relu, c + (6 * ldc) + 16);
+        Store(c70, alpha, beta, relu, c + (7 * ldc));
+        Store(c71, alpha, beta, relu, c + (7 * ldc) + 16);
     }
 
-    /// <summary>c = beta·c + alpha·sum, reading c only when beta ≠ 0.</summary>
+    /// <summary>c = beta·c + alpha·sum, reading c only when beta ≠ 0; then max(0, c) when <paramref name="relu"/> (the fused ReLU).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Store(Vector512<float> sum, float alpha, float beta, float* c)
+    private static unsafe void Store(Vector512<float> sum, float alpha, float beta, bool relu, float* c)
     {
         var result = sum * alpha;
         if (beta != 0)
         {
             result = Vector512.MultiplyAddEstimate(Vector512.Load(c), Vector512.Create(beta), result);
+        }
+        if (relu)
+        {
+            // max(0, x) as the CPU's ReluForward takes it (IEEE maximum: a NaN stays NaN, so a diverging loss is still seen).
+            result = Vector512.Max(result, Vector512<float>.Zero);
         }
         result.Store(c);
     }

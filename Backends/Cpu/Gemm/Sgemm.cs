@@ -5,7 +5,8 @@ namespace AlexNet.Backends.Cpu.Gemm;
 
 /// <summary>
 /// Single-precision GEMM on row-major matrices, C = alpha·op(A)·op(B) + beta·C: the one matrix
-/// multiply behind <see cref="CpuBackend.Gemm"/>, convolutions and dense layers.
+/// multiply behind <see cref="CpuBackend.Gemm"/>, convolutions and dense layers; optionally followed by
+/// C = max(0, C) in the micro-kernel's last store (<see cref="GemmShape.Relu"/>: the fused ReLU).
 /// <para>
 /// The design is BLIS's (Van Zee &amp; van de Geijn, 2015; Goto &amp; van de Geijn, 2008). A naive
 /// triple loop reads each value of A and B from memory again and again and runs at a few GFLOP/s;
@@ -102,7 +103,7 @@ internal sealed unsafe class Sgemm
         where TA : struct, IOperandA
         where TB : struct, IOperandB
     {
-        var (m, n, k, alpha, beta) = shape;
+        var (m, n, k, alpha, beta, relu) = shape;
         var prepacked = default(PackedA);
         if (typeof(TA) == typeof(PackedA))
         {
@@ -120,10 +121,10 @@ internal sealed unsafe class Sgemm
         }
         if (alpha == 0 || k <= 0)
         {
-            ScaleRows(m, n, beta, c, ldc);
+            ScaleRows(m, n, beta, relu, c, ldc);
             return;
         }
-        Dispatch(a, prepacked, b, m, n, k, alpha, beta, c, ldc, parallel);
+        Dispatch(a, prepacked, b, m, n, k, alpha, beta, relu, c, ldc, parallel);
     }
 
     /// <summary>Floats needed by <see cref="Pack{TA}"/> for an M×K op(A).</summary>
@@ -148,7 +149,7 @@ internal sealed unsafe class Sgemm
         });
     }
 
-    private void Dispatch<TA, TB>(TA a, PackedA packedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
+    private void Dispatch<TA, TB>(TA a, PackedA packedA, TB b, int m, int n, int k, float alpha, float beta, bool relu, float* c, int ldc, bool parallel)
         where TA : struct, IOperandA
         where TB : struct, IOperandB
     {
@@ -165,26 +166,26 @@ internal sealed unsafe class Sgemm
             Parallel.For(0, DivideRoundingUp(n, bandWidth), _parallel, band =>
             {
                 int j0 = band * bandWidth;
-                Dispatch(a, packedA, new ColumnBand<TB>(b, j0), m, Math.Min(bandWidth, n - j0), k, alpha, beta, c + j0, ldc, parallel: false);
+                Dispatch(a, packedA, new ColumnBand<TB>(b, j0), m, Math.Min(bandWidth, n - j0), k, alpha, beta, relu, c + j0, ldc, parallel: false);
             });
             return;
         }
         switch (Kernel)
         {
             case GemmKernel.Vector512:
-                Run<MicroKernel8x32, TA, TB>(a, packedA, b, m, n, k, alpha, beta, c, ldc, parallel);
+                Run<MicroKernel8x32, TA, TB>(a, packedA, b, m, n, k, alpha, beta, relu, c, ldc, parallel);
                 break;
             case GemmKernel.Vector256:
-                Run<MicroKernel6x16, TA, TB>(a, packedA, b, m, n, k, alpha, beta, c, ldc, parallel);
+                Run<MicroKernel6x16, TA, TB>(a, packedA, b, m, n, k, alpha, beta, relu, c, ldc, parallel);
                 break;
             default:
-                Run<MicroKernel4x4, TA, TB>(a, packedA, b, m, n, k, alpha, beta, c, ldc, parallel);
+                Run<MicroKernel4x4, TA, TB>(a, packedA, b, m, n, k, alpha, beta, relu, c, ldc, parallel);
                 break;
         }
     }
 
     /// <summary>The blocked loops of the class comment; <paramref name="prepackedA"/> has a null pointer unless A was packed by <see cref="Pack{TA}"/>.</summary>
-    private void Run<TKernel, TA, TB>(TA a, PackedA prepackedA, TB b, int m, int n, int k, float alpha, float beta, float* c, int ldc, bool parallel)
+    private void Run<TKernel, TA, TB>(TA a, PackedA prepackedA, TB b, int m, int n, int k, float alpha, float beta, bool relu, float* c, int ldc, bool parallel)
         where TKernel : struct, IMicroKernel
         where TA : struct, IOperandA
         where TB : struct, IOperandB
@@ -211,6 +212,8 @@ internal sealed unsafe class Sgemm
                     int kc = Math.Min(kcMax, k - pc);
                     // The first k block applies the caller's beta; later blocks add to what is there.
                     float blockBeta = pc == 0 ? beta : 1f;
+                    // The ReLU applies to the finished sum: only the last k block writes it.
+                    bool blockRelu = relu && pc + kc >= k;
                     float* packedA = prepackedA.Pointer != null ? prepackedA.Block(pc, kc, mr) : packedALease!.Value.Pointer;
                     int aToPack = prepackedA.Pointer != null ? 0 : aSlivers;
                     if (threads == 1)
@@ -228,7 +231,7 @@ internal sealed unsafe class Sgemm
                         {
                             int i0 = task % taskRowCount * taskRows, j0 = task / taskRowCount * taskColumns;
                             ComputeTask<TKernel>(packedA, packedB, kc, i0, Math.Min(i0 + taskRows, m), j0, Math.Min(j0 + taskColumns, nc),
-                                alpha, blockBeta, c + jc, ldc);
+                                alpha, blockBeta, blockRelu, c + jc, ldc);
                         }
                         continue;
                     }
@@ -248,7 +251,7 @@ internal sealed unsafe class Sgemm
                     {
                         int i0 = task % taskRowCount * taskRows, j0 = task / taskRowCount * taskColumns;
                         ComputeTask<TKernel>(packedA, packedB, kc, i0, Math.Min(i0 + taskRows, m), j0, Math.Min(j0 + taskColumns, nc),
-                            alpha, blockBeta, c + jc, ldc);
+                            alpha, blockBeta, blockRelu, c + jc, ldc);
                     });
                 }
             }
@@ -285,7 +288,7 @@ internal sealed unsafe class Sgemm
     /// <summary>One task: the micro-kernel over rows i0…i1 and columns j0…j1 (relative to this column block) of C.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ComputeTask<TKernel>(float* packedA, float* packedB, int kc, int i0, int i1, int j0, int j1,
-        float alpha, float beta, float* c, int ldc)
+        float alpha, float beta, bool relu, float* c, int ldc)
         where TKernel : struct, IMicroKernel
     {
         int mr = TKernel.Rows, nr = TKernel.Columns;
@@ -303,18 +306,19 @@ internal sealed unsafe class Sgemm
                 float* cTile = c + ((long)i * ldc) + j;
                 if (rows == mr && columns == nr)
                 {
-                    TKernel.Multiply(kc, aSliver, bSliver, alpha, beta, cTile, ldc);
+                    TKernel.Multiply(kc, aSliver, bSliver, alpha, beta, relu, cTile, ldc);
                 }
                 else
                 {
-                    TKernel.Multiply(kc, aSliver, bSliver, 1f, 0f, edgeTile, nr);
+                    TKernel.Multiply(kc, aSliver, bSliver, 1f, 0f, false, edgeTile, nr);
                     for (int r = 0; r < rows; r++)
                     {
                         for (int col = 0; col < columns; col++)
                         {
                             float* target = cTile + ((long)r * ldc) + col;
                             float sum = alpha * edgeTile[(r * nr) + col];
-                            *target = beta == 0 ? sum : (beta * *target) + sum;
+                            float value = beta == 0 ? sum : (beta * *target) + sum;
+                            *target = relu ? MathF.Max(value, 0f) : value;
                         }
                     }
                 }
@@ -322,8 +326,8 @@ internal sealed unsafe class Sgemm
         }
     }
 
-    /// <summary>C = beta·C (zero when beta = 0, NaN included): all that is left when alpha = 0.</summary>
-    private static void ScaleRows(int m, int n, float beta, float* c, int ldc)
+    /// <summary>C = beta·C (zero when beta = 0, NaN included), then max(0, C) with <paramref name="relu"/>: all that is left when alpha = 0.</summary>
+    private static void ScaleRows(int m, int n, float beta, bool relu, float* c, int ldc)
     {
         for (int i = 0; i < m; i++)
         {
@@ -335,6 +339,10 @@ internal sealed unsafe class Sgemm
             else
             {
                 TensorPrimitives.Multiply(row, beta, row);
+            }
+            if (relu)
+            {
+                TensorPrimitives.Max(row, 0f, row);
             }
         }
     }

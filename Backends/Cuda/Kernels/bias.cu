@@ -1,8 +1,10 @@
 // bias.cu: adding a per-channel bias, and its gradient, for convolutions and dense layers.
 //   bias_forward:        y[n, c, s] += bias[c]                       y is [N, C, S] (S = OH·OW, or 1 for dense)
+//   bias_relu_forward:   y[n, c, s] = max(0, y[n, c, s] + bias[c])   bias_forward then relu_forward in one pass
+//                        (Conv2dReluForward, DenseReluForward: the ReLU after a layer, without re-reading y)
 //   bias_backward:       dBias[c] += Σ over n and s of dy[n, c, s]   (parameter gradients accumulate)
 //   dense_bias_backward: dBias[c] += Σ over n of dy[n, c]            the same with S = 1
-// Threads: bias_forward, one element per thread (grid-stride). bias_backward (convolutions, where
+// Threads: bias_forward and bias_relu_forward, one element per thread (grid-stride). bias_backward (convolutions, where
 // N·S is large), one block of REDUCTION_THREADS threads per channel, each thread summing a strided
 // share of the N·S values before a tree reduction in shared memory. dense_bias_backward (N values
 // per channel), one thread per channel adding its column from the top: neighbouring threads read
@@ -14,6 +16,14 @@ extern "C" __global__ void bias_forward(const float* __restrict__ bias, int chan
 {
     GRID_STRIDE_LOOP(i, n) {
         y[i] = y[i] + bias[(i / spatial) % channels];
+    }
+}
+
+extern "C" __global__ void bias_relu_forward(const float* __restrict__ bias, int channels, int spatial, int n, float* __restrict__ y)
+{
+    GRID_STRIDE_LOOP(i, n) {
+        float value = y[i] + bias[(i / spatial) % channels];
+        y[i] = value > 0.0f ? value : 0.0f;
     }
 }
 
