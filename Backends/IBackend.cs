@@ -291,6 +291,29 @@ public interface IBackend : IDevice, IDisposable
     void SoftmaxCrossEntropyBackward(Tensor probabilities, Tensor labels, Tensor dLogits);
 
     /// <summary>
+    /// Softmax followed by the cross-entropy with target distributions ("soft targets": label
+    /// smoothing, mixup, cutmix), averaged over the batch:
+    /// loss = −(1/N)·Σ_n Σ_k q[n, k]·log p[n, k], with log p[n, k] = z[n, k] − m − log Σ_j exp(z[n, j] − m)
+    /// and m the row's largest logit. A one-hot q gives exactly <see cref="SoftmaxCrossEntropyForward"/>'s loss.
+    /// Each row of q must be a distribution: every entry ≥ 0, and the row summing to 1 within
+    /// <see cref="OpContract.TargetSumTolerance"/>, because only then is the gradient the
+    /// <see cref="SoftTargetCrossEntropyBackward"/> computes (in general ∂loss/∂z = (p·Σ_k q − q)/N).
+    /// The reference and the CPU backend throw on another row; the CUDA kernels, which cannot throw,
+    /// write NaN for that row's loss (so the mean is NaN) and its gradient.
+    /// </summary>
+    /// <param name="logits">[N, K]</param>
+    /// <param name="targets">q, [N, K], each row a distribution over the K classes</param>
+    /// <param name="probabilities">[N, K], the softmax, kept for the backward</param>
+    /// <param name="loss">[1]</param>
+    void SoftTargetCrossEntropyForward(Tensor logits, Tensor targets, Tensor probabilities, Tensor loss);
+
+    /// <summary>Gradient of the mean soft-target loss with respect to the logits: dLogits = (p − q) / N (rows of q as the forward requires).</summary>
+    /// <param name="probabilities">[N, K], from the forward</param>
+    /// <param name="targets">q, [N, K]</param>
+    /// <param name="dLogits">[N, K], overwritten; separate from the targets</param>
+    void SoftTargetCrossEntropyBackward(Tensor probabilities, Tensor targets, Tensor dLogits);
+
+    /// <summary>
     /// The indices of the k largest scores of each row, largest first; equal scores are ordered
     /// by lower index first. Used for top-1/top-5 accuracy.
     /// </summary>

@@ -12,6 +12,9 @@ namespace AlexNet.Layers;
 /// and gives the simple gradient (p − onehot(label))/N.
 /// <para>Shapes: logits [N, K], labels [N] (whole numbers 0 … K−1 stored as floats) → loss [1];
 /// probabilities [N, K] are kept for the backward pass and for accuracy.</para>
+/// <para>Given target distributions q [N, K] in place of labels (label smoothing, mixup, cutmix), the
+/// loss is −(1/N)·Σ_n Σ_k q[n, k]·log p[n, k] and its gradient (p − q)/N
+/// (<see cref="IBackend.SoftTargetCrossEntropyForward"/>); one-hot q gives the same numbers as the labels.</para>
 /// </summary>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
 public sealed class SoftmaxCrossEntropy(IBackend backend) : IDisposable
@@ -32,14 +35,15 @@ public sealed class SoftmaxCrossEntropy(IBackend backend) : IDisposable
 
     /// <summary>Computes the probabilities and the mean loss, returned as a [1] tensor owned by this object.</summary>
     /// <param name="logits">[N, K]</param>
-    /// <param name="labels">[N], whole numbers 0 … K−1</param>
+    /// <param name="labels">[N], whole numbers 0 … K−1; or target distributions [N, K], each row summing to 1</param>
     public Tensor Forward(Tensor logits, Tensor labels)
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(labels);
-        if (logits.Shape.Rank != 2 || labels.Shape.Rank != 1 || labels.Shape.N != logits.Shape.N)
+        bool soft = labels.Shape.Rank == 2;
+        if (logits.Shape.Rank != 2 || (soft ? labels.Shape != logits.Shape : labels.Shape.Rank != 1 || labels.Shape.N != logits.Shape.N))
         {
-            throw new ArgumentException($"loss: expects logits [N, K] and labels [N] but got {logits.Describe()} and {labels.Describe()}.");
+            throw new ArgumentException($"loss: expects logits [N, K] and labels [N] or targets [N, K] but got {logits.Describe()} and {labels.Describe()}.");
         }
         if (!ReferenceEquals(logits.Device, Backend) || !ReferenceEquals(labels.Device, Backend))
         {
@@ -48,16 +52,30 @@ public sealed class SoftmaxCrossEntropy(IBackend backend) : IDisposable
         var probabilities = Reuse(ref _probabilities, logits.Shape, "loss.probabilities");
         var loss = Reuse(ref _loss, new Shape(1), "loss");
         _labels = labels;
-        Backend.SoftmaxCrossEntropyForward(logits, labels, probabilities, loss);
+        if (soft)
+        {
+            Backend.SoftTargetCrossEntropyForward(logits, labels, probabilities, loss);
+        }
+        else
+        {
+            Backend.SoftmaxCrossEntropyForward(logits, labels, probabilities, loss);
+        }
         return loss;
     }
 
-    /// <summary>dLoss/dLogits = (p − onehot(label))/N for the last forward pass, owned by this object.</summary>
+    /// <summary>dLoss/dLogits = (p − onehot(label))/N, or (p − q)/N for targets, for the last forward pass, owned by this object.</summary>
     public Tensor Backward()
     {
         var probabilities = _probabilities ?? throw new InvalidOperationException("loss: Backward was called before Forward.");
         var logitsGradient = Reuse(ref _logitsGradient, probabilities.Shape, "loss.dLogits");
-        Backend.SoftmaxCrossEntropyBackward(probabilities, _labels!, logitsGradient);
+        if (_labels!.Shape.Rank == 2)
+        {
+            Backend.SoftTargetCrossEntropyBackward(probabilities, _labels, logitsGradient);
+        }
+        else
+        {
+            Backend.SoftmaxCrossEntropyBackward(probabilities, _labels, logitsGradient);
+        }
         return logitsGradient;
     }
 

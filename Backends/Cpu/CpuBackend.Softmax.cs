@@ -3,8 +3,9 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace AlexNet.Backends.Cpu;
 
-// Softmax, its cross-entropy with integer labels, and top-k. Rows are independent and spread over
-// threads in chunks; each row is a handful of vectorized TensorPrimitives calls.
+// Softmax, its cross-entropy with integer labels and with soft targets (label smoothing, mixup,
+// cutmix), and top-k. Rows are independent and spread over threads in chunks; each row is a handful
+// of vectorized TensorPrimitives calls.
 // The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Softmax.cs.
 public sealed partial class CpuBackend
 {
@@ -57,6 +58,54 @@ public sealed partial class CpuBackend
             var gradient = new Span<float>(pdLogits + ((long)row * classes), classes);
             TensorPrimitives.Multiply(new ReadOnlySpan<float>(pProbabilities + ((long)row * classes), classes), inverseRows, gradient);
             gradient[(int)pLabels[row]] -= inverseRows;
+        });
+    }
+
+    public unsafe void SoftTargetCrossEntropyForward(Tensor logits, Tensor targets, Tensor probabilities, Tensor loss)
+    {
+        float* pLogits = Data(logits, nameof(logits));
+        float* pTargets = Data(targets, nameof(targets));
+        float* pProbabilities = Data(probabilities, nameof(probabilities));
+        float* pLoss = Data(loss, nameof(loss));
+        var (rows, classes) = OpContract.SoftTargetCrossEntropyForward(logits, targets, probabilities, loss);
+        OpContract.Targets(nameof(SoftTargetCrossEntropyForward), targets, new ReadOnlySpan<float>(pTargets, rows * classes), classes);
+
+        using var rowLosses = _workspace.Rent(rows);
+        using var scratch = _workspace.Rent((long)rows * classes);
+        float* perRow = rowLosses.Pointer;
+        ForRows(rows, classes, row =>
+        {
+            long start = (long)row * classes;
+            float logSum = SoftmaxRow(pLogits + start, classes, pProbabilities + start);
+            // −Σ q·log p = Σ q·(log Σ exp(x − max) + max − x): as the integer loss, term by term, so a
+            // one-hot row gives exactly its number (the other terms are 0·(a finite value ≥ 0)).
+            var minusLogP = new Span<float>(scratch.Pointer + start, classes);
+            TensorPrimitives.Subtract(logSum, new ReadOnlySpan<float>(pLogits + start, classes), minusLogP);
+            perRow[row] = TensorPrimitives.Dot(new ReadOnlySpan<float>(pTargets + start, classes), minusLogP);
+        });
+        double total = 0;
+        for (int row = 0; row < rows; row++)
+        {
+            total += perRow[row];
+        }
+        *pLoss = (float)(total / rows);
+    }
+
+    public unsafe void SoftTargetCrossEntropyBackward(Tensor probabilities, Tensor targets, Tensor dLogits)
+    {
+        float* pProbabilities = Data(probabilities, nameof(probabilities));
+        float* pTargets = Data(targets, nameof(targets));
+        float* pdLogits = Data(dLogits, nameof(dLogits));
+        var (rows, classes) = OpContract.SoftTargetCrossEntropyBackward(probabilities, targets, dLogits);
+        OpContract.Targets(nameof(SoftTargetCrossEntropyBackward), targets, new ReadOnlySpan<float>(pTargets, rows * classes), classes);
+        float inverseRows = 1f / rows;
+        ForRows(rows, classes, row =>
+        {
+            // dLogits = p/N − q/N, the integer loss's two steps with q in place of onehot(label).
+            long start = (long)row * classes;
+            var gradient = new Span<float>(pdLogits + start, classes);
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(pProbabilities + start, classes), inverseRows, gradient);
+            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(pTargets + start, classes), -inverseRows, gradient, gradient);
         });
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using AlexNet.Tensors;
 
 namespace AlexNet.Backends;
@@ -116,6 +117,64 @@ public static partial class OpContract
         ShapeIs(op, nameof(labels), labels, new Shape(n));
         ShapeIs(op, nameof(dLogits), dLogits, probabilities.Shape);
         return (n, classes);
+    }
+
+    /// <summary>
+    /// How far a row of soft targets may sum from 1 (<see cref="IBackend.SoftTargetCrossEntropyForward"/>):
+    /// float rounding of a well-formed distribution stays below 1e-6 for a thousand classes, while a
+    /// row that is not a distribution is off by far more.
+    /// </summary>
+    public const float TargetSumTolerance = 1e-4f;
+
+    /// <summary>SoftTargetCrossEntropyForward: logits [N, K], targets [N, K], probabilities [N, K] separate from both, loss [1].</summary>
+    public static (int N, int Classes) SoftTargetCrossEntropyForward(Tensor logits, Tensor targets, Tensor probabilities, Tensor loss)
+    {
+        const string op = nameof(SoftTargetCrossEntropyForward);
+        Rank(op, nameof(logits), logits, 2, "[N, K]");
+        ShapeIs(op, nameof(targets), targets, logits.Shape);
+        ShapeIs(op, nameof(probabilities), probabilities, logits.Shape);
+        ShapeIs(op, nameof(loss), loss, new Shape(1));
+        Distinct(op, nameof(probabilities), probabilities, nameof(logits), logits);
+        Distinct(op, nameof(probabilities), probabilities, nameof(targets), targets);
+        return (logits.Shape.N, logits.Shape[1]);
+    }
+
+    /// <summary>SoftTargetCrossEntropyBackward: probabilities [N, K], targets [N, K], dLogits [N, K] separate from the targets.</summary>
+    public static (int N, int Classes) SoftTargetCrossEntropyBackward(Tensor probabilities, Tensor targets, Tensor dLogits)
+    {
+        const string op = nameof(SoftTargetCrossEntropyBackward);
+        Rank(op, nameof(probabilities), probabilities, 2, "[N, K]");
+        ShapeIs(op, nameof(targets), targets, probabilities.Shape);
+        ShapeIs(op, nameof(dLogits), dLogits, probabilities.Shape);
+        Distinct(op, nameof(dLogits), dLogits, nameof(targets), targets);
+        return (probabilities.Shape.N, probabilities.Shape[1]);
+    }
+
+    /// <summary>
+    /// Throws unless every row of <paramref name="values"/> ([N, K] soft targets) is a distribution:
+    /// entries ≥ 0 (and finite), summing to 1 within <see cref="TargetSumTolerance"/> (summed in double).
+    /// For backends that read targets on the host; the CUDA kernels check the same on the device and write NaN.
+    /// </summary>
+    public static void Targets(string op, Tensor targets, ReadOnlySpan<float> values, int classes)
+    {
+        for (int row = 0; row < values.Length / classes; row++)
+        {
+            var q = values.Slice(row * classes, classes);
+            double sum = 0;
+            for (int k = 0; k < classes; k++)
+            {
+                if (!(q[k] >= 0 && float.IsFinite(q[k])))
+                {
+                    throw new ArgumentException($"{op}: targets[{row}, {k}] of {Named(targets)} is {q[k]}, expected a probability ≥ 0.", nameof(targets));
+                }
+                sum += q[k];
+            }
+            if (!(Math.Abs(sum - 1) <= TargetSumTolerance))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{op}: row {row} of targets {Named(targets)} sums to {sum:G6}, expected 1 (within {TargetSumTolerance:G2}): each row is a distribution over the {classes} classes."), nameof(targets));
+            }
+        }
     }
 
     /// <summary>

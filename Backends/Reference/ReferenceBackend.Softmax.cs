@@ -3,8 +3,8 @@ using AlexNet.Tensors;
 
 namespace AlexNet.Backends.Reference;
 
-// Softmax, the cross-entropy loss on integer labels, its gradient, and top-k (for the paper's top-1
-// and top-5 error rates). Fast versions: Cpu/CpuBackend.Softmax.cs (TensorPrimitives, rows over
+// Softmax, the cross-entropy loss on integer labels and on soft targets (target distributions, for
+// label smoothing and mixup), their gradients, and top-k (for the paper's top-1 and top-5 error rates). Fast versions: Cpu/CpuBackend.Softmax.cs (TensorPrimitives, rows over
 // threads), Cuda/Kernels/softmax.cu (one block per row).
 public sealed partial class ReferenceBackend
 {
@@ -36,6 +36,28 @@ public sealed partial class ReferenceBackend
         var (n, classes) = OpContract.SoftmaxCrossEntropyBackward(probabilities, labels, dLogits);
         OpContract.Labels(op, labels, vLabels.AsSpan(0, n), classes);
         Store(SoftmaxCrossEntropyBackward(vProbabilities, Classes(vLabels, n), n, classes), dLogits);
+    }
+
+    public void SoftTargetCrossEntropyForward(Tensor logits, Tensor targets, Tensor probabilities, Tensor loss)
+    {
+        const string op = nameof(SoftTargetCrossEntropyForward);
+        float[] vLogits = Values(logits, nameof(logits), op), vTargets = Values(targets, nameof(targets), op);
+        Values(probabilities, nameof(probabilities), op);
+        Values(loss, nameof(loss), op);
+        var (n, classes) = OpContract.SoftTargetCrossEntropyForward(logits, targets, probabilities, loss);
+        OpContract.Targets(op, targets, vTargets, classes);
+        Store(Softmax(vLogits, n, classes), probabilities);
+        Store([SoftTargetCrossEntropy(vLogits, vTargets, n, classes)], loss);
+    }
+
+    public void SoftTargetCrossEntropyBackward(Tensor probabilities, Tensor targets, Tensor dLogits)
+    {
+        const string op = nameof(SoftTargetCrossEntropyBackward);
+        float[] vProbabilities = Values(probabilities, nameof(probabilities), op), vTargets = Values(targets, nameof(targets), op);
+        Values(dLogits, nameof(dLogits), op);
+        var (n, classes) = OpContract.SoftTargetCrossEntropyBackward(probabilities, targets, dLogits);
+        OpContract.Targets(op, targets, vTargets, classes);
+        Store(SoftTargetCrossEntropyBackward(vProbabilities, vTargets, n, classes), dLogits);
     }
 
     public void TopK(Tensor scores, int k, Tensor indices)
@@ -102,6 +124,47 @@ public sealed partial class ReferenceBackend
                 T onehot = k == labels[row] ? T.One : T.Zero;
                 d[(row * classes) + k] = (probabilities[(row * classes) + k] - onehot) / T.CreateChecked(n);
             }
+        }
+        return d;
+    }
+
+    /// <summary>
+    /// The mean over rows of −Σ_k q[k]·log softmax(x)[k], log-softmax written as x − max − log Σ exp(x − max)
+    /// as in <see cref="CrossEntropy{T}"/>, which this equals for one-hot targets.
+    /// </summary>
+    public static T SoftTargetCrossEntropy<T>(T[] logits, T[] targets, int n, int classes)
+        where T : IFloatingPointIeee754<T>
+    {
+        T total = T.Zero;
+        for (int row = 0; row < n; row++)
+        {
+            var x = logits.AsSpan(row * classes, classes);
+            var q = targets.AsSpan(row * classes, classes);
+            T max = RowMax(x);
+            T sum = T.Zero;
+            foreach (T v in x)
+            {
+                sum += T.Exp(v - max);
+            }
+            T logSum = T.Log(sum);
+            T rowTotal = T.Zero;
+            for (int k = 0; k < classes; k++)
+            {
+                rowTotal += q[k] * (x[k] - max - logSum);
+            }
+            total -= rowTotal;
+        }
+        return total / T.CreateChecked(n);
+    }
+
+    /// <summary>dLogits = (p − q) / N.</summary>
+    public static T[] SoftTargetCrossEntropyBackward<T>(T[] probabilities, T[] targets, int n, int classes)
+        where T : IFloatingPointIeee754<T>
+    {
+        var d = new T[n * classes];
+        for (int i = 0; i < n * classes; i++)
+        {
+            d[i] = (probabilities[i] - targets[i]) / T.CreateChecked(n);
         }
         return d;
     }

@@ -134,6 +134,20 @@ public sealed class ReferenceGradientTests
         }, maxTest: 25);
 
     [Fact]
+    public void Soft_target_cross_entropy_backward_is_the_gradient_of_the_loss() =>
+        Properties.Check(Cases.Softmax, c =>
+        {
+            var random = new Random(c.Seed);
+            double[] logits = GradientCheck.Uniform(random, c.N * c.Classes, -5, 5);
+            double[] targets = Backends.SoftmaxProperties.Distributions(random, c.N, c.Classes).ToDouble();
+            double Loss() => ReferenceBackend.SoftTargetCrossEntropy(logits, targets, c.N, c.Classes);
+            double[] probabilities = ReferenceBackend.Softmax(logits, c.N, c.Classes);
+
+            GradientCheck.Verify($"SoftTargetCrossEntropyBackward {c}", logits, Loss,
+                ReferenceBackend.SoftTargetCrossEntropyBackward(probabilities, targets, c.N, c.Classes), random);
+        }, maxTest: 25);
+
+    [Fact]
     public void BatchNorm_backward_is_the_gradient_of_the_training_forward() =>
         Properties.Check(Cases.BatchNorm, c =>
         {

@@ -51,10 +51,14 @@ public static class LoaderBenchmark
     /// and one epoch, sampling memory after every batch into <paramref name="memory"/>.
     /// </summary>
     public static Result Measure(ImageSet images, Preprocessing preprocessing, int batchSize, int loaderThreads, int prefetch, double minSeconds,
-        MemoryPeak memory, CancellationToken cancellationToken, AugmentationSettings? augmentation = null)
+        MemoryPeak memory, CancellationToken cancellationToken, AugmentationSettings? augmentation = null, SoftTargetSettings? targets = null, int classes = 0)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        var pipeline = new InputPipeline(images, preprocessing, batchSize, null, prefetch, loaderThreads, augmentation);
+        var pipeline = new InputPipeline(images, preprocessing, batchSize, null, prefetch, loaderThreads, augmentation)
+        {
+            Targets = targets ?? SoftTargetSettings.None,
+            TargetClasses = classes,
+        };
         if (pipeline.TrainingBatches == 0)
         {
             throw new AppException($"The data set has {images.Count} images, fewer than one batch of {batchSize}; pass a smaller --batch-size.");

@@ -108,6 +108,8 @@ public sealed record TrainingState
     public double WallSeconds { get; init; }
     /// <summary>How the convolutions are normalized (<c>train --norm</c>: lrn, batch or none); null for the variant's own, as in checkpoints written before the option.</summary>
     public string? Normalization { get; init; }
+    /// <summary>Label smoothing, mixup and cutmix (<c>--label-smoothing</c>, <c>--mixup</c>, <c>--cutmix</c>, <c>--mix-prob</c>); null for hard labels, as in checkpoints written before these options.</summary>
+    public SoftTargetSettings? SoftTargets { get; init; }
 
     private static readonly JsonSerializerOptions Options = new()
     {

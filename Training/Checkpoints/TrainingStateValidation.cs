@@ -72,6 +72,17 @@ public static class TrainingStateValidation
                 problems.Add($"augmentation ({augmentation}) is not usable: {e.Message}");
             }
         }
+        if (state.SoftTargets is { } targets)
+        {
+            try
+            {
+                targets.Validated();
+            }
+            catch (AppException e)
+            {
+                problems.Add($"soft_targets is not usable: {e.Message}");
+            }
+        }
         if (state.BatchSize < 1 || state.TotalEpochs < 1 || state.Epoch < 0 || state.StepInEpoch < 0 || state.GlobalStep < 0)
         {
             problems.Add($"batch size {state.BatchSize}, total epochs {state.TotalEpochs}, epoch {state.Epoch}, step {state.StepInEpoch} and global step {state.GlobalStep} must be positive (the last three may be 0)");

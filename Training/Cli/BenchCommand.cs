@@ -93,6 +93,7 @@ public static class BenchCommand
         public Option<int> CropSize { get; } = new Option<int>("--crop-size") { Description = "With --loader: the side of the network input cropped from them (default 227).", DefaultValueFactory = _ => 227, HelpName = "N" }.AtLeast(1);
 
         public AugmentationOptions Augmentation { get; } = new();
+        public SoftTargetOptions SoftTargets { get; } = new();
         public Option<bool> NoCache { get; } = new("--no-cache") { Description = "With --loader: decode every image into memory, as before the cache, instead of reading the cache." };
 
         public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the weights and the random images.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
@@ -115,7 +116,7 @@ public static class BenchCommand
             o.Models, o.Classes, o.BatchSizes, o.Threads, o.Backend, o.Precision, o.Inference, o.Train, o.Layers, o.Optimizer, o.Gemm, o.GemmBlocking, o.TuneGemm, o.Roofline,
             o.Warmup, o.Iterations, o.MaxIterations, o.MinSeconds, o.Seed, o.Loader, o.LoaderThreads, o.Prefetch, o.StoredSize, o.CropSize, o.NoCache,
         };
-        foreach (var option in o.Augmentation.All)
+        foreach (var option in o.Augmentation.All.Concat(o.SoftTargets.All))
         {
             option.Description = "With --loader: " + option.Description;
             command.Options.Add(option);
@@ -361,6 +362,7 @@ public static class BenchCommand
     {
         int stored = parse.GetValue(o.StoredSize), crop = parse.GetValue(o.CropSize), prefetch = parse.GetValue(o.Prefetch);
         var augmentation = o.Augmentation.Parse(parse);
+        var targets = o.SoftTargets.Parse(parse);
         var form = augmentation.Form(stored);
         if (crop > stored)
         {
@@ -378,14 +380,14 @@ public static class BenchCommand
         app.WriteLine(Invariant($"  data: {catalog.Items.Count} images ({skipped.Count} skipped) stored as {form}, {GarbageCounter.FormatBytes(pass.Bytes)} decoded; {how}: ") +
             Invariant($"{pass.Seconds:F2} s") + (pass.Decoded > 0 ? Invariant($", {pass.Decoded / pass.Seconds:F1} images/s") : "") + $"  {MachineLoad.Describe(load.Stop())}");
         var preprocessing = Data.Preprocessing.Measure(images, stored, crop, standardize: false);
-        app.WriteLine($"  augmentation: {augmentation}, mirrors, PCA lighting");
+        app.WriteLine($"  augmentation: {augmentation}, mirrors, PCA lighting{(targets.Enabled ? $"; targets: {targets}" : "")}");
         foreach (int batchSize in parse.GetValue(o.BatchSizes)!)
         {
             foreach (int threads in parse.GetValue(o.LoaderThreads)!)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 load = new MachineLoad();
-                var result = LoaderBenchmark.Measure(images, preprocessing, batchSize, threads, prefetch, minSeconds, memory, cancellationToken, augmentation);
+                var result = LoaderBenchmark.Measure(images, preprocessing, batchSize, threads, prefetch, minSeconds, memory, cancellationToken, augmentation, targets, catalog.ClassNames.Count);
                 app.WriteLine(Invariant($"  loader, batch {batchSize}, {threads} thread(s), prefetch {prefetch}: {result.ImagesPerSecond:F1} images/s ({result.Images} images in {result.Seconds:F2} s, ") +
                     Invariant($"waited {result.DataWaitSeconds:F2} s)  {MachineLoad.Describe(load.Stop())}"));
             }

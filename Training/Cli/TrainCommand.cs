@@ -75,6 +75,7 @@ public static partial class TrainCommand
         public Option<float?> Dropout { get; } = new("--dropout") { Description = "The probability of every Dropout layer of the model, in [0, 1): 0 removes dropout and its randomness. Default: the model's (0.5 in the paper and in alexnet, caffenet, torchvision and mini; 0.4 in keras-blog).", HelpName = "P" };
         public AugmentationOptions Augmentation { get; } = new();
         public Option<string> Norm { get; } = CommonOptions.Norm();
+        public SoftTargetOptions SoftTargets { get; } = new();
         public Option<int?> MaxSteps { get; } = new Option<int?>("--max-steps") { Description = "Stop after N training steps (saving last.safetensors, as Ctrl+C does; --resume continues): one step of a model under the debugger, or a quick check.", HelpName = "N" }.AtLeast(1);
         public Option<string> Seeds { get; } = new("--seeds") { Description = "Train one run per split seed, one after the other, each with --split-seed K and the same --seed and other options, into runs/NAME-splitK (--name is required); then print each split's validation and test top-1 with their mean ± standard deviation, and write runs/NAME/summary.json and summary.png. Run the same command again to continue: finished splits are reused, an unfinished one resumes, one made with other settings is refused.", HelpName = "K,K,..." };
         public Option<bool> SummarizeOnly { get; } = new("--summarize-only") { Description = "With --seeds: train nothing; rebuild runs/NAME/summary.json and summary.png from the finished runs/NAME-splitK folders (a finished run without test.json has its best checkpoint scored once, as train does at the end)." };
@@ -96,7 +97,7 @@ public static partial class TrainCommand
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name,
             o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost, o.LoaderThreads, o.Prefetch, o.ClassesFile, o.Dropout, o.Norm, o.Seeds, o.SummarizeOnly,
         };
-        foreach (var option in o.Augmentation.All)
+        foreach (var option in o.Augmentation.All.Concat(o.SoftTargets.All))
         {
             command.Options.Add(option);
         }
@@ -220,6 +221,7 @@ public static partial class TrainCommand
             Dropout = parse.GetValue(o.Dropout) is float p ? ValidDropout(p) : null,
             Augmentation = o.Augmentation.Parse(parse, recipe.Augmentation),
             Normalization = init is null ? CommonOptions.ParseNorm(parse.GetValue(o.Norm), variant) : FineTuningNorm(parse, o, init),
+            SoftTargets = o.SoftTargets.Parse(parse, recipe.SoftTargets),
         };
         return new RunPlan(runFolder, config, RunProgress.Start(config.NewSchedule().State), readable, BackendSettings.From(parse, o), null, null, init);
     }
@@ -276,7 +278,7 @@ public static partial class TrainCommand
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume, ICommunicator communicator, CancellationToken cancellationToken)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout, o.ClassesFile, o.Norm }.Concat(o.Augmentation.All)
+        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout, o.ClassesFile, o.Norm }.Concat(o.Augmentation.All).Concat(o.SoftTargets.All)
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {
@@ -436,7 +438,11 @@ public static partial class TrainCommand
         using var secondDevice = group.SplitOverTwoDevices ? CommonOptions.CreateBackend(config.Backend, plan.Settings.Threads, plan.Settings.Precision, blocking) : null;
         using var split = secondDevice is null ? null : SplitOverTwoDevices(model, backend, secondDevice);
         parallel?.CheckSameStart(model, progress.GlobalStep);
-        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard, plan.Settings.Prefetch, plan.Settings.LoaderThreads, config.Augmentation);
+        var train = new InputPipeline(parts.Train, config.Preprocessing, config.BatchSize, shard, plan.Settings.Prefetch, plan.Settings.LoaderThreads, config.Augmentation)
+        {
+            Targets = config.SoftTargets,
+            TargetClasses = config.ClassNames.Count,
+        };
         var validation = new InputPipeline(parts.Validation!, config.Preprocessing, config.BatchSize, null, plan.Settings.Prefetch, plan.Settings.LoaderThreads);
         string relative = Relative(app, plan.Folder);
         string where = parallel is not null ? $"{backend.Name}, {parallel.Describe(config.BatchSize)}"
@@ -449,6 +455,10 @@ public static partial class TrainCommand
         if (!config.Augmentation.IsPaper)
         {
             app.WriteLine($"Augmentation: {config.Augmentation}; mirrors and PCA lighting as the paper's.");
+        }
+        if (config.SoftTargets.Enabled)
+        {
+            app.WriteLine($"Targets: {config.SoftTargets}; validation and test score the hard labels.");
         }
         if (plan.Init is not null)
         {

@@ -2,17 +2,18 @@ namespace AlexNet.Training.Data;
 
 /// <summary>
 /// A batch of network inputs prepared on the host: <see cref="Count"/> images as CHW floats, one
-/// after the other (NCHW), their labels (class indices), and
-/// which images of the set they are. Arrays come from, and go back to, a <see cref="BatchPool"/> so
+/// after the other (NCHW), their labels (class indices), which images of the set they are, and, when
+/// training with soft targets (label smoothing, mixup, cutmix), each image's target distribution. Arrays come from, and go back to, a <see cref="BatchPool"/> so
 /// that large buffers are reused rather than reallocated every step.
 /// </summary>
 public sealed class Batch : IDisposable
 {
     private readonly BatchPool? _pool;
 
-    internal Batch(BatchPool? pool, float[] inputs, int[] labels, int[] imageIndices, int count, int inputLength)
+    internal Batch(BatchPool? pool, float[] inputs, int[] labels, int[] imageIndices, int count, int inputLength, float[]? targets = null)
     {
         _pool = pool;
+        TargetArray = targets;
         InputArray = inputs;
         LabelArray = labels;
         ImageIndexArray = imageIndices;
@@ -32,6 +33,28 @@ public sealed class Batch : IDisposable
 
     internal int[] ImageIndexArray { get; }
 
+    internal float[]? TargetArray { get; private set; }
+
+    /// <summary>Classes per target row; 0 for a batch of hard labels only.</summary>
+    public int TargetClasses { get; private set; }
+
+    /// <summary>
+    /// The target distributions [Count, <see cref="TargetClasses"/>], each row summing to 1; empty
+    /// without soft targets. <see cref="Labels"/> then hold each image's dominant label (for top-1).
+    /// </summary>
+    public Span<float> Targets => TargetArray is null ? default : TargetArray.AsSpan(0, Count * TargetClasses);
+
+    /// <summary>Gives the batch target rows of <paramref name="classes"/> classes (contents unspecified), reusing the pooled array.</summary>
+    internal void UseTargets(int classes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
+        if (TargetArray is null || TargetArray.Length < LabelArray.Length * classes)
+        {
+            TargetArray = new float[LabelArray.Length * classes];
+        }
+        TargetClasses = classes;
+    }
+
     /// <summary>The inputs, NCHW, <see cref="Count"/> × <see cref="InputLength"/> floats.</summary>
     public Span<float> Inputs => InputArray.AsSpan(0, Count * InputLength);
 
@@ -48,7 +71,7 @@ public sealed class Batch : IDisposable
 /// <summary>Reusable batch buffers of one capacity (images per batch) and input length.</summary>
 public sealed class BatchPool
 {
-    private readonly System.Collections.Concurrent.ConcurrentBag<(float[] Inputs, int[] Labels, int[] Indices)> _free = [];
+    private readonly System.Collections.Concurrent.ConcurrentBag<(float[] Inputs, int[] Labels, int[] Indices, float[]? Targets)> _free = [];
     private readonly int _capacity;
     private readonly int _inputLength;
 
@@ -67,11 +90,11 @@ public sealed class BatchPool
         {
             throw new ArgumentOutOfRangeException(nameof(count), $"A batch of {count} images does not fit the pool's capacity of {_capacity}.");
         }
-        var (inputs, labels, indices) = _free.TryTake(out var buffers)
+        var (inputs, labels, indices, targets) = _free.TryTake(out var buffers)
             ? buffers
-            : (new float[_capacity * _inputLength], new int[_capacity], new int[_capacity]);
-        return new Batch(this, inputs, labels, indices, count, _inputLength);
+            : (new float[_capacity * _inputLength], new int[_capacity], new int[_capacity], null);
+        return new Batch(this, inputs, labels, indices, count, _inputLength, targets);
     }
 
-    internal void Return(Batch batch) => _free.Add((batch.InputArray, batch.LabelArray, batch.ImageIndexArray));
+    internal void Return(Batch batch) => _free.Add((batch.InputArray, batch.LabelArray, batch.ImageIndexArray, batch.TargetArray));
 }

@@ -74,6 +74,15 @@ public sealed class InputPipeline
     /// <summary>Floats per input image.</summary>
     public int InputLength { get; }
 
+    /// <summary>
+    /// Label smoothing, mixup and cutmix for <see cref="Training"/> batches (<see cref="SoftTargetSettings.None"/>:
+    /// hard labels, as before the options existed); with them, <see cref="TargetClasses"/> must be the number of classes.
+    /// </summary>
+    public SoftTargetSettings Targets { get; init; } = SoftTargetSettings.None;
+
+    /// <summary>The number of classes of the target rows (only read when <see cref="Targets"/> are enabled).</summary>
+    public int TargetClasses { get; init; }
+
     /// <summary>Crop corners range over 0 … this (on the paper's square, however the images are stored).</summary>
     public int MaxOffset => Preprocessing.StoredSize - Preprocessing.CropSize;
 
@@ -92,14 +101,73 @@ public sealed class InputPipeline
     /// <summary>
     /// Training batches <paramref name="firstBatch"/> … of an epoch visiting images in <paramref name="order"/>,
     /// augmented; each holds this process's <see cref="Shard"/> of the batch. An image's crop and flip
-    /// depend only on (seed, epoch, image), so they do not change with the number of ranks.
+    /// depend only on (seed, epoch, image), so they do not change with the number of ranks. With
+    /// <see cref="Targets"/> enabled, each batch is then smoothed and mixed (<see cref="SoftenTargets"/>) on the same worker thread.
     /// </summary>
     public BatchQueue Training(ulong seed, int epoch, int[] order, int firstBatch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
+        if (Targets.Enabled && TargetClasses < 2)
+        {
+            throw new InvalidOperationException($"Soft targets ({Targets}) need the number of classes; set TargetClasses (it is {TargetClasses}).");
+        }
         int start = Shard.Start(BatchSize), size = Shard.Size(BatchSize);
         return new BatchQueue(firstBatch, TrainingBatches, b =>
-            Build(order.AsSpan((b * BatchSize) + start, size), image => TrainingDraw(seed, epoch, image)), Prefetch, LoaderThreads, cancellationToken);
+        {
+            var batch = Build(order.AsSpan((b * BatchSize) + start, size), image => TrainingDraw(seed, epoch, image));
+            if (Targets.Enabled)
+            {
+                SoftenTargets(batch, seed, epoch, b, order.AsSpan(b * BatchSize, BatchSize), start);
+            }
+            return batch;
+        }, Prefetch, LoaderThreads, cancellationToken);
+    }
+
+    /// <summary>
+    /// Gives training batch <paramref name="batchNumber"/> its target distributions (<see cref="BatchMixing"/>):
+    /// each image's smoothed label, mixed with its partner's when the batch is mixed, whose input is
+    /// then blended or pasted in. The partner's input is rebuilt from its image and its own augmentation,
+    /// so this rank's shard needs nothing from the others. Labels become the dominant labels.
+    /// </summary>
+    /// <param name="batch">this shard's part of the batch, as built</param>
+    /// <param name="seed">the run's seed</param>
+    /// <param name="epoch">the epoch</param>
+    /// <param name="batchNumber">the batch's number in the epoch</param>
+    /// <param name="images">the whole batch's images, in batch order</param>
+    /// <param name="start">the batch position of <paramref name="batch"/>'s first image</param>
+    private void SoftenTargets(Batch batch, ulong seed, int epoch, int batchNumber, ReadOnlySpan<int> images, int start)
+    {
+        int crop = Preprocessing.CropSize, classes = TargetClasses;
+        var draw = BatchMixing.Draw(Targets, seed, epoch, batchNumber, BatchSize, crop);
+        batch.UseTargets(classes);
+        float[]? partnerInput = draw.Kind == MixKind.None ? null : System.Buffers.ArrayPool<float>.Shared.Rent(InputLength);
+        try
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                int label = batch.Labels[i];
+                var target = batch.Targets.Slice(i * classes, classes);
+                if (partnerInput is null)
+                {
+                    BatchMixing.WriteTarget(label, label, 1, Targets.LabelSmoothing, target);
+                    continue;
+                }
+                int partner = images[draw.Partners[start + i]];
+                int partnerLabel = Images.Label(partner);
+                var partnerSpan = partnerInput.AsSpan(0, InputLength);
+                Augmentation.WriteInput(Images.Pixels(partner), Images.Height(partner), Images.Width(partner), TrainingDraw(seed, epoch, partner), Preprocessing, partnerSpan);
+                BatchMixing.MixInput(batch.Inputs.Slice(i * InputLength, InputLength), partnerSpan, draw, crop);
+                BatchMixing.WriteTarget(label, partnerLabel, draw.Lambda, Targets.LabelSmoothing, target);
+                batch.Labels[i] = BatchMixing.DominantLabel(label, partnerLabel, draw.Lambda);
+            }
+        }
+        finally
+        {
+            if (partnerInput is not null)
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(partnerInput);
+            }
+        }
     }
 
     /// <summary>

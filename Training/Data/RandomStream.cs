@@ -24,6 +24,10 @@ public static class RandomStream
         Split = 4,
         /// <summary>The pixels of the synthetic data set.</summary>
         Synthetic = 5,
+        /// <summary>Whether a training batch is mixed, by mixup or cutmix, its λ and its cutmix box (stream = the batch; numbered apart from the others' additions, so none shares a stream).</summary>
+        Mix = 16,
+        /// <summary>The partner of each image of a mixed batch: a permutation of the batch (stream = the batch).</summary>
+        MixPartners = 17,
         /// <summary>The box of a random-resized crop (numbered apart from the others' additions, so none shares a stream).</summary>
         ResizedCrop = 20,
         /// <summary>The colour-jitter factors of a training image.</summary>
@@ -53,7 +57,13 @@ public static class RandomStream
     /// A permutation of 0 … <paramref name="count"/> − 1 (Fisher–Yates, one draw per position), the
     /// same for the same seed, purpose and epoch.
     /// </summary>
-    public static int[] Permutation(int count, ulong seed, Purpose purpose, uint epoch)
+    public static int[] Permutation(int count, ulong seed, Purpose purpose, uint epoch) => Permutation(count, seed, purpose, epoch, 0);
+
+    /// <summary>
+    /// As above, for one of several permutations of an epoch: <paramref name="stream"/> (e.g. a batch
+    /// number) fills the upper 32 bits of the index, so each stream draws its own numbers.
+    /// </summary>
+    public static int[] Permutation(int count, ulong seed, Purpose purpose, uint epoch, uint stream)
     {
         var order = new int[count];
         for (int i = 0; i < count; i++)
@@ -62,11 +72,49 @@ public static class RandomStream
         }
         for (int i = count - 1; i > 0; i--)
         {
-            var words = Words(seed, purpose, epoch, (ulong)i);
+            var words = Words(seed, purpose, epoch, ((ulong)stream << 32) | (uint)i);
             int j = Below(i + 1, words.X0, words.X1);
             (order[i], order[j]) = (order[j], order[i]);
         }
         return order;
+    }
+
+    /// <summary>
+    /// An endless sequence of uniform numbers for (seed, purpose, epoch, stream), for draws that take
+    /// an unknown number of them (rejection sampling): the k-th block of four words is
+    /// <see cref="Words"/> at index stream·2³² + k, so the sequence is as pure a function of its key as a single draw.
+    /// </summary>
+    public sealed class Sequence(ulong seed, Purpose purpose, uint epoch, uint stream)
+    {
+        private (uint X0, uint X1, uint X2, uint X3) _block;
+        private uint _blocks;
+        private int _used = 4;
+
+        /// <summary>The next 32-bit word.</summary>
+        public uint NextWord()
+        {
+            if (_used == 4)
+            {
+                _block = Words(seed, purpose, epoch, ((ulong)stream << 32) | _blocks++);
+                _used = 0;
+            }
+            return _used++ switch
+            {
+                0 => _block.X0,
+                1 => _block.X1,
+                2 => _block.X2,
+                _ => _block.X3,
+            };
+        }
+
+        /// <summary>A uniform number in (0, 1].</summary>
+        public double NextUniform() => OpenUniform(NextWord());
+
+        /// <summary>A uniform integer in [0, <paramref name="bound"/>).</summary>
+        public int NextBelow(int bound) => Below(bound, NextWord(), NextWord());
+
+        /// <summary>A standard normal number (one of a Box–Muller pair; the other is not kept).</summary>
+        public double NextNormal() => Normals(NextWord(), NextWord()).A;
     }
 
     /// <summary>Two independent standard normal numbers from two uniform words (Box–Muller).</summary>

@@ -1,4 +1,4 @@
-// DeviceBatch: a batch's images on the backend and its integer labels; the one place labels become floats (for the loss op).
+// DeviceBatch: a batch's images on the backend, its integer labels and any soft targets; the one place labels become floats (for the loss op).
 
 using AlexNet.Backends;
 using AlexNet.Tensors;
@@ -22,6 +22,7 @@ public sealed class DeviceBatch : IDisposable
     private float[] _labelValues = [];
     private int[] _labels = [];
     private bool _labelsUploaded;
+    private Tensor? _targets;
 
     /// <param name="backend">where the images go</param>
     /// <param name="imageShape">one image, [C, H, W]</param>
@@ -51,13 +52,32 @@ public sealed class DeviceBatch : IDisposable
         : throw new InvalidOperationException("The batch was loaded without its labels on the backend; load it with labels: true for a training step.");
 
     /// <summary>
+    /// The batch's target distributions [N, K] on the backend, for <see cref="IBackend.SoftTargetCrossEntropyForward"/>;
+    /// null when the batch last loaded has hard labels only (or was loaded without labels).
+    /// </summary>
+    public Tensor? TargetTensor { get; private set; }
+
+    /// <summary>
     /// Uploads <paramref name="batch"/>'s images and, when <paramref name="labels"/> is set (a
-    /// training step), its labels: one or two copies to the backend, nothing else.
+    /// training step), its labels and any soft targets: two or three copies to the backend, nothing else.
     /// </summary>
     public void Load(Batch batch, bool labels)
     {
         ArgumentNullException.ThrowIfNull(batch);
         Load(batch.Inputs, batch.Labels, labels);
+        TargetTensor = null;
+        if (labels && batch.TargetClasses > 0)
+        {
+            var shape = new Shape(batch.Count, batch.TargetClasses);
+            if (_targets is null || _targets.Shape != shape)
+            {
+                _targets?.Dispose();
+                _targets = null;
+                _targets = _backend.Allocate(shape, "targets");
+            }
+            _backend.Upload(batch.Targets, _targets);
+            TargetTensor = _targets;
+        }
     }
 
     /// <summary>Uploads <paramref name="images"/> (NCHW, one image after the other) and, when <paramref name="labels"/> is set, <paramref name="classes"/>.</summary>
@@ -81,6 +101,7 @@ public sealed class DeviceBatch : IDisposable
             _labels = new int[count];
         }
         Count = count;
+        TargetTensor = null;
         classes.CopyTo(_labels);
         _backend.Upload(images, _images);
         _labelsUploaded = labels;
@@ -98,5 +119,6 @@ public sealed class DeviceBatch : IDisposable
     {
         _images?.Dispose();
         _labelTensor?.Dispose();
+        _targets?.Dispose();
     }
 }

@@ -9,8 +9,8 @@ using AlexNet.Training.Optimization;
 namespace AlexNet.Training.Loop;
 
 /// <summary>The loss and top-1 count of one training step over <see cref="Count"/> images.</summary>
-/// <param name="Loss">the batch's mean cross-entropy; diverging (DivergenceWatch) when the step diverged (then nothing was updated)</param>
-/// <param name="Correct">images whose most probable class was their label, before the update</param>
+/// <param name="Loss">the batch's mean cross-entropy (against the soft targets when the batch has them); diverging (DivergenceWatch) when the step diverged (then nothing was updated)</param>
+/// <param name="Correct">images whose most probable class was their label (a mixed image's dominant label), before the update</param>
 /// <param name="Count">images in the batch</param>
 /// <param name="Stop">data-parallel: some rank was asked to stop, so every rank stops after this step</param>
 public readonly record struct StepResult(float Loss, int Correct, int Count, bool Stop = false);
@@ -96,7 +96,8 @@ public sealed class TrainingStep : IDisposable
         var logits = Split is null ? Model.Forward(batch.Images, AfterLayer(probe, StepPhase.LayerForward)) : Split.Forward(batch.Images);
         Span<float> loss = stackalloc float[1];
         // Read at once: a NaN, infinite or exploding loss (DivergenceWatch) stops the step before it touches the weights.
-        backend.Download(_loss.Forward(logits, batch.LabelTensor), loss);
+        // Soft targets (label smoothing, mixup, cutmix) when the batch has them, else the integer labels.
+        backend.Download(_loss.Forward(logits, batch.TargetTensor ?? batch.LabelTensor), loss);
         var top1 = Reuse(batch.Count);
         // Data-parallel, the ranks first agree on the whole batch's loss: a non-finite one on any rank stops all.
         var agreed = Parallel is null ? new StepResult(loss[0], 0, batch.Count) : AgreeOnShard(Parallel, batch, loss[0], top1, stopRequested);

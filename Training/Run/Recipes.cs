@@ -18,10 +18,11 @@ namespace AlexNet.Training.Run;
 /// <param name="Patience">epochs without a better validation error before the plateau schedule divides the rate</param>
 /// <param name="StepEpochs">epochs between two ×0.1 steps of the step schedule</param>
 /// <param name="Augmentation">what training adds to the paper's crops, mirrors and PCA lighting (null: nothing)</param>
+/// <param name="SoftTargets">label smoothing, mixup and cutmix (null: hard labels)</param>
 public sealed record Recipe(
     OptimizerKind Optimizer, double LearningRate, double Momentum, double WeightDecay, int BatchSize, int Epochs,
     ScheduleKind Schedule, InitKind Initialization, string Source, int Patience = Recipes.DefaultPatience, int StepEpochs = Recipes.DefaultStepEpochs,
-    Data.AugmentationSettings? Augmentation = null);
+    Data.AugmentationSettings? Augmentation = null, Data.SoftTargetSettings? SoftTargets = null);
 
 /// <summary>
 /// Every default of a run, in one place: each variant's recipe, and the constants an optimizer takes

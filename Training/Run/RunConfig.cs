@@ -80,6 +80,9 @@ public sealed record RunConfig
     /// <summary><see cref="Normalization"/>'s name, as <see cref="ModelVariant.Build"/> takes it (null: the variant's own).</summary>
     public string? NormalizationName => Normalization is { } norm ? RunNames.Normalizations[norm] : null;
 
+    /// <summary>Label smoothing, mixup and cutmix of the training targets; <see cref="SoftTargetSettings.None"/> trains on the hard labels.</summary>
+    public SoftTargetSettings SoftTargets { get; init; } = SoftTargetSettings.None;
+
     /// <summary>The layer list <see cref="Model"/> names.</summary>
     public ModelVariant Variant => Model.Variant();
 

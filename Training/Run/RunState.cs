@@ -56,6 +56,7 @@ public static class RunState
             Augmentation = config.Augmentation.IsPaper ? null : config.Augmentation,
             WallSeconds = progress.WallSeconds,
             Normalization = config.NormalizationName,
+            SoftTargets = config.SoftTargets == SoftTargetSettings.None ? null : config.SoftTargets,
         };
     }
 
@@ -87,6 +88,7 @@ public static class RunState
             ClassesFile = state.ClassesFile,
             Augmentation = state.Augmentation ?? AugmentationSettings.Paper,
             Normalization = state.Normalization is { } norm ? RunNames.Normalizations.Parse(norm) : null,
+            SoftTargets = state.SoftTargets ?? SoftTargetSettings.None,
         };
     }
 
