@@ -64,13 +64,12 @@ public sealed partial class ReferenceBackend
         var newM = new T[parameter.Length];
         var newV = new T[parameter.Length];
         var w = new T[parameter.Length];
-        T t = T.CreateChecked(step);
         for (int i = 0; i < w.Length; i++)
         {
             T g = gradient[i] + (weightDecay * parameter[i]);
             newM[i] = (beta1 * m[i]) + ((T.One - beta1) * g);
             newV[i] = (beta2 * v[i]) + ((T.One - beta2) * g * g);
-            var (mHat, vHat) = BiasCorrected(newM[i], newV[i], beta1, beta2, t);
+            var (mHat, vHat) = BiasCorrected(newM[i], newV[i], beta1, beta2, step);
             w[i] = parameter[i] - (learningRate * mHat / (T.Sqrt(vHat) + epsilon));
         }
         return (newM, newV, w);
@@ -86,19 +85,21 @@ public sealed partial class ReferenceBackend
         var newM = new T[parameter.Length];
         var newV = new T[parameter.Length];
         var w = new T[parameter.Length];
-        T t = T.CreateChecked(step);
         for (int i = 0; i < w.Length; i++)
         {
             newM[i] = (beta1 * m[i]) + ((T.One - beta1) * gradient[i]);
             newV[i] = (beta2 * v[i]) + ((T.One - beta2) * gradient[i] * gradient[i]);
-            var (mHat, vHat) = BiasCorrected(newM[i], newV[i], beta1, beta2, t);
+            var (mHat, vHat) = BiasCorrected(newM[i], newV[i], beta1, beta2, step);
             w[i] = parameter[i] - (learningRate * ((mHat / (T.Sqrt(vHat) + epsilon)) + (weightDecay * parameter[i])));
         }
         return (newM, newV, w);
     }
 
     /// <summary>Adam's bias corrections at step t: m̂ = m/(1−β1^t), v̂ = v/(1−β2^t), undoing the moments' start at 0.</summary>
-    private static (T MHat, T VHat) BiasCorrected<T>(T m, T v, T beta1, T beta2, T t)
-        where T : IFloatingPointIeee754<T> =>
-        (m / (T.One - T.Pow(beta1, t)), v / (T.One - T.Pow(beta2, t)));
+    private static (T MHat, T VHat) BiasCorrected<T>(T m, T v, T beta1, T beta2, int step)
+        where T : IFloatingPointIeee754<T>
+    {
+        T t = T.CreateChecked(step);
+        return (m / (T.One - T.Pow(beta1, t)), v / (T.One - T.Pow(beta2, t)));
+    }
 }
