@@ -26,31 +26,38 @@ public sealed partial class CpuBackend
 
     public unsafe void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
     {
-        float* g = Data(gradient, nameof(gradient));
-        float* pm = Data(m, nameof(m));
-        float* pv = Data(v, nameof(v));
-        float* w = Data(parameter, nameof(parameter));
-        OpContract.AdamUpdate(gradient, weightDecay, step, m, v, parameter);
-        // g ← g + λ·w (L2, in the same pass; skipped for λ = 0);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr·m̂/(√v̂ + ε),
-        // with the bias corrections m̂ = m/(1−β1^t), v̂ = v/(1−β2^t) computed once, in double.
-        float correction1 = (float)(1.0 / (1.0 - Math.Pow(beta1, step)));
-        float correction2 = (float)(1.0 / (1.0 - Math.Pow(beta2, step)));
-        ParallelChunks(parameter.Length, ElementwiseChunk, (start, count) =>
-            AdamChunk(g, pm, pv, w, start, start + count, learningRate, beta1, beta2, epsilon, weightDecay, correction1, correction2));
+        // g ← g + λ·w (L2, in the same pass; skipped for λ = 0);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr·m̂/(√v̂ + ε).
+        AdamFamilyUpdate(nameof(AdamUpdate), gradient, learningRate, beta1, beta2, epsilon, weightDecay, step, m, v, parameter,
+            () => OpContract.AdamUpdate(gradient, weightDecay, step, m, v, parameter), AdamChunk);
     }
 
     public unsafe void AdamWUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
     {
-        float* g = Data(gradient, nameof(gradient));
-        float* pm = Data(m, nameof(m));
-        float* pv = Data(v, nameof(v));
-        float* w = Data(parameter, nameof(parameter));
-        OpContract.AdamWUpdate(gradient, weightDecay, step, m, v, parameter);
         // Adam's m and v, then w ← w − lr·(m̂/(√v̂ + ε) + λ·w): the decay beside the adaptive step, not in g.
-        float correction1 = (float)(1.0 / (1.0 - Math.Pow(beta1, step)));
-        float correction2 = (float)(1.0 / (1.0 - Math.Pow(beta2, step)));
+        AdamFamilyUpdate(nameof(AdamWUpdate), gradient, learningRate, beta1, beta2, epsilon, weightDecay, step, m, v, parameter,
+            () => OpContract.AdamWUpdate(gradient, weightDecay, step, m, v, parameter), AdamWChunk);
+    }
+
+    /// <summary>Elements start … end−1 of Adam or AdamW, given the bias corrections m̂ = m·correction1, v̂ = v·correction2.</summary>
+    private unsafe delegate void AdamFamilyChunk(float* g, float* pm, float* pv, float* w, long start, long end, float learningRate, float beta1, float beta2,
+        float epsilon, float weightDecay, float correction1, float correction2);
+
+    /// <summary>
+    /// What Adam and AdamW share around their per-element maths: the tensors' memory, the op's contract, the bias
+    /// corrections m̂ = m/(1−β1^t), v̂ = v/(1−β2^t) computed once (<see cref="AdamBiasCorrection"/>), and the chunks
+    /// shared among the threads.
+    /// </summary>
+    private unsafe void AdamFamilyUpdate(string op, Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step,
+        Tensor m, Tensor v, Tensor parameter, Action checkContract, AdamFamilyChunk chunk)
+    {
+        float* g = Data(gradient, nameof(gradient), op);
+        float* pm = Data(m, nameof(m), op);
+        float* pv = Data(v, nameof(v), op);
+        float* w = Data(parameter, nameof(parameter), op);
+        checkContract();
+        var (correction1, correction2) = AdamBiasCorrection.Inverses(beta1, beta2, step);
         ParallelChunks(parameter.Length, ElementwiseChunk, (start, count) =>
-            AdamWChunk(g, pm, pv, w, start, start + count, learningRate, beta1, beta2, epsilon, weightDecay, correction1, correction2));
+            chunk(g, pm, pv, w, start, start + count, learningRate, beta1, beta2, epsilon, weightDecay, correction1, correction2));
     }
 
     /// <summary>Elements start … end−1 of the SGD-momentum update, in vectors of the widest native width, then the scalar tail.</summary>

@@ -16,22 +16,25 @@ public sealed partial class CudaBackend
 
     public void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
     {
-        const string op = nameof(AdamUpdate);
         OpContract.AdamUpdate(gradient, weightDecay, step, m, v, parameter);
-        // The bias corrections 1/(1 − β^t) are the same for every element: computed once here, in double.
-        float inverseCorrection1 = (float)(1.0 / (1.0 - Math.Pow(beta1, step)));
-        float inverseCorrection2 = (float)(1.0 / (1.0 - Math.Pow(beta2, step)));
-        LaunchElements(Kernel.AdamUpdate, gradient.Length, Address(gradient, op), learningRate, beta1, beta2, epsilon, weightDecay,
-            inverseCorrection1, inverseCorrection2, gradient.Length, Address(m, op), Address(v, op), Address(parameter, op));
+        LaunchAdamFamily(Kernel.AdamUpdate, nameof(AdamUpdate), gradient, learningRate, beta1, beta2, epsilon, weightDecay, step, m, v, parameter);
     }
 
     public void AdamWUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
     {
-        const string op = nameof(AdamWUpdate);
         OpContract.AdamWUpdate(gradient, weightDecay, step, m, v, parameter);
-        float inverseCorrection1 = (float)(1.0 / (1.0 - Math.Pow(beta1, step)));
-        float inverseCorrection2 = (float)(1.0 / (1.0 - Math.Pow(beta2, step)));
-        LaunchElements(Kernel.AdamwUpdate, gradient.Length, Address(gradient, op), learningRate, beta1, beta2, epsilon, weightDecay,
+        LaunchAdamFamily(Kernel.AdamwUpdate, nameof(AdamWUpdate), gradient, learningRate, beta1, beta2, epsilon, weightDecay, step, m, v, parameter);
+    }
+
+    /// <summary>
+    /// adam_update and adamw_update take the same arguments: the bias corrections 1/(1 − β^t), the same for
+    /// every element, come from the host (<see cref="AdamBiasCorrection"/>).
+    /// </summary>
+    private void LaunchAdamFamily(Kernel kernel, string op, Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step,
+        Tensor m, Tensor v, Tensor parameter)
+    {
+        var (inverseCorrection1, inverseCorrection2) = AdamBiasCorrection.Inverses(beta1, beta2, step);
+        LaunchElements(kernel, gradient.Length, Address(gradient, op), learningRate, beta1, beta2, epsilon, weightDecay,
             inverseCorrection1, inverseCorrection2, gradient.Length, Address(m, op), Address(v, op), Address(parameter, op));
     }
 }

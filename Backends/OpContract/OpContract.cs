@@ -92,36 +92,27 @@ public static partial class OpContract
     }
 
     /// <summary>Adam: t ≥ 1, gradient, m and v as long as the parameter, and a decay λ ≥ 0.</summary>
-    public static void AdamUpdate(Tensor gradient, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
-    {
-        Length(nameof(AdamUpdate), nameof(gradient), gradient, parameter.Length);
-        Length(nameof(AdamUpdate), nameof(m), m, parameter.Length);
-        Length(nameof(AdamUpdate), nameof(v), v, parameter.Length);
-        if (step < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(step), step, $"AdamUpdate: step is {step}, expected t ≥ 1 (steps count from 1).");
-        }
-        if (!(weightDecay >= 0) || !float.IsFinite(weightDecay))
-        {
-            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay,
-                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"AdamUpdate: weightDecay is {weightDecay}, expected a finite λ ≥ 0."));
-        }
-    }
+    public static void AdamUpdate(Tensor gradient, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter) =>
+        AdamFamily(nameof(AdamUpdate), gradient, weightDecay, step, m, v, parameter);
 
     /// <summary>AdamW: Adam's rules, and a decay λ ≥ 0.</summary>
-    public static void AdamWUpdate(Tensor gradient, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
+    public static void AdamWUpdate(Tensor gradient, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter) =>
+        AdamFamily(nameof(AdamWUpdate), gradient, weightDecay, step, m, v, parameter);
+
+    /// <summary>The rules Adam and AdamW share, each message naming <paramref name="op"/>.</summary>
+    private static void AdamFamily(string op, Tensor gradient, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
     {
-        Length(nameof(AdamWUpdate), nameof(gradient), gradient, parameter.Length);
-        Length(nameof(AdamWUpdate), nameof(m), m, parameter.Length);
-        Length(nameof(AdamWUpdate), nameof(v), v, parameter.Length);
+        Length(op, nameof(gradient), gradient, parameter.Length);
+        Length(op, nameof(m), m, parameter.Length);
+        Length(op, nameof(v), v, parameter.Length);
         if (step < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(step), step, $"AdamWUpdate: step is {step}, expected t ≥ 1 (steps count from 1).");
+            throw new ArgumentOutOfRangeException(nameof(step), step, $"{op}: step is {step}, expected t ≥ 1 (steps count from 1).");
         }
         if (!(weightDecay >= 0) || !float.IsFinite(weightDecay))
         {
             throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay,
-                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"AdamWUpdate: weightDecay is {weightDecay}, expected a finite λ ≥ 0."));
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{op}: weightDecay is {weightDecay}, expected a finite λ ≥ 0."));
         }
     }
 

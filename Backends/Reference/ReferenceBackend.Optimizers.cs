@@ -17,25 +17,24 @@ public sealed partial class ReferenceBackend
         Store(newParameter, parameter);
     }
 
-    public void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
-    {
-        const string op = nameof(AdamUpdate);
-        float[] g = Values(gradient, nameof(gradient), op), vm = Values(m, nameof(m), op), vv = Values(v, nameof(v), op), w = Values(parameter, nameof(parameter), op);
-        OpContract.AdamUpdate(gradient, weightDecay, step, m, v, parameter);
-        int length = parameter.Length;
-        var (newM, newV, newParameter) = Adam(g[..length], learningRate, beta1, beta2, epsilon, step, vm[..length], vv[..length], w[..length], weightDecay);
-        Store(newM, m);
-        Store(newV, v);
-        Store(newParameter, parameter);
-    }
+    public void AdamUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter) =>
+        AdamFamilyUpdate(nameof(AdamUpdate), gradient, m, v, parameter,
+            () => OpContract.AdamUpdate(gradient, weightDecay, step, m, v, parameter),
+            (g, vm, vv, w) => Adam(g, learningRate, beta1, beta2, epsilon, step, vm, vv, w, weightDecay));
 
-    public void AdamWUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter)
+    public void AdamWUpdate(Tensor gradient, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, int step, Tensor m, Tensor v, Tensor parameter) =>
+        AdamFamilyUpdate(nameof(AdamWUpdate), gradient, m, v, parameter,
+            () => OpContract.AdamWUpdate(gradient, weightDecay, step, m, v, parameter),
+            (g, vm, vv, w) => AdamW(g, learningRate, beta1, beta2, epsilon, weightDecay, step, vm, vv, w));
+
+    /// <summary>Adam and AdamW read and write the same tensors: g, m, v, w in; the new m, v and w stored back.</summary>
+    private void AdamFamilyUpdate(string op, Tensor gradient, Tensor m, Tensor v, Tensor parameter, Action checkContract,
+        Func<float[], float[], float[], float[], (float[] M, float[] V, float[] Parameter)> update)
     {
-        const string op = nameof(AdamWUpdate);
         float[] g = Values(gradient, nameof(gradient), op), vm = Values(m, nameof(m), op), vv = Values(v, nameof(v), op), w = Values(parameter, nameof(parameter), op);
-        OpContract.AdamWUpdate(gradient, weightDecay, step, m, v, parameter);
+        checkContract();
         int length = parameter.Length;
-        var (newM, newV, newParameter) = AdamW(g[..length], learningRate, beta1, beta2, epsilon, weightDecay, step, vm[..length], vv[..length], w[..length]);
+        var (newM, newV, newParameter) = update(g[..length], vm[..length], vv[..length], w[..length]);
         Store(newM, m);
         Store(newV, v);
         Store(newParameter, parameter);
@@ -65,14 +64,12 @@ public sealed partial class ReferenceBackend
         var newM = new T[parameter.Length];
         var newV = new T[parameter.Length];
         var w = new T[parameter.Length];
-        T t = T.CreateChecked(step);
         for (int i = 0; i < w.Length; i++)
         {
             T g = gradient[i] + (weightDecay * parameter[i]);
             newM[i] = (beta1 * m[i]) + ((T.One - beta1) * g);
             newV[i] = (beta2 * v[i]) + ((T.One - beta2) * g * g);
-            T mHat = newM[i] / (T.One - T.Pow(beta1, t));
-            T vHat = newV[i] / (T.One - T.Pow(beta2, t));
+            var (mHat, vHat) = BiasCorrected(newM[i], newV[i], beta1, beta2, step);
             w[i] = parameter[i] - (learningRate * mHat / (T.Sqrt(vHat) + epsilon));
         }
         return (newM, newV, w);
@@ -88,15 +85,21 @@ public sealed partial class ReferenceBackend
         var newM = new T[parameter.Length];
         var newV = new T[parameter.Length];
         var w = new T[parameter.Length];
-        T t = T.CreateChecked(step);
         for (int i = 0; i < w.Length; i++)
         {
             newM[i] = (beta1 * m[i]) + ((T.One - beta1) * gradient[i]);
             newV[i] = (beta2 * v[i]) + ((T.One - beta2) * gradient[i] * gradient[i]);
-            T mHat = newM[i] / (T.One - T.Pow(beta1, t));
-            T vHat = newV[i] / (T.One - T.Pow(beta2, t));
+            var (mHat, vHat) = BiasCorrected(newM[i], newV[i], beta1, beta2, step);
             w[i] = parameter[i] - (learningRate * ((mHat / (T.Sqrt(vHat) + epsilon)) + (weightDecay * parameter[i])));
         }
         return (newM, newV, w);
+    }
+
+    /// <summary>Adam's bias corrections at step t: m̂ = m/(1−β1^t), v̂ = v/(1−β2^t), undoing the moments' start at 0.</summary>
+    private static (T MHat, T VHat) BiasCorrected<T>(T m, T v, T beta1, T beta2, int step)
+        where T : IFloatingPointIeee754<T>
+    {
+        T t = T.CreateChecked(step);
+        return (m / (T.One - T.Pow(beta1, t)), v / (T.One - T.Pow(beta2, t)));
     }
 }

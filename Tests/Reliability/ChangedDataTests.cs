@@ -5,23 +5,6 @@ namespace AlexNet.Tests.Reliability;
 /// <summary>Item 2 of issue 16: evaluate and resume refuse a data folder that changed since the run was split, and say what changed.</summary>
 public sealed class ChangedDataTests
 {
-    private static void WriteData(TempFolder work)
-    {
-        for (int i = 0; i < 8; i++)
-        {
-            TestFiles.WriteImage(work.Combine("pets", "cats", $"{i}.png"), 20, 20, i);
-            TestFiles.WriteImage(work.Combine("pets", "dogs", $"{i}.png"), 20, 20, 40 + i);
-        }
-    }
-
-    private static async Task<string> TrainOneEpoch(TempFolder work)
-    {
-        var trained = await AppRunner.RunAsync(work.Path, null, "train", "--model", "mini", "--data", work.Combine("pets"), "--batch-size", "2",
-            "--epochs", "1", "--threads", "1", "--name", "run");
-        Assert.True(trained.ExitCode == 0, trained.Error);
-        return work.Combine("runs", "run");
-    }
-
     public static TheoryData<string> Changes => ["added", "removed", "renamed"];
 
     [Theory]
@@ -29,8 +12,8 @@ public sealed class ChangedDataTests
     public async Task A_changed_folder_is_refused_by_evaluate_and_resume_with_the_counts_per_class(string change)
     {
         using var work = TestFiles.NewFolder();
-        WriteData(work);
-        string run = await TrainOneEpoch(work);
+        PetsFolder.Write(work);
+        string run = await PetsFolder.TrainOneEpoch(work);
         switch (change)
         {
             case "added":
@@ -66,8 +49,8 @@ public sealed class ChangedDataTests
     public async Task An_unchanged_folder_that_moved_is_accepted_through_data()
     {
         using var work = TestFiles.NewFolder();
-        WriteData(work);
-        string run = await TrainOneEpoch(work);
+        PetsFolder.Write(work);
+        string run = await PetsFolder.TrainOneEpoch(work);
         Directory.Move(work.Combine("pets"), work.Combine("moved"));
 
         var evaluated = await AppRunner.RunAsync(work.Path, null, "evaluate", "--checkpoint", Path.Combine(run, "last.safetensors"), "--data", work.Combine("moved"));

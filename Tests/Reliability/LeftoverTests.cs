@@ -11,9 +11,7 @@ public sealed class LeftoverTests
     public async Task Resuming_removes_the_temporaries_of_interrupted_writes_and_nothing_else()
     {
         using var work = TestFiles.NewFolder();
-        var trained = await AppRunner.RunAsync(work.Path, null, [.. SoakRun.Args("run"), "--epochs", "1"]);
-        Assert.True(trained.ExitCode == 0, trained.Error);
-        string run = work.Combine("runs", "run");
+        string run = await SoakRun.TrainOneEpoch(work);
         string[] leftovers = [$".last.safetensors.{Guid32}.tmp", $".loss.png.{Guid32.Replace('0', '1')}.tmp"];
         string[] kept = ["notes.tmp", ".last.safetensors.tmp", $"last.safetensors.{Guid32}.tmp", $".last.safetensors.{Guid32}.tmp.bak"];
         File.WriteAllBytes(Path.Combine(run, leftovers[0]), new byte[2_000_000]);

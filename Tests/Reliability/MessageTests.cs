@@ -6,18 +6,11 @@ namespace AlexNet.Tests.Reliability;
 /// <summary>Items 9 and 10 of issue 16: each mistake is named with what was expected, and small leftovers and wrong exit codes are gone.</summary>
 public sealed class MessageTests
 {
-    private static async Task<string> TrainedRun(TempFolder work)
-    {
-        var trained = await AppRunner.RunAsync(work.Path, null, [.. SoakRun.Args("run"), "--epochs", "1"]);
-        Assert.True(trained.ExitCode == 0, trained.Error);
-        return work.Combine("runs", "run");
-    }
-
     [Fact]
     public async Task Predict_on_a_folder_classifies_every_image_in_it()
     {
         using var work = TestFiles.NewFolder();
-        string run = await TrainedRun(work);
+        string run = await SoakRun.TrainOneEpoch(work);
         TestFiles.WriteImage(work.Combine("photos", "b.png"), 30, 20, 1);
         TestFiles.WriteImage(work.Combine("photos", "a.jpg"), 20, 30, 2);
         File.WriteAllText(work.Combine("photos", "notes.txt"), "not an image");
@@ -34,7 +27,7 @@ public sealed class MessageTests
     public async Task Predict_on_a_folder_without_images_says_what_it_expected()
     {
         using var work = TestFiles.NewFolder();
-        string run = await TrainedRun(work);
+        string run = await SoakRun.TrainOneEpoch(work);
         Directory.CreateDirectory(work.Combine("empty"));
 
         var result = await AppRunner.RunAsync(work.Path, null, "predict", "--checkpoint", Path.Combine(run, "best.safetensors"), work.Combine("empty"));
@@ -65,7 +58,7 @@ public sealed class MessageTests
     public async Task A_last_checkpoint_that_is_a_folder_is_named_as_such_not_as_a_missing_run()
     {
         using var work = TestFiles.NewFolder();
-        string run = await TrainedRun(work);
+        string run = await SoakRun.TrainOneEpoch(work);
         File.Delete(Path.Combine(run, "last.safetensors"));
         Directory.CreateDirectory(Path.Combine(run, "last.safetensors"));
 

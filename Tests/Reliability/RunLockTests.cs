@@ -34,9 +34,7 @@ public sealed class RunLockTests
     public async Task Train_and_resume_are_refused_on_a_run_in_use_and_evaluate_and_report_still_read_it()
     {
         using var work = TestFiles.NewFolder();
-        var trained = await AppRunner.RunAsync(work.Path, null, [.. SoakRun.Args("run"), "--epochs", "1"]);
-        Assert.True(trained.ExitCode == 0, trained.Error);
-        string run = work.Combine("runs", "run");
+        string run = await SoakRun.TrainOneEpoch(work);
         byte[] last = File.ReadAllBytes(Path.Combine(run, "last.safetensors"));
 
         using (RunLock.Acquire(run))

@@ -1,14 +1,13 @@
 using AlexNet.Training.Data;
 using FsCheck;
 using FsCheck.Fluent;
-using Microsoft.FSharp.Core;
+using static AlexNet.Tests.Training.AugmentationCases;
 
 namespace AlexNet.Tests.Training;
 
 public sealed class AugmentationTests
 {
-    private static readonly Config Properties = Config.QuickThrowOnFailure.WithMaxTest(300)
-        .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(20260401UL), FSharpOption<int>.None)));
+    private static readonly Config Properties = AugmentationCases.Replayed(20260401UL);
 
     /// <summary>A stored image whose pixel (y, x, c) is (y·31 + x·7 + c·101) mod 256, so every value tells where it came from.</summary>
     private static byte[] Coded(int size)
@@ -26,9 +25,6 @@ public sealed class AugmentationTests
         }
         return pixels;
     }
-
-    private static Preprocessing Plain(int stored, int crop) =>
-        new(stored, crop, [10, 20, 30], [1, 1, 1], [0.05, 0.01, 0.002], [1, 0, 0, 0, 1, 0, 0, 0, 1]);
 
     [Fact]
     public void Random_crops_stay_inside_the_image_and_reach_every_offset()

@@ -1,20 +1,16 @@
 using AlexNet.Training.Data;
 using FsCheck;
 using FsCheck.Fluent;
-using Microsoft.FSharp.Core;
+using static AlexNet.Tests.Training.AugmentationCases;
 
 namespace AlexNet.Tests.Training;
 
 /// <summary>Random-resized crops, the bilinear resize, colour jitter and short-side placement: geometry, determinism and identities.</summary>
 public sealed class ExtraAugmentationTests
 {
-    private static readonly Config Properties = Config.QuickThrowOnFailure.WithMaxTest(300)
-        .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(20261203UL), FSharpOption<int>.None)));
+    private static readonly Config Properties = AugmentationCases.Replayed(20261203UL);
 
     private static readonly AlexNet.Training.Data.Interval Scale = new(0.08, 1), Aspect = new(3.0 / 4, 4.0 / 3);
-
-    private static Preprocessing Plain(int stored, int crop) =>
-        new(stored, crop, [10, 20, 30], [1, 1, 1], [0.05, 0.01, 0.002], [1, 0, 0, 0, 1, 0, 0, 0, 1]);
 
     private static byte[] Coded(int height, int width)
     {
