@@ -102,6 +102,8 @@ public sealed class CommandLineTests
     [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--init", "caffe" }, "--init caffe does not apply to mini, which starts from he")]
     [InlineData(new[] { "train", "--resume", "runs/nothing", "--init", "caffe" }, "--init cannot change when resuming")]
     [InlineData(new[] { "train", "--synthetic", "--data", "somewhere", "--model", "mini" }, "--synthetic and --data exclude each other")]
+    [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--recipe", "paper" }, "--recipe paper chooses between the recipes of the paper's network (alexnet, caffenet); mini trains with its own")]
+    [InlineData(new[] { "train", "--resume", "runs/nothing", "--recipe", "paper" }, "--recipe cannot change when resuming")]
     [InlineData(new[] { "train", "--synthetic", "--model", "mini", "--threads", "100000" }, "--threads 100000 is more than this machine's")]
     [InlineData(new[] { "bench", "--gemm", "8", "--threads", "-1" }, "--threads must be 0 (all processors) or more, not -1.")]
     [InlineData(new[] { "data", "--url", "ftp://example.org/x.tgz", "--sha256", "fe38a60f8b4a95e657551247d3e7d799a3fafcdbc595be504b12839967823d70" }, "is not a download address")]

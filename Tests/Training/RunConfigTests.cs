@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AlexNet.Layers.Variants;
 using AlexNet.Training.Checkpoints;
+using AlexNet.Training.Data;
 using AlexNet.Training.Optimization;
 using AlexNet.Training.Run;
 
@@ -35,10 +36,26 @@ public sealed class RunConfigTests
         var small = Recipes.PaperOnSmallData;
         Assert.Equal((OptimizerKind.Sgd, 0.01, 0.9, 5e-4, ScheduleKind.Plateau, 32, 150, InitKind.Caffe, 10),
             (small.Optimizer, small.LearningRate, small.Momentum, small.WeightDecay, small.Schedule, small.BatchSize, small.Epochs, small.Initialization, small.Patience));
-        Assert.Same(small, Recipes.For(ModelKind.AlexNet));
+        Assert.Same(small, Recipes.For(ModelKind.AlexNet, RecipeKind.Paper));
         Assert.Same(small, Recipes.For(ModelKind.CaffeNet));
         var keras = Recipes.For(ModelKind.KerasBlog);
         Assert.Equal((OptimizerKind.Adam, 0.001, 64, 0.0), (keras.Optimizer, keras.LearningRate, keras.BatchSize, keras.WeightDecay));
+    }
+
+    [Fact]
+    public void Alexnet_trains_by_default_with_the_small_data_recipe_of_Docs_results()
+    {
+        var recipe = Recipes.For(ModelKind.AlexNet);
+
+        Assert.Same(Recipes.SmallData, recipe);
+        Assert.Same(recipe, Recipes.For(ModelKind.CaffeNet, RecipeKind.SmallData));
+        // The paper's optimizer, batch, initialization and epochs; what changed is the input and the schedule.
+        var paper = Recipes.PaperOnSmallData;
+        Assert.Equal((paper.Optimizer, paper.LearningRate, paper.Momentum, paper.WeightDecay, paper.BatchSize, paper.Epochs, paper.Initialization),
+            (recipe.Optimizer, recipe.LearningRate, recipe.Momentum, recipe.WeightDecay, recipe.BatchSize, recipe.Epochs, recipe.Initialization));
+        Assert.Equal((ScheduleKind.Cosine, 5, 0), (recipe.Schedule, recipe.WarmupEpochs, paper.WarmupEpochs));
+        Assert.Equal(new AugmentationSettings(320, new Interval(0.25, 1), new Interval(3.0 / 4, 4.0 / 3), new JitterSettings(0.4, 0.4, 0.4, 0.05)), recipe.Augmentation);
+        Assert.Null(paper.Augmentation);
     }
 
     [Fact]

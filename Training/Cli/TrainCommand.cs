@@ -34,6 +34,7 @@ public static partial class TrainCommand
         private static readonly (double LearningRate, double Momentum, double WeightDecay) Sgd = Recipes.OptimizerDefaults(OptimizerKind.Sgd), Adam = Recipes.OptimizerDefaults(OptimizerKind.Adam), AdamW = Recipes.OptimizerDefaults(OptimizerKind.AdamW);
 
         public Option<string> Model { get; } = CommonOptions.Model("alexnet");
+        public Option<string> Recipe { get; } = new Option<string>("--recipe") { Description = "What fills the options left out, for alexnet and caffenet: small-data (alexnet's default: the paper's SGD, batch 32 and Caffe's initialization, with crops drawn from whole photos stored at a short side of 320 — random-resized, 25-100% of the area — colour jitter 0.4,0.4,0.4,0.05, 5 warm-up epochs and a cosine schedule over 150 epochs; Docs/results.md) or paper (caffenet's default: the paper's crops of 256x256 squares and its plateau schedule, patience 10, up to 150 epochs). Any option given still overrides the recipe's value. The other models train with their own published recipe.", HelpName = "small-data|paper" }.AcceptOnlyFromAmong([.. RunNames.Recipes.Names]);
         public Option<int?> Classes { get; } = new Option<int?>("--classes") { Description = "Number of classes; must match the data (default: as many as the data has; 4 with --synthetic).", HelpName = "N" }.AtLeast(2);
         public Option<string> Backend { get; } = CommonOptions.Backend();
         public Option<int> Threads { get; } = CommonOptions.Threads();
@@ -54,7 +55,7 @@ public static partial class TrainCommand
         public Option<int?> Patience { get; } = new Option<int?>("--patience") { Description = $"Epochs without a better validation error before the plateau schedule divides the rate by 10 (default: the model's; {Recipes.PaperOnSmallData.Patience} for alexnet and caffenet, else {Recipes.DefaultPatience}).", HelpName = "N" }.AtLeast(1);
         public Option<string> Init { get; } = new Option<string>("--init") { Description = "How the starting weights are drawn. alexnet and caffenet: paper (N(0, 0.01), biases 1; on a few hundred images it answers at chance for hundreds of epochs) or caffe (BVLC's reference: biases 0.1, fc6/fc7 N(0, 0.005); learns from the first epoch). Default: the model's (caffe for alexnet and caffenet; --init paper with --batch-size 128 --patience 5 --epochs 90 is the paper's ImageNet recipe).", HelpName = "NAME" }.AcceptOnlyFromAmong([.. RunNames.Initializations.Names]);
         public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of everything random (initialization, order, augmentation, dropout, and the split unless --split-seed is given): the same command gives the same run.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
-        public Option<int?> WarmupEpochs { get; } = new("--warmup-epochs") { Description = "Raise the learning rate linearly over the first N epochs to the schedule's (with cosine, the decay follows them). Default 0.", HelpName = "N" };
+        public Option<int?> WarmupEpochs { get; } = new("--warmup-epochs") { Description = "Raise the learning rate linearly over the first N epochs to the schedule's (with cosine, the decay follows them). Default: the recipe's (5 in small-data, else 0).", HelpName = "N" };
         public Option<ulong?> SplitSeed { get; } = new("--split-seed") { Description = "Seed of the split alone, so runs on one split can differ in --seed and runs on several splits share it (default: the split follows --seed).", HelpName = "N" };
         public Option<string> Name { get; } = new Option<string>("--name") { Description = "The run's folder name under runs/ (default: MODEL-DATA, numbered if it exists).", HelpName = "NAME" }.FolderName();
         public Option<string> Resume { get; } = new("--resume") { Description = "Continue the run in this folder (e.g. runs/alexnet-oxflower17) from its last.safetensors, up to --epochs in total.", HelpName = "RUN" };
@@ -88,12 +89,16 @@ public static partial class TrainCommand
         var o = new Options();
         var command = new Command("train", """
             Train a network and write the run to runs/NAME/: metrics.csv, loss.png and accuracy.png (redrawn every
-            epoch), last.safetensors and best.safetensors (by validation top-1), and the test confusion matrix.
-            Without --data it trains on Oxford 17 Flowers, downloading it once into the cache. Press Ctrl+C to stop:
-            the current step finishes, the run is saved, and the command to resume it is printed.
+            epoch), last.safetensors and best.safetensors (by validation top-1), the test confusion matrix and
+            test.json. Without --data it trains on Oxford 17 Flowers, downloading it once into the cache. Options
+            left out come from the model's recipe: for alexnet the small-data one (--recipe small-data: crops
+            from whole photos, colour jitter, warm-up and cosine; --recipe paper for the paper's). To compare
+            recipes, --seeds 1,2,3 --name NAME trains one run per split and writes their mean ± std to
+            runs/NAME/summary.json. Press Ctrl+C to stop: the current step finishes, the run is saved, and the
+            command to resume it is printed.
             """)
         {
-            o.Model, o.Classes, o.Backend, o.Threads, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
+            o.Model, o.Recipe, o.Classes, o.Backend, o.Threads, o.Precision, o.Data, o.Synthetic, o.SyntheticImages, o.Split, o.Epochs, o.BatchSize,
             o.LearningRate, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Patience, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name,
             o.Resume, o.Tta, o.MaxPixels, o.MaxSteps, o.Communicator, o.CommunicationTimeout, o.NoOverlap, o.ModelParallel, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dashboard, o.DashboardHost, o.LoaderThreads, o.Prefetch, o.ClassesFile, o.Dropout, o.Norm, o.Seeds, o.SummarizeOnly,
         };
@@ -167,7 +172,7 @@ public static partial class TrainCommand
         var (init, fineTune) = FineTuningOptions(app, parse, o);
         var model = RunNames.Models.Parse(init?.State.Model ?? parse.GetValue(o.Model)!);
         var variant = model.Variant();
-        var recipe = Recipes.For(model);
+        var recipe = Recipes.For(model, parse.GetValue(o.Recipe) is { } recipeName ? RunNames.Recipes.Parse(recipeName) : null);
         DataCatalog catalog;
         if (parse.GetValue(o.Synthetic))
         {
@@ -214,7 +219,7 @@ public static partial class TrainCommand
             BatchSize = parse.GetValue(o.BatchSize) ?? recipe.BatchSize,
             Epochs = parse.GetValue(o.Epochs) ?? recipe.Epochs,
             Optimizer = OptimizerSettings.Create(optimizer, parse.GetValue(o.LearningRate) ?? rate, parse.GetValue(o.Momentum) ?? momentum, parse.GetValue(o.WeightDecay) ?? decay, parse.GetValue(o.DecayBiases)).Validated(),
-            Schedule = new ScheduleSettings(schedule, parse.GetValue(o.StepEpochs) ?? recipe.StepEpochs, parse.GetValue(o.Patience) ?? recipe.Patience, parse.GetValue(o.WarmupEpochs) ?? 0),
+            Schedule = new ScheduleSettings(schedule, parse.GetValue(o.StepEpochs) ?? recipe.StepEpochs, parse.GetValue(o.Patience) ?? recipe.Patience, parse.GetValue(o.WarmupEpochs) ?? recipe.WarmupEpochs),
             Preprocessing = new Preprocessing(variant.ImageSize, variant.InputShape[1], [0, 0, 0], [1, 1, 1], [0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0, 1]), // measured on the training set in Train
             Backend = parse.GetValue(o.Backend)!,
             FineTune = fineTune,
@@ -278,7 +283,7 @@ public static partial class TrainCommand
 
     private static RunPlan Resumed(AppContext app, ParseResult parse, Options o, string resume, ICommunicator communicator, CancellationToken cancellationToken)
     {
-        var fixedByRun = new Option[] { o.Model, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout, o.ClassesFile, o.Norm }.Concat(o.Augmentation.All).Concat(o.SoftTargets.All)
+        var fixedByRun = new Option[] { o.Model, o.Recipe, o.Classes, o.Synthetic, o.SyntheticImages, o.Split, o.Optimizer, o.Momentum, o.WeightDecay, o.DecayBiases, o.Schedule, o.StepEpochs, o.Init, o.Seed, o.SplitSeed, o.WarmupEpochs, o.Name, o.MaxPixels, o.InitFrom, o.Freeze, o.FeaturesLrScale, o.Dropout, o.ClassesFile, o.Norm }.Concat(o.Augmentation.All).Concat(o.SoftTargets.All)
             .Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
         if (fixedByRun.Count > 0)
         {

@@ -1,4 +1,4 @@
-// The enums of a run's choices (model, initialization, optimizer, schedule, normalization) and RunNames, the one table of their names.
+// The enums of a run's choices (model, initialization, optimizer, schedule, normalization, recipe) and RunNames, the one table of their names.
 
 using AlexNet.Layers.Variants;
 
@@ -68,6 +68,16 @@ public enum NormKind
     None,
 }
 
+/// <summary>Which recipe of the paper's network fills the options <c>alexnet train</c> leaves out (<c>--recipe</c>; alexnet and caffenet).</summary>
+public enum RecipeKind
+{
+    /// <summary>The paper's SGD and plateau schedule on the paper's crops of 256×256 squares (<see cref="Recipes.PaperOnSmallData"/>).</summary>
+    Paper,
+
+    /// <summary>The same SGD with augmentation from whole photos and a warm-up then cosine schedule (<see cref="Recipes.SmallData"/>).</summary>
+    SmallData,
+}
+
 /// <summary>The names the command line and the checkpoints use for each choice of a run, in one place.</summary>
 public static class RunNames
 {
@@ -89,6 +99,9 @@ public static class RunNames
     /// <summary>lrn, batch, none: the names of <see cref="Normalization"/>.</summary>
     public static NameTable<NormKind> Normalizations { get; } = new("normalization",
         (NormKind.LocalResponse, Normalization.LocalResponse), (NormKind.Batch, Normalization.Batch), (NormKind.None, Normalization.None));
+
+    /// <summary>paper, small-data.</summary>
+    public static NameTable<RecipeKind> Recipes { get; } = new("recipe", (RecipeKind.Paper, "paper"), (RecipeKind.SmallData, "small-data"));
 
     /// <summary>The layer list <paramref name="model"/> names.</summary>
     public static ModelVariant Variant(this ModelKind model) => ModelVariants.Get(Models[model]);
