@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace AlexNet.Training.Data;
 
 /// <summary>
@@ -72,38 +74,71 @@ public static class ColourJitter
             switch (draw.At(position))
             {
                 case Change.Brightness when draw.Brightness != 1:
-                    for (int p = 0; p < plane; p++)
-                    {
-                        r[p] = Clamp(draw.Brightness * r[p]);
-                        g[p] = Clamp(draw.Brightness * g[p]);
-                        b[p] = Clamp(draw.Brightness * b[p]);
-                    }
+                    Scale(r, draw.Brightness);
+                    Scale(g, draw.Brightness);
+                    Scale(b, draw.Brightness);
                     break;
                 case Change.Contrast when draw.Contrast != 1:
-                    double sum = 0;
-                    for (int p = 0; p < plane; p++)
-                    {
-                        sum += Grey(r[p], g[p], b[p]);
-                    }
-                    Blend(r, g, b, draw.Contrast, (float)(sum / plane), perPixel: false);
+                    Blend(r, g, b, draw.Contrast, (float)(GreySum(r, g, b) / plane), perPixel: false);
                     break;
                 case Change.Saturation when draw.Saturation != 1:
                     Blend(r, g, b, draw.Saturation, 0, perPixel: true);
                     break;
                 case Change.Hue when draw.Hue != 0:
-                    for (int p = 0; p < plane; p++)
-                    {
-                        (r[p], g[p], b[p]) = TurnHue(r[p], g[p], b[p], draw.Hue);
-                    }
+                    TurnHue(r, g, b, draw.Hue);
                     break;
             }
         }
     }
 
+    // The loops below run Vector<float>.Count pixels at a time (8 with AVX2), then the tail one by one
+    // with the same formula: each pixel is computed alone, so the vector and the scalar path agree.
+
+    /// <summary>p ← clamp(f·p).</summary>
+    private static void Scale(Span<float> channel, float factor)
+    {
+        int p = 0;
+        for (; p <= channel.Length - Vector<float>.Count; p += Vector<float>.Count)
+        {
+            Clamp(new Vector<float>(channel[p..]) * factor).CopyTo(channel[p..]);
+        }
+        for (; p < channel.Length; p++)
+        {
+            channel[p] = Clamp(factor * channel[p]);
+        }
+    }
+
+    /// <summary>Σ grey over the crop, in double (per-lane partial sums, each widened to double before it is added).</summary>
+    private static double GreySum(ReadOnlySpan<float> r, ReadOnlySpan<float> g, ReadOnlySpan<float> b)
+    {
+        var sums = Vector<double>.Zero;
+        int p = 0;
+        for (; p <= r.Length - Vector<float>.Count; p += Vector<float>.Count)
+        {
+            Vector.Widen(Grey(new Vector<float>(r[p..]), new Vector<float>(g[p..]), new Vector<float>(b[p..])), out var low, out var high);
+            sums += low + high;
+        }
+        double sum = Vector.Sum(sums);
+        for (; p < r.Length; p++)
+        {
+            sum += Grey(r[p], g[p], b[p]);
+        }
+        return sum;
+    }
+
     /// <summary>p ← f·p + (1 − f)·grey, with grey the constant <paramref name="mean"/> or, <paramref name="perPixel"/>, the pixel's own.</summary>
     private static void Blend(Span<float> r, Span<float> g, Span<float> b, float factor, float mean, bool perPixel)
     {
-        for (int p = 0; p < r.Length; p++)
+        int p = 0;
+        for (; p <= r.Length - Vector<float>.Count; p += Vector<float>.Count)
+        {
+            Vector<float> vr = new(r[p..]), vg = new(g[p..]), vb = new(b[p..]);
+            var towards = (1 - factor) * (perPixel ? Grey(vr, vg, vb) : new Vector<float>(mean));
+            Clamp((factor * vr) + towards).CopyTo(r[p..]);
+            Clamp((factor * vg) + towards).CopyTo(g[p..]);
+            Clamp((factor * vb) + towards).CopyTo(b[p..]);
+        }
+        for (; p < r.Length; p++)
         {
             float grey = perPixel ? Grey(r[p], g[p], b[p]) : mean;
             float towards = (1 - factor) * grey;
@@ -115,7 +150,46 @@ public static class ColourJitter
 
     private static float Grey(float r, float g, float b) => (0.299f * r) + (0.587f * g) + (0.114f * b);
 
+    private static Vector<float> Grey(Vector<float> r, Vector<float> g, Vector<float> b) => (0.299f * r) + (0.587f * g) + (0.114f * b);
+
     private static float Clamp(float value) => Math.Clamp(value, 0f, 255f);
+
+    private static Vector<float> Clamp(Vector<float> value) => Vector.Min(Vector.Max(value, Vector<float>.Zero), new Vector<float>(255f));
+
+    /// <summary>Turns every pixel's hue by <paramref name="shift"/> of a full turn, keeping its saturation and value (HSV).</summary>
+    private static void TurnHue(Span<float> r, Span<float> g, Span<float> b, float shift)
+    {
+        int p = 0;
+        for (; p <= r.Length - Vector<float>.Count; p += Vector<float>.Count)
+        {
+            Vector<float> vr = new(r[p..]), vg = new(g[p..]), vb = new(b[p..]);
+            var max = Vector.Max(vr, Vector.Max(vg, vb));
+            var chroma = max - Vector.Min(vr, Vector.Min(vg, vb));
+            // Hue in sixths of a turn, as the scalar form below; lanes of grey (chroma 0) divide by 0 and are kept as they were.
+            var sixths = Vector.ConditionalSelect(Vector.Equals(max, vr), ((vg - vb) / chroma) + new Vector<float>(6),
+                Vector.ConditionalSelect(Vector.Equals(max, vg), ((vb - vr) / chroma) + new Vector<float>(2), ((vr - vg) / chroma) + new Vector<float>(4)));
+            var turned = (sixths / 6) + new Vector<float>(shift); // in (−1/3, 5/3): into [0, 1) as x % 1 and a negative + 1 do
+            turned = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(turned, Vector<float>.One), turned - Vector<float>.One, turned);
+            turned = Vector.ConditionalSelect(Vector.LessThan(turned, Vector<float>.Zero), turned + Vector<float>.One, turned);
+            var hue6 = turned * 6;
+            var coloured = Vector.GreaterThan(chroma, Vector<float>.Zero);
+            Vector.ConditionalSelect(coloured, Channel(5, hue6, max, chroma), vr).CopyTo(r[p..]);
+            Vector.ConditionalSelect(coloured, Channel(3, hue6, max, chroma), vg).CopyTo(g[p..]);
+            Vector.ConditionalSelect(coloured, Channel(1, hue6, max, chroma), vb).CopyTo(b[p..]);
+        }
+        for (; p < r.Length; p++)
+        {
+            (r[p], g[p], b[p]) = TurnHue(r[p], g[p], b[p], shift);
+        }
+    }
+
+    /// <summary>One channel of <see cref="TurnHue(float, float, float, float)"/>, for a vector of pixels: n + 6·hue lies in [0, 12), so its remainder by 6 is one exact subtraction.</summary>
+    private static Vector<float> Channel(float n, Vector<float> hue6, Vector<float> max, Vector<float> chroma)
+    {
+        var k = new Vector<float>(n) + hue6;
+        k = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(k, new Vector<float>(6)), k - new Vector<float>(6), k);
+        return max - (chroma * Vector.Min(Vector.Max(Vector.Min(k, new Vector<float>(4) - k), Vector<float>.Zero), Vector<float>.One));
+    }
 
     /// <summary>Turns one pixel's hue by <paramref name="shift"/> of a full turn, keeping its saturation and value (HSV).</summary>
     private static (float R, float G, float B) TurnHue(float r, float g, float b, float shift)
