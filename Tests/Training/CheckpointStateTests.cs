@@ -101,4 +101,16 @@ public sealed class CheckpointStateTests
         Assert.Contains("missing.jpg", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("..", result.Error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(-1.0)]
+    public void A_wall_time_that_is_not_a_time_is_a_problem_of_the_state(double seconds)
+    {
+        var problems = TrainingStateValidation.Problems(TestStates.Mini() with { WallSeconds = seconds });
+
+        Assert.Contains(problems, p => p.StartsWith("wall_seconds ", StringComparison.Ordinal) && p.Contains("expected a finite number of seconds ≥ 0", StringComparison.Ordinal));
+        Assert.DoesNotContain(TrainingStateValidation.Problems(TestStates.Mini() with { WallSeconds = 12.5 }), p => p.StartsWith("wall_seconds", StringComparison.Ordinal));
+    }
 }

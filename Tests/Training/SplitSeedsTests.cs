@@ -158,6 +158,30 @@ public sealed class SplitSeedsTests
     }
 
     [Fact]
+    public async Task A_resumed_split_keeps_the_rate_its_plateau_rule_reached_when_the_command_spells_the_starting_rate()
+    {
+        using var work = TestFiles.NewFolder();
+        // A rate too small to move the 8 validation images' error: the plateau rule (patience 1) divides it after
+        // epoch 2, and --lr names the starting rate, as a recipe's command does.
+        string[] plateau = ["train", "--model", "mini", "--synthetic", "--synthetic-images", "8", "--batch-size", "4", "--epochs", "3", "--threads", "1",
+            "--schedule", "plateau", "--patience", "1", "--lr", "1e-6"];
+        var whole = await AppRunner.RunAsync(work.Path, null, [.. plateau, "--seeds", "1,2", "--name", "whole"]);
+        var byHand = await AppRunner.RunAsync(work.Path, null, [.. plateau, "--split-seed", "1", "--name", "parts-split1"]);
+        // Stopped in epoch 3, where the rate is 1e-7.
+        var stopped = await AppRunner.RunAsync(work.Path, null, [.. plateau, "--split-seed", "2", "--name", "parts-split2", "--max-steps", "10"]);
+        Assert.True(whole.ExitCode == 0 && byHand.ExitCode == 0 && stopped.ExitCode == 0, whole.Error + byHand.Error + stopped.Error);
+        var divided = Checkpoint.Read(work.Combine("runs", "parts-split2", "last.safetensors")).State;
+        Assert.True(divided.ScheduleState.Rate < 1e-6, $"the set-up expects the plateau rule to have divided the rate by epoch 3; it is {divided.ScheduleState.Rate}");
+
+        var result = await AppRunner.RunAsync(work.Path, null, [.. plateau, "--seeds", "1,2", "--name", "parts"]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.DoesNotContain("Changed on resuming", result.Output, StringComparison.Ordinal);
+        var uninterrupted = TestScore.Read(work.Combine("runs", "whole-split2"))!;
+        Assert.Equal(uninterrupted, TestScore.Read(work.Combine("runs", "parts-split2"))! with { Seconds = uninterrupted.Seconds });
+    }
+
+    [Fact]
     public async Task A_split_made_with_other_settings_is_refused_field_by_field_before_anything_trains()
     {
         using var work = TestFiles.NewFolder();

@@ -87,6 +87,10 @@ public static class TrainingStateValidation
         {
             problems.Add($"batch size {state.BatchSize}, total epochs {state.TotalEpochs}, epoch {state.Epoch}, step {state.StepInEpoch} and global step {state.GlobalStep} must be positive (the last three may be 0)");
         }
+        if (!(state.WallSeconds >= 0) || !double.IsFinite(state.WallSeconds))
+        {
+            problems.Add($"wall_seconds {state.WallSeconds.ToString(CultureInfo.InvariantCulture)} is not a time (expected a finite number of seconds ≥ 0)");
+        }
         return problems;
     }
 

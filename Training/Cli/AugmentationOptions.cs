@@ -14,20 +14,20 @@ public sealed class AugmentationOptions
     public Option<int?> StoredShortSide { get; } = new Option<int?>("--stored-short-side")
     {
         Description = "Store whole images, their shorter side resized to N pixels with the aspect kept (e.g. 320), instead of the paper's 256x256 squares: "
-            + "random-resized crops then see the whole photo. Evaluation resizes the shorter side to the model's stored size (256) and crops the centre, as on the square.",
+            + "random-resized crops then see the whole photo. Evaluation resizes the shorter side to the model's stored size (256) and crops the centre, as on the square. Default: squares (320 in alexnet's small-data recipe).",
         HelpName = "N",
     }.AtLeast(1);
 
     public Option<string> Crop { get; } = new Option<string>("--crop")
     {
         Description = "fixed (the paper's: a crop of the input size at a random corner) or random-resized (Inception's: a box of random area share "
-            + "--crop-scale and aspect --crop-aspect, resized bilinearly to the input). Default fixed.",
+            + "--crop-scale and aspect --crop-aspect, resized bilinearly to the input). Default: fixed (random-resized in alexnet's small-data recipe).",
         HelpName = "fixed|random-resized",
     }.AcceptOnlyFromAmong(CropKinds);
 
     public Option<string> CropScale { get; } = new("--crop-scale")
     {
-        Description = $"With --crop random-resized: the range of the image's area a crop covers, LOW,HIGH (default {AugmentationSettings.DefaultCropScale.Low},{AugmentationSettings.DefaultCropScale.High}, torchvision's).",
+        Description = $"With --crop random-resized: the range of the image's area a crop covers, LOW,HIGH (default {AugmentationSettings.DefaultCropScale.Low},{AugmentationSettings.DefaultCropScale.High}, torchvision's; 0.25,1 in alexnet's small-data recipe).",
         HelpName = "LOW,HIGH",
     };
 
@@ -40,7 +40,7 @@ public sealed class AugmentationOptions
     public Option<string> Jitter { get; } = new("--jitter")
     {
         Description = "Colour jitter before the PCA lighting, B,C,S,H: brightness, contrast and saturation factors from [1-x, 1+x], a hue shift from [-h, h] of the colour circle, "
-            + "applied in a random order per image (torchvision's ColorJitter; e.g. 0.4,0.4,0.4,0.1). Default none.",
+            + "applied in a random order per image (torchvision's ColorJitter; e.g. 0.4,0.4,0.4,0.1; 0,0,0,0 changes nothing). Default: none (0.4,0.4,0.4,0.05 in alexnet's small-data recipe).",
         HelpName = "B,C,S,H",
     };
 

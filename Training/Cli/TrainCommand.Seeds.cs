@@ -113,7 +113,7 @@ public static partial class TrainCommand
         var runLock = Reliability.RunLock.Acquire(folder);
         try
         {
-            return ReadRun(app, parse, o, Path.Combine(folder, Trainer.LastFile), runLock, cancellationToken);
+            return ReadRun(app, parse, o, Path.Combine(folder, Trainer.LastFile), runLock, cancellationToken, asMade: true);
         }
         catch
         {

@@ -312,7 +312,12 @@ public static partial class TrainCommand
         }
     }
 
-    private static RunPlan ReadRun(AppContext app, ParseResult parse, Options o, string file, Reliability.RunLock? runLock, CancellationToken cancellationToken)
+    /// <summary>
+    /// The plan of a run continued from <paramref name="file"/>. <paramref name="asMade"/> (train --seeds, whose
+    /// settings were checked to be the run's) continues it exactly: --epochs, --lr, --patience and --batch-size
+    /// are the settings it was made with, not changes, so a rate the plateau rule divided stays divided.
+    /// </summary>
+    private static RunPlan ReadRun(AppContext app, ParseResult parse, Options o, string file, Reliability.RunLock? runLock, CancellationToken cancellationToken, bool asMade = false)
     {
         Checkpoint checkpoint;
         try
@@ -323,7 +328,9 @@ public static partial class TrainCommand
         {
             throw new AppException($"{e.Message} {hint}", e);
         }
-        var (state, changes) = ResumeChanges.Apply(checkpoint.State, Relative(app, Path.GetDirectoryName(file)!), parse.GetValue(o.Epochs), parse.GetValue(o.LearningRate), parse.GetValue(o.Patience), parse.GetValue(o.BatchSize));
+        var (state, changes) = asMade
+            ? (checkpoint.State, [])
+            : ResumeChanges.Apply(checkpoint.State, Relative(app, Path.GetDirectoryName(file)!), parse.GetValue(o.Epochs), parse.GetValue(o.LearningRate), parse.GetValue(o.Patience), parse.GetValue(o.BatchSize));
         var config = RunState.Config(state);
         if (changes.Count > 0)
         {
