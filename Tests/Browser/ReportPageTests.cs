@@ -84,12 +84,29 @@ public sealed class ReportPageTests(TrainedRun run)
         var chart = page.Playwright.Locator("#loss-chart");
         var area = await page.Playwright.EvaluateAsync<double[]>("() => { const a = charts['loss-chart'].chartArea; return [a.left, a.top, a.right, a.bottom]; }");
         await chart.HoverAsync(new() { Position = new() { X = (float)((area[0] + area[2]) / 2), Y = (float)((area[1] + area[3]) / 2) } });
-        Assert.True(await page.Playwright.EvaluateAsync<int>("() => charts['loss-chart'].tooltip.getActiveElements().length") > 0, "No tooltip on hover.");
+        Assert.True(await Becomes(page.Playwright, "() => charts['loss-chart'].tooltip.getActiveElements().length > 0"), "No tooltip on hover.");
 
         var hit = await page.Playwright.EvaluateAsync<double[]>("() => { const b = charts['loss-chart'].legend.legendHitBoxes[1]; return [b.left + b.width / 2, b.top + b.height / 2]; }");
         await chart.ClickAsync(new() { Position = new() { X = (float)hit[0], Y = (float)hit[1] } });
-        Assert.False(await page.Playwright.EvaluateAsync<bool>("() => charts['loss-chart'].isDatasetVisible(1)"), "The validation series is still shown.");
+        Assert.True(await Becomes(page.Playwright, "() => !charts['loss-chart'].isDatasetVisible(1)"), "The validation series is still shown.");
         Assert.True(await page.Playwright.EvaluateAsync<bool>("() => charts['loss-chart'].isDatasetVisible(0)"));
         page.AssertQuiet();
+    }
+
+    /// <summary>
+    /// Whether <paramref name="condition"/> holds within 5 s: Chart.js handles mouse events on the next
+    /// animation frame, which a busy machine can delay past an immediate check.
+    /// </summary>
+    private static async Task<bool> Becomes(Microsoft.Playwright.IPage page, string condition)
+    {
+        try
+        {
+            await page.WaitForFunctionAsync(condition, null, new() { Timeout = 5000 });
+            return true;
+        }
+        catch (Microsoft.Playwright.TimeoutException)
+        {
+            return false;
+        }
     }
 }
