@@ -104,7 +104,7 @@ public sealed class ReportPageTests(TrainedRun run)
             await page.WaitForFunctionAsync(condition, null, new() { Timeout = 5000 });
             return true;
         }
-        catch (Microsoft.Playwright.TimeoutException)
+        catch (TimeoutException)
         {
             return false;
         }
