@@ -36,12 +36,7 @@ public sealed partial class CpuBackend
             // −log p[label] = log Σ exp(x − max) − (x[label] − max): finite even where p underflows to 0.
             perRow[row] = logSum - rowLogits[(int)pLabels[row]];
         });
-        double total = 0;
-        for (int row = 0; row < rows; row++)
-        {
-            total += perRow[row];
-        }
-        *pLoss = (float)(total / rows);
+        *pLoss = MeanOfRows(perRow, rows);
     }
 
     public unsafe void SoftmaxCrossEntropyBackward(Tensor probabilities, Tensor labels, Tensor dLogits)
@@ -83,12 +78,7 @@ public sealed partial class CpuBackend
             TensorPrimitives.Subtract(logSum, new ReadOnlySpan<float>(pLogits + start, classes), minusLogP);
             perRow[row] = TensorPrimitives.Dot(new ReadOnlySpan<float>(pTargets + start, classes), minusLogP);
         });
-        double total = 0;
-        for (int row = 0; row < rows; row++)
-        {
-            total += perRow[row];
-        }
-        *pLoss = (float)(total / rows);
+        *pLoss = MeanOfRows(perRow, rows);
     }
 
     public unsafe void SoftTargetCrossEntropyBackward(Tensor probabilities, Tensor targets, Tensor dLogits)
@@ -163,5 +153,16 @@ public sealed partial class CpuBackend
                 body((int)row);
             }
         });
+    }
+
+    /// <summary>The batch's loss, (1/N)·Σ of the rows' losses, summed in double in row order so it does not depend on the threads.</summary>
+    private static unsafe float MeanOfRows(float* perRow, int rows)
+    {
+        double total = 0;
+        for (int row = 0; row < rows; row++)
+        {
+            total += perRow[row];
+        }
+        return (float)(total / rows);
     }
 }
