@@ -42,7 +42,7 @@ public static class CommonOptions
     /// <summary><c>--loader-threads N</c>: batches the input pipeline builds at once, one worker thread each.</summary>
     public static Option<int> LoaderThreads() => new Option<int>("--loader-threads")
     {
-        Description = $"Batches the input pipeline builds at the same time, one worker thread each (default {InputPipeline.DefaultLoaderThreads}; Docs/data.md says how many a GPU needs).",
+        Description = $"Batches the input pipeline builds at the same time, one worker thread each (default {InputPipeline.DefaultLoaderThreads}; Docs/performance.md says how many a GPU needs).",
         DefaultValueFactory = _ => InputPipeline.DefaultLoaderThreads,
         HelpName = "N",
     }.AtLeast(1);

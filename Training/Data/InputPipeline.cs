@@ -16,7 +16,7 @@ public sealed class InputPipeline
     /// <summary>
     /// The default of <see cref="LoaderThreads"/>: one thread builds batches 10 times faster than the CPU
     /// backend trains on them even with random-resized crops and colour jitter; the second is the margin
-    /// (Docs/performance.md, "Loader defaults"). A GPU needs more: Docs/data.md says how many.
+    /// (Docs/performance.md, "Loader defaults"). A GPU needs more: Docs/performance.md, "The horizontal pass gathered", says how many.
     /// </summary>
     public const int DefaultLoaderThreads = 2;
 
