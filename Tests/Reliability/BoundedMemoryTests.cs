@@ -65,6 +65,7 @@ public sealed partial class BoundedMemoryTests
         Assert.True(watch.Samples > 0, "The watcher never read the training process's memory.");
         long trainPeak = watch.Bytes;
         Assert.Contains("epoch 1/1", train.Output, StringComparison.Ordinal);
+        Assert.Contains("image cache: decoded 4,000 images", train.Output, StringComparison.Ordinal);
         Assert.True(trainPeak < AnonymousLimit, $"Training's anonymous resident memory peaked at {trainPeak >> 20} MiB, over the limit of {AnonymousLimit >> 20} MiB (data {DataBytes >> 20} MiB):\n{train.Output}");
 
         // predict reads the files themselves, not the cache: decoding all 4000 first, as it once did, would not fit.

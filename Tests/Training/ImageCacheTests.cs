@@ -22,11 +22,20 @@ public sealed class ImageCacheTests
     private static ImageSet Open(string cache, DataCatalog catalog, List<ImageRejectedException>? skipped = null, IProgress<int>? progress = null, long shardBytes = ImageCache.ShardBytes) =>
         ImageCache.Open(cache, catalog.Items, 12, new ImageDecoder(), skipped ?? [], progress, TestContext.Current.CancellationToken, shardBytes);
 
+    /// <summary>The cache's progress reports: first what the store held, then one more per image decoded.</summary>
     private sealed class Counter : IProgress<int>
     {
-        public int Calls;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<int> _values = new();
 
-        public void Report(int value) => Interlocked.Increment(ref Calls);
+        public void Report(int value) => _values.Enqueue(value);
+
+        /// <summary>The first report (null when there was none: the store held every image).</summary>
+        public int? Stored => _values.TryPeek(out int value) ? value : null;
+
+        public int Decoded => Math.Max(0, _values.Count - 1);
+
+        /// <summary>The largest report: every image of the list, once the build is done.</summary>
+        public int Ready => _values.IsEmpty ? 0 : _values.Max();
     }
 
     [Fact]
@@ -86,11 +95,11 @@ public sealed class ImageCacheTests
         var fifth = new Counter();
         var removed = Open(cache, DataCatalog.FromFolder(folder.Combine("data")), progress: fifth);
 
-        Assert.Equal(6, first.Calls);
-        Assert.Equal(0, second.Calls);
-        Assert.Equal(1, third.Calls);
-        Assert.Equal(1, fourth.Calls);
-        Assert.Equal(0, fifth.Calls);
+        Assert.Equal<(int?, int, int)>((0, 6, 6), (first.Stored, first.Decoded, first.Ready));
+        Assert.Equal<(int?, int)>((null, 0), (second.Stored, second.Decoded));
+        Assert.Equal<(int?, int, int)>((5, 1, 6), (third.Stored, third.Decoded, third.Ready));
+        Assert.Equal<(int?, int, int)>((6, 1, 7), (fourth.Stored, fourth.Decoded, fourth.Ready));
+        Assert.Equal<(int?, int)>((null, 0), (fifth.Stored, fifth.Decoded));
         Assert.Equal([6, 6, 7, 6], new[] { before.Count, changed.Count, added.Count, removed.Count });
         Assert.NotEqual(before.Pixels(0).ToArray(), changed.Pixels(0).ToArray());
         Assert.Equal(before.Pixels(1).ToArray(), changed.Pixels(1).ToArray());
@@ -140,7 +149,7 @@ public sealed class ImageCacheTests
         var counter = new Counter();
         var images = Open(cache, catalog, progress: counter);
 
-        Assert.Equal(6, counter.Calls);
+        Assert.Equal<(int?, int)>((0, 6), (counter.Stored, counter.Decoded));
         Assert.Equal(6, images.Count);
         Assert.Empty(Directory.GetFiles(store, "*.partial-*"));
     }

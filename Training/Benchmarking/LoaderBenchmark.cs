@@ -28,16 +28,13 @@ public static class LoaderBenchmark
         string? cacheFolder, List<ImageRejectedException> skipped, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        int decoded = 0;
+        var counter = new DecodedCounter();
         var clock = Stopwatch.StartNew();
         var images = cacheFolder is null
             ? catalog.Decode(items, form, decoder, skipped, null, cancellationToken)
-            : ImageCache.Open(cacheFolder, items, form, decoder, skipped, new SynchronousCounter(() => Interlocked.Increment(ref decoded)), cancellationToken);
+            : ImageCache.Open(cacheFolder, items, form, decoder, skipped, counter, cancellationToken);
         double seconds = clock.Elapsed.TotalSeconds;
-        if (cacheFolder is null)
-        {
-            decoded = items.Count;
-        }
+        int decoded = cacheFolder is null ? items.Count : counter.Decoded;
         long bytes = 0;
         for (int i = 0; i < images.Count; i++)
         {
@@ -80,10 +77,17 @@ public static class LoaderBenchmark
         return new Result(loaderThreads, seen, clock.Elapsed.TotalSeconds, waited);
     }
 
-    /// <summary>A progress sink that counts on the reporting thread (Progress&lt;T&gt; posts to the thread pool, too late for a timer).</summary>
-    private sealed class SynchronousCounter(Action count) : IProgress<int>
+    /// <summary>
+    /// Counts the images decoded from the cache's reports (the first says what the store held, each
+    /// later one is an image more), on the reporting thread: Progress&lt;T&gt; posts to the thread pool, too late for a timer.
+    /// </summary>
+    private sealed class DecodedCounter : IProgress<int>
     {
-        public void Report(int value) => count();
+        private int _reports;
+
+        public int Decoded => Math.Max(0, Volatile.Read(ref _reports) - 1);
+
+        public void Report(int value) => Interlocked.Increment(ref _reports);
     }
 }
 

@@ -10,6 +10,41 @@ namespace AlexNet.Training.Cli;
 /// </summary>
 public static class SplitLoader
 {
+    /// <summary>How often a log without a terminal gets a line while the cache is built.</summary>
+    private static readonly TimeSpan LogEvery = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// One part's reports from <c>ImageCache.Open</c>: the first is what the store held, each
+    /// later one an image decoded, handed on with the log line when one is due. A part the store held
+    /// whole reports nothing, so <see cref="Opened"/> counts it then.
+    /// </summary>
+    private sealed class Part(CacheProgress progress, Action<string?> decoded) : IProgress<int>
+    {
+        private bool _started;
+
+        public void Report(int value)
+        {
+            if (!_started)
+            {
+                _started = true;
+                progress.Stored(value);
+            }
+            else
+            {
+                decoded(progress.OneDecoded());
+            }
+        }
+
+        public void Opened(int images)
+        {
+            if (!_started)
+            {
+                _started = true;
+                progress.Stored(images);
+            }
+        }
+    }
+
     /// <summary>The decoded parts of a split; a part not requested is null.</summary>
     public sealed record Parts(ReadableImages Readable, DataSplit Split, ImageSet? Train, ImageSet? Validation, ImageSet? Test, int Skipped)
     {
@@ -72,19 +107,18 @@ public static class SplitLoader
         var skipped = new List<ImageRejectedException>();
         var sets = new Dictionary<string, ImageSet>();
         string cache = ImageCache.Folder(DataCache.Root(app.Environment));
-        int total = wanted.Sum(w => w.Items.Count);
-        void DecodeAll(Action<int>? progress)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var progress = new CacheProgress(wanted.Sum(w => w.Items.Count), LogEvery, () => clock.Elapsed);
+        void DecodeAll(Action<string?> decoded)
         {
-            int done = 0;
             foreach (var (name, items) in wanted)
             {
-                int before = done;
-                var counted = progress is null ? null : new Progress<int>(n => progress(before + n));
                 // Files go through the on-disk cache (decoded once, then memory-mapped); the synthetic set is rendered, cheaper than a read.
+                var part = new Part(progress, decoded);
                 sets[name] = catalog.IsSynthetic
-                    ? catalog.Decode(items, form, decoder, skipped, counted, cancellationToken)
-                    : ImageCache.Open(cache, items, form, decoder, skipped, counted, cancellationToken);
-                done += items.Count;
+                    ? catalog.Decode(items, form, decoder, skipped, null, cancellationToken)
+                    : ImageCache.Open(cache, items, form, decoder, skipped, part, cancellationToken);
+                part.Opened(items.Count);
             }
         }
         if (app.IsInteractive && !catalog.IsSynthetic)
@@ -92,18 +126,27 @@ public static class SplitLoader
             app.Console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(context =>
                 {
-                    var task = context.AddTask($"decoding {total} images", maxValue: Math.Max(1, total));
-                    var clock = System.Diagnostics.Stopwatch.StartNew();
-                    DecodeAll(n =>
+                    var task = context.AddTask($"decoding {progress.Total} images", maxValue: Math.Max(1, progress.Total));
+                    DecodeAll(_ =>
                     {
-                        task.Value = Math.Max(task.Value, n);
-                        task.Description = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"decoding {total} images into the cache, {n / Math.Max(1e-3, clock.Elapsed.TotalSeconds):0} images/s");
+                        task.Value = progress.Ready;
+                        task.Description = progress.Line();
                     });
                 });
         }
         else
         {
-            DecodeAll(null);
+            DecodeAll(line =>
+            {
+                if (line is not null)
+                {
+                    app.WriteLine(line);
+                }
+            });
+        }
+        if (progress.Summary(cache) is { } summary)
+        {
+            app.WriteLine(summary);
         }
         // An older run's split still holds the files found unreadable before it; they were reported then.
         var known = readable.Rejected.Select(r => r.Path).ToHashSet(StringComparer.Ordinal);

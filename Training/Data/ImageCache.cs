@@ -59,8 +59,9 @@ public static class ImageCache
     /// The images of <paramref name="items"/> from the store of <paramref name="form"/> in
     /// <paramref name="folder"/>, decoding first the files it lacks or holds at another size or time.
     /// Files the decoder rejects are left out and reported in <paramref name="skipped"/> (the rejections
-    /// are cached too, so a later run reports them again). <paramref name="progress"/> counts images
-    /// decoded; it is not called when the store holds them all. <paramref name="shardBytes"/> bounds
+    /// are cached too, so a later run reports them again). <paramref name="progress"/> counts the
+    /// images of <paramref name="items"/> that are ready: first once with those the store held, then
+    /// one more per image decoded; it is not called when the store holds them all. <paramref name="shardBytes"/> bounds
     /// each shard file (tests make it small to get several).
     /// </summary>
     public static ImageSet Open(string folder, IReadOnlyList<DataItem> items, StoredForm form, ImageDecoder decoder, List<ImageRejectedException> skipped,
@@ -83,10 +84,18 @@ public static class ImageCache
         var lacking = Lacking(index, items, stamps);
         if (lacking.Count > 0)
         {
-            new CacheBuilder(store, index, decoder, shardBytes).Add(lacking, progress, cancellationToken);
+            var counted = progress is null ? null : new After(progress, items.Count - lacking.Count);
+            counted?.Report(0);
+            new CacheBuilder(store, index, decoder, shardBytes).Add(lacking, counted, cancellationToken);
         }
         return TryRead(store, index, items, form, skipped)
             ?? throw new AppException($"The image cache '{store}' lost a shard while it was locked; delete the folder and it is rebuilt.");
+    }
+
+    /// <summary>Counts on from the <paramref name="ready"/> images the store already held.</summary>
+    private sealed class After(IProgress<int> progress, int ready) : IProgress<int>
+    {
+        public void Report(int value) => progress.Report(ready + value);
     }
 
     /// <summary>The items the index lacks or lists with another size or modification time, each file once.</summary>
