@@ -1,3 +1,4 @@
+using AlexNet.Training;
 using AlexNet.Training.Data;
 
 namespace AlexNet.Tests.Training;
@@ -154,6 +155,47 @@ public sealed class ImageCacheTests
         Assert.Empty(Directory.GetFiles(store, "*.partial-*"));
     }
 
+    /// <summary>Cancels the build once <paramref name="ready"/> images are reported ready.</summary>
+    private sealed class StopAt(int ready, CancellationTokenSource stop) : IProgress<int>
+    {
+        public void Report(int value)
+        {
+            if (value >= ready)
+            {
+                stop.Cancel();
+            }
+        }
+    }
+
+    [Fact]
+    public void A_build_stopped_half_way_keeps_its_finished_shards_and_the_next_decodes_only_the_rest()
+    {
+        var (folder, catalog) = Folder(perClass: 150); // 300 images: more than one chunk of 256
+        using var _ = folder;
+        string cache = folder.Combine("cache");
+        const long tenSquares = 10 * 12 * 12 * 3;
+        using (var stop = new CancellationTokenSource())
+        {
+            // Stopped while the second chunk decodes: the first chunk's 256 are written, 25 shards of 10 finished, the 26th not.
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                ImageCache.Open(cache, catalog.Items, 12, new ImageDecoder(), [], new StopAt(280, stop), stop.Token, tenSquares));
+        }
+        string store = Assert.Single(Directory.GetDirectories(cache));
+        Assert.Empty(Directory.GetFiles(store, "*.partial-*"));
+        Assert.Equal(25, Directory.GetFiles(store, "shard-*.bin").Length);
+
+        var counter = new Counter();
+        var resumed = Open(cache, catalog, progress: counter, shardBytes: tenSquares);
+        var fresh = Open(folder.Combine("fresh"), catalog, shardBytes: tenSquares);
+
+        Assert.Equal<(int?, int)>((250, 50), (counter.Stored, counter.Decoded));
+        Assert.Equal(300, resumed.Count);
+        for (int i = 0; i < fresh.Count; i++)
+        {
+            Assert.True(fresh.Pixels(i).SequenceEqual(resumed.Pixels(i)), $"image {i} differs from a build that was never stopped");
+        }
+    }
+
     [Fact]
     public void Rejected_files_are_reported_again_when_read_from_the_cache()
     {
@@ -182,8 +224,9 @@ public sealed class ImageCacheTests
         string shard = Directory.GetFiles(Directory.GetDirectories(folder.Combine("cache")).Single(), "shard-*.bin").Single();
         File.WriteAllBytes(shard, new byte[10]);
 
-        var error = Assert.Throws<InvalidDataException>(() => Open(folder.Combine("cache"), catalog));
+        var error = Assert.Throws<AppException>(() => Open(folder.Combine("cache"), catalog));
 
         Assert.Contains("has 10 bytes; its index says its 4 records take 1728 bytes", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"Delete the folder '{Path.GetDirectoryName(shard)}'", error.Message, StringComparison.Ordinal);
     }
 }

@@ -21,7 +21,7 @@ public sealed unsafe class ImageShard : IDisposable
         long actual = new FileInfo(path).Length;
         if (actual < usedBytes)
         {
-            throw new InvalidDataException($"The cache shard '{path}' has {actual} bytes; its index says its {records} records take {usedBytes} bytes.");
+            throw new AppException($"The cache shard '{path}' has {actual} bytes; its index says its {records} records take {usedBytes} bytes (cut short or changed outside alexnet). Delete the folder '{Path.GetDirectoryName(path)}' and it is rebuilt from the images.");
         }
         Length = actual;
         if (actual == 0)
