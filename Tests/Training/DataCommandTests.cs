@@ -47,6 +47,23 @@ public sealed class DataCommandTests
     }
 
     [Fact]
+    public async Task Data_command_follows_a_class_list_file()
+    {
+        using var work = TestFiles.NewFolder();
+        TestFiles.WriteImage(work.Combine("data", "cats", "a.png"), 9, 9, 1);
+        TestFiles.WriteImage(work.Combine("data", "dogs", "b.png"), 9, 9, 2);
+        TestFiles.WriteImage(work.Combine("data", "dogs", "c.png"), 9, 9, 3);
+        File.WriteAllLines(work.Combine("order.txt"), ["dogs", "cats"]);
+
+        var result = await AppRunner.RunAsync(work.Path, null, "data", "--data", work.Combine("data"), "--classes-file", work.Combine("order.txt"));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var lines = result.Output.Split('\n').Select(line => line.Trim()).ToList();
+        Assert.Contains(lines, line => line.StartsWith("0  dogs", StringComparison.Ordinal) && line.EndsWith("2 images", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("1  cats", StringComparison.Ordinal) && line.EndsWith("1 images", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Data_command_reports_unreadable_files_by_name()
     {
         using var work = TestFiles.NewFolder();

@@ -18,10 +18,12 @@ public static class EvaluateCommand
         var backendOption = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
         var batchSize = CommonOptions.BatchSize("Images per forward pass (default: the run's batch size).").AtLeast(1);
+        var loaderThreads = CommonOptions.LoaderThreads();
+        var prefetch = CommonOptions.Prefetch();
         var confusionPng = new Option<FileInfo>("--confusion-png") { Description = "Also draw the confusion matrix as a heat map into this PNG file.", HelpName = "FILE" };
         var command = new Command("evaluate", "Score a checkpoint on the test split of the data it was trained on (the same seeded split): loss, top-1, top-5 and the confusion matrix.")
         {
-            checkpointOption, data, tta, backendOption, threads, batchSize, confusionPng,
+            checkpointOption, data, tta, backendOption, threads, batchSize, loaderThreads, prefetch, confusionPng,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -46,7 +48,7 @@ public static class EvaluateCommand
             int maxOffset = state.Preprocessing.StoredSize - state.Preprocessing.CropSize;
             bool tenCrops = parse.GetValue(tta);
             var crops = tenCrops ? Augmentation.TenCrops(maxOffset) : [Augmentation.Centre(maxOffset)];
-            var pipeline = new InputPipeline(images, state.Preprocessing, parse.GetValue(batchSize) ?? state.BatchSize);
+            var pipeline = new InputPipeline(images, state.Preprocessing, parse.GetValue(batchSize) ?? state.BatchSize, null, parse.GetValue(prefetch), parse.GetValue(loaderThreads));
             var result = Evaluator.Run(model, pipeline, crops, state.ClassNames, cancellationToken);
             app.WriteLine($"{state.Model}, epoch {state.Epoch}, on {catalog.Location} ({which} split {state.Split}, seed {state.Seed}, {result.Count} images, {(tenCrops ? "10 crops" : "centre crop")}):");
             app.WriteLine(result.Confusion.ToText());

@@ -24,13 +24,15 @@ public static class ReportCommand
         data.Description = "Where the run's data is now, if it has moved since training (default: the folder the run recorded).";
         var backendOption = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
+        var loaderThreads = CommonOptions.LoaderThreads();
+        var prefetch = CommonOptions.Prefetch();
         var command = new Command("report", $"""
             Write RUN/{ReportFile}: one page (no network needed, opens from disk) with the run's loss, accuracy and
             learning-rate curves, its settings, the test confusion matrix scored by best.safetensors (click a cell to see
             its images), per-class precision and recall, the first convolution's kernels and the final scores.
             """)
         {
-            runArgument, data, backendOption, threads,
+            runArgument, data, backendOption, threads, loaderThreads, prefetch,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -56,7 +58,7 @@ public static class ReportCommand
             }
             else
             {
-                scores = ReportBuilder.Test(model, scored.State, test, cancellationToken);
+                scores = ReportBuilder.Test(model, scored.State, test, cancellationToken, parse.GetValue(prefetch), parse.GetValue(loaderThreads));
             }
             var page = new ReportData(Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar)), Live: false, ReportBuilder.Settings(state),
                 state.History, Progress: null, ReportBuilder.Filters(model), scores);

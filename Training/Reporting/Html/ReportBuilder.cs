@@ -61,9 +61,11 @@ public static class ReportBuilder
 
     /// <summary>
     /// Scores every image of <paramref name="test"/> with <paramref name="model"/> on its centre crop (as the
-    /// validation does) and records, image by image, the top-1 class with its probability and a thumbnail.
+    /// validation does) and records, image by image, the top-1 class with its probability and a thumbnail,
+    /// with batches built <paramref name="loaderThreads"/> at a time and <paramref name="prefetch"/> ahead.
     /// </summary>
-    public static TestReport Test(Sequential model, TrainingState state, ImageSet test, CancellationToken cancellationToken)
+    public static TestReport Test(Sequential model, TrainingState state, ImageSet test, CancellationToken cancellationToken,
+        int prefetch = InputPipeline.DefaultPrefetch, int loaderThreads = InputPipeline.DefaultLoaderThreads)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(state);
@@ -74,7 +76,7 @@ public static class ReportBuilder
         }
         int classes = state.ClassNames.Count;
         var confusion = new ConfusionMatrix(state.ClassNames);
-        var pipeline = new InputPipeline(test, state.Preprocessing, Math.Min(state.BatchSize, test.Count));
+        var pipeline = new InputPipeline(test, state.Preprocessing, Math.Min(state.BatchSize, test.Count), null, prefetch, loaderThreads);
         var images = new TestImage[test.Count];
         double lossSum = 0;
         int top1 = 0, top5 = 0;
