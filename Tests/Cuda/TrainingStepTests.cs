@@ -66,7 +66,12 @@ public class TrainingStepTests
     /// CPU's, weights within 3e-8 (one rounding of values near 0.25). The bounds below leave a
     /// factor of 14 (loss) and 30 or more (weights) for a GPU's other summation orders and math
     /// library (Docs/cuda.md, "Tolerances"). With <c>--norm batch</c> the same steps run through
-    /// convolutions without bias and the backends' batch-norm kernels.
+    /// convolutions without bias and the backends' batch-norm kernels, and every rounding is
+    /// amplified: each value is divided by the standard deviation of 4 images. Measured on a Zen 3
+    /// guest (AVX2, 2026-12-04) after 3 steps, the CPU, the emulated device and the reference
+    /// backend differ pairwise by up to 1.5e-6, 1.0e-6 and 8.5e-7 (fc8's weights, |w| ≤ 0.35), where
+    /// with LRN all three agree within 3e-8: float rounding, the readable reference as far off as
+    /// the others. So the weights' bound with batch norm is 2e-5, 13 times the largest measured.
     /// </summary>
     [Theory]
     [InlineData("cuda-emulated", "lrn")]
@@ -90,7 +95,7 @@ public class TrainingStepTests
             var parameter = onCpu.Model.Parameters[i];
             float[] expected = parameter.Value.ToArray(), actual = onCuda.Model.Parameters[i].Value.ToArray();
             Compare.Close($"{cuda.Name} {parameter.Name} after 3 steps", parameter.Shape, actual, Array.ConvertAll(expected, v => (double)v),
-                atol: 1e-6, rtol: 1e-5);
+                atol: normalization == "batch" ? 2e-5 : 1e-6, rtol: 1e-5);
         }
     });
 
