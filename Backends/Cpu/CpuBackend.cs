@@ -40,6 +40,7 @@ public sealed partial class CpuBackend : IBackend
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
         _gemm = new Sgemm(options.GemmKernel, options.GemmBlocking, _workspace, _parallel);
         Winograd = options.Winograd;
+        ConvolutionDots = options.ConvolutionDots;
     }
 
     /// <summary><c>cpu</c>.</summary>
@@ -62,7 +63,7 @@ public sealed partial class CpuBackend : IBackend
 
     /// <summary>Threads, the GEMM micro-kernel, host memory and what it holds.</summary>
     public BackendDescription Describe() =>
-        new(Name, Threads, $"GEMM kernel {GemmKernel}, blocking {GemmBlocking}, convolution implicit GEMM{(Winograd ? " (Winograd for 3x3 stride 1)" : "")}", "host memory (64-byte aligned)", AllocatedBytes, WorkspaceBytes);
+        new(Name, Threads, $"GEMM kernel {GemmKernel}, blocking {GemmBlocking}, convolution implicit GEMM{(Winograd ? " (Winograd for 3x3 stride 1)" : "")}{(ConvolutionDots ? " (dot products for few pixels)" : "")}", "host memory (64-byte aligned)", AllocatedBytes, WorkspaceBytes);
 
     /// <summary>Nothing is queued on the CPU: every op has finished when it returns.</summary>
     public void Synchronize()

@@ -20,6 +20,12 @@ public sealed record CpuBackendOptions
     /// default); false computes every convolution with GEMM, as before it existed — to compare the two.
     /// </summary>
     public bool Winograd { get; init; } = true;
+
+    /// <summary>
+    /// Dot products for a convolution forward with few output pixels in the batch, where
+    /// ConvolutionChooser finds GEMM's packing costs more (the default); false runs those with GEMM too — to compare the two.
+    /// </summary>
+    public bool ConvolutionDots { get; init; } = true;
 }
 
 /// <summary>The register-tiled inner loops GEMM can use; all give the same results up to rounding.</summary>

@@ -44,7 +44,7 @@ public sealed record DropoutCase(int Length, float P, ulong Seed, ulong Offset, 
 /// </summary>
 public static class Cases
 {
-    private static Gen<int> Seed => Gen.Choose(0, int.MaxValue);
+    public static Gen<int> Seed => Gen.Choose(0, int.MaxValue);
 
     /// <summary>Sizes that exercise GEMM's edges: 1, primes, around the 4/6/16/32 tile widths and the 96 and 256 block sizes.</summary>
     private static readonly int[] GemmEdgeSizes = [1, 2, 3, 5, 6, 7, 13, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 95, 96, 97, 127, 131];

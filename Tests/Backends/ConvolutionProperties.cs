@@ -1,6 +1,9 @@
 using AlexNet.Backends;
+using AlexNet.Backends.Cpu;
 using AlexNet.Backends.Reference;
 using AlexNet.Tensors;
+using FsCheck;
+using FsCheck.Fluent;
 
 namespace AlexNet.Tests.Backends;
 
@@ -8,7 +11,42 @@ namespace AlexNet.Tests.Backends;
 public sealed class ConvolutionProperties
 {
     [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
-    public void Conv2dForward_matches_the_reference(string backend) => TestBackends.Run(backend, b => Properties.Check(Cases.Convolution, c =>
+    public void Conv2dForward_matches_the_reference(string backend) => TestBackends.Run(backend, b => Properties.Check(Cases.Convolution, c => ForwardMatches(b, c)));
+
+    /// <summary>The CPU's GEMM path alone: the cases with few output pixels otherwise go as dot products.</summary>
+    [Fact]
+    public void Conv2dForward_through_GEMM_alone_matches_the_reference()
+    {
+        using var gemm = new CpuBackend(new CpuBackendOptions { ConvolutionDots = false });
+        Properties.Check(Cases.Convolution, c => ForwardMatches(gemm, c));
+    }
+
+    /// <summary>
+    /// The CPU's dot products on what they are for: many channels and taps (long dots, several groups)
+    /// over at most 48 output pixels in the batch, on one and on two threads.
+    /// </summary>
+    [Theory, InlineData(1), InlineData(2)]
+    public void Conv2dForward_as_dot_products_matches_the_reference(int threads)
+    {
+        var fewPixels =
+            from groups in Gen.Choose(1, 2)
+            from channelsPerGroup in Gen.Choose(16, 48)
+            from filtersPerGroup in Gen.Choose(1, 20)
+            from kernel in Gen.Choose(1, 3)
+            from padding in Gen.Choose(0, 1)
+            from stride in Gen.Choose(1, 2)
+            from side in Gen.Choose(kernel, 6)
+            from n in Gen.Choose(1, 3)
+            from bias in Gen.Elements(true, false)
+            from seed in Cases.Seed
+            let shape = new ConvolutionShape(n, groups * channelsPerGroup, side, side, groups * filtersPerGroup, kernel, kernel, stride, padding, groups)
+            where (long)n * shape.OH * shape.OW <= 48
+            select new ConvolutionCase(shape, bias, seed);
+        using var cpu = new CpuBackend(new CpuBackendOptions { Threads = threads });
+        Properties.Check(fewPixels, c => ForwardMatches(cpu, c));
+    }
+
+    private static void ForwardMatches(IBackend b, ConvolutionCase c)
     {
         var (s, values) = (c.Shape, Values.For(c));
         using var x = b.Tensor(Shapes.X(s), values.X, "x");
@@ -20,7 +58,7 @@ public sealed class ConvolutionProperties
 
         double[] expected = ReferenceBackend.Conv2dForward(values.X.ToDouble(), values.Weight.ToDouble(), c.Bias ? values.Bias.ToDouble() : null, s);
         Compare.Close($"{b.Name} Conv2dForward y", y.Shape, y.ToArray(), expected, Tolerances.SumOf(s.ChannelsPerGroup * s.KH * s.KW), Tolerances.Relative);
-    }));
+    }
 
     [Theory, MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
     public void Conv2dBackwardData_matches_the_reference(string backend) => TestBackends.Run(backend, b => Properties.Check(Cases.Convolution, c =>

@@ -80,6 +80,17 @@ internal static class ConvolutionChooser
         return direct >= WinogradMinimumSaving * bestProducts && batchTiles >= WinogradMinimumTiles ? best : null;
     }
 
+    /// <summary>
+    /// Output pixels of the whole batch up to which the forward runs as dot products
+    /// (CpuBackend.ForwardAsDots.cs) instead of implicit GEMM: keras-blog's conv3–5 at batch 1 (36, 16
+    /// and 4 pixels), where GEMM's packing of the weights costs more than its products
+    /// (Docs/performance.md, "Few output pixels").
+    /// </summary>
+    private const int DotsMaximumColumns = 48;
+
+    /// <summary>Whether the forward of <paramref name="g"/> runs as dot products: a few output pixels over the whole batch.</summary>
+    public static bool ForwardAsDots(in CpuBackend.ConvolutionGeometry g) => (long)g.N * g.OutputPixels <= DotsMaximumColumns;
+
     /// <summary>The tiles the chooser may pick, smallest first (so a tie keeps the more accurate one).</summary>
     private static readonly WinogradTile[] WinogradTiles = [WinogradTile.F2, WinogradTile.F4];
 

@@ -70,6 +70,11 @@ public sealed partial class CpuBackend
             ForwardWinograd(px, pWeight, pBias, g, py, tile, relu);
             return;
         }
+        if (ConvolutionDots && ConvolutionChooser.ForwardAsDots(g))
+        {
+            ForwardAsDots(px, pWeight, pBias, g, py, relu);
+            return;
+        }
         ForwardImplicitGemm(px, pWeight, pBias, g, py, relu);
     }
 
