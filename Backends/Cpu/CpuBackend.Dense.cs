@@ -8,16 +8,25 @@ namespace AlexNet.Backends.Cpu;
 //   forward          y  = x · weightᵀ + bias       [N, O]   (DenseReluForward: then max(0, y), where y is written)
 //   backward-data    dx = dy · weight              [N, I]
 //   backward-weight  dWeight += dyᵀ · x            [O, I]
-// For a batch of a few images (inference on one image above all) the first two are matrix–vector
-// products instead: each weight is used only N times, so the time is that of reading the weights
-// once (151 MB for fc6). GEMM would first copy them into packed panels — a second pass over all
-// of them — so a few rows go straight through the weights, row by row (forward) or column band by
-// column band (backward-data).
+// For a batch of a few images (inference on one image above all) the first two are dot and
+// matrix–vector products instead: each weight is used only N times, so the time is that of reading
+// the weights once (151 MB for fc6). GEMM would first copy them into packed panels — a second pass
+// over all of them — so a few rows go straight through the weights: the forward two weight rows
+// against four input rows at a time (DotKernels, up to 16 rows; one row, a plain dot product), the
+// input gradient column band by column band (up to 4 rows).
 // The readable version of these ops, and the maths they must agree with: Reference/ReferenceBackend.Dense.cs.
 public sealed partial class CpuBackend
 {
-    /// <summary>Batches up to this size take the matrix–vector path.</summary>
+    /// <summary>Batches up to this size take the matrix–vector path of the input gradient.</summary>
     private const int DenseVectorBatch = 4;
+
+    /// <summary>
+    /// Batches up to this size take the dot-product path of the forward. On a Zen 3 guest (AVX2) the
+    /// dots beat GEMM's packing of the weights up to batch 64 (fc6 at 16: 51 against 82 ms, at 64: 127
+    /// against 187; at 128 GEMM wins, 217 against 238; Docs/performance.md); 16 leaves room for
+    /// processors whose GEMM runs 512-bit vectors while these dots run 256-bit ones.
+    /// </summary>
+    private const int DenseDotsBatch = 16;
 
     public void DenseForward(Tensor x, Tensor weight, Tensor? bias, Tensor y) =>
         DenseForward(x, weight, bias, y, OpContract.DenseForward(x, weight, bias, y), relu: false);
@@ -34,18 +43,46 @@ public sealed partial class CpuBackend
         float* pBias = bias is null ? null : Data(bias, nameof(bias));
         float* py = Data(y, nameof(y));
         var (n, inputs, outputs) = sizes;
-        if (n <= DenseVectorBatch)
+        if (n == 1)
         {
-            // y[r, o] = bias[o] + weight[o] · x[r]: every weight row read once, dotted with each input row.
+            // y[o] = bias[o] + weight[o] · x: every weight row read once (the blocked kernel below would dot x four times).
             ParallelChunks(outputs, 64, (start, count) =>
             {
+                var input = new ReadOnlySpan<float>(px, inputs);
                 for (long o = start; o < start + count; o++)
                 {
-                    var row = new ReadOnlySpan<float>(pWeight + (o * inputs), inputs);
-                    for (int r = 0; r < n; r++)
+                    float value = (pBias != null ? pBias[o] : 0f) + TensorPrimitives.Dot(new ReadOnlySpan<float>(pWeight + (o * inputs), inputs), input);
+                    py[o] = relu ? MathF.Max(value, 0f) : value;
+                }
+            });
+            return;
+        }
+        if (n <= DenseDotsBatch)
+        {
+            // y[r, o] = bias[o] + weight[o] · x[r]: every weight row read once, dotted with each input
+            // row, two weight rows against four input rows at a time (DotKernels).
+            ParallelChunks((outputs + 1) / 2, 32, (start, count) =>
+            {
+                float* sums = stackalloc float[8];
+                for (long pair = start; pair < start + count; pair++)
+                {
+                    long o0 = 2 * pair, o1 = Math.Min(o0 + 1, outputs - 1);
+                    for (int r0 = 0; r0 < n; r0 += 4)
                     {
-                        float value = (pBias != null ? pBias[o] : 0f) + TensorPrimitives.Dot(row, new ReadOnlySpan<float>(px + ((long)r * inputs), inputs));
-                        py[((long)r * outputs) + o] = relu ? MathF.Max(value, 0f) : value;
+                        // Past the last row or weight row the kernel reads the last one again and its sums are dropped.
+                        long last = n - 1 - r0;
+                        float* rows = px + ((long)r0 * inputs);
+                        DotKernels.Dots2x4(pWeight + (o0 * inputs), pWeight + (o1 * inputs), rows, rows, inputs * Math.Min(1, last), inputs * Math.Min(2, last), inputs * Math.Min(3, last), inputs, sums);
+                        for (int j = 0; j < 8; j++)
+                        {
+                            long r = r0 + (j & 3), o = j < 4 ? o0 : o1;
+                            if (r >= n || (j >= 4 && o1 == o0))
+                            {
+                                continue;
+                            }
+                            float value = sums[j] + (pBias != null ? pBias[o] : 0f);
+                            py[(r * outputs) + o] = relu ? MathF.Max(value, 0f) : value;
+                        }
                     }
                 }
             });

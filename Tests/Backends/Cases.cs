@@ -126,7 +126,7 @@ public static class Cases
             : new LrnCase(new LrnShape(n, channels, height, width, size, (float)alpha, beta, k), seed);
 
     public static Gen<DenseCase> Dense =>
-        from n in Gen.Choose(1, 4)
+        from n in Gen.Choose(1, 20) // the dot-product forward up to 16 rows, in blocks of 4, and GEMM past it
         from inputs in Gen.Choose(1, 70)
         from outputs in Gen.Choose(1, 40)
         from bias in Gen.Elements(true, false)

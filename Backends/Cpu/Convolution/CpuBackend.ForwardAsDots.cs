@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace AlexNet.Backends.Cpu;
 
 // Convolution forward for a handful of output pixels in the whole batch (keras-blog's conv3–5 at
@@ -62,7 +60,7 @@ public sealed partial class CpuBackend
                     // Past the last window or filter the kernel reads the last one again and its sums are dropped.
                     float* c = pColumns + (q0 * taps);
                     long last = rows - 1 - q0;
-                    Dots2x4(pWeight + (o0 * groupTaps), pWeight + (o1 * groupTaps), c + band0, c + band1, taps * Math.Min(1, last), taps * Math.Min(2, last), taps * Math.Min(3, last), groupTaps, sums);
+                    DotKernels.Dots2x4(pWeight + (o0 * groupTaps), pWeight + (o1 * groupTaps), c + band0, c + band1, taps * Math.Min(1, last), taps * Math.Min(2, last), taps * Math.Min(3, last), groupTaps, sums);
                     for (int j = 0; j < 8; j++)
                     {
                         long q = q0 + (j & 3), o = j < 4 ? o0 : o1;
@@ -76,42 +74,5 @@ public sealed partial class CpuBackend
                 }
             }
         });
-    }
-
-    /// <summary>
-    /// sums[j] = w0 · window j and sums[4 + j] = w1 · window j over <paramref name="taps"/> floats, window j
-    /// starting at c0 (+ band1 − band0 for w1) plus offset j (0, d1, d2, d3 floats further on).
-    /// </summary>
-    private static unsafe void Dots2x4(float* w0, float* w1, float* c0, float* c1Band, long d1, long d2, long d3, int taps, float* sums)
-    {
-        Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
-        int lanes = Vector<float>.Count, k = 0;
-        for (; k <= taps - lanes; k += lanes)
-        {
-            var u = Vector.Load(w0 + k);
-            var v = Vector.Load(w1 + k);
-            a0 = Vector.FusedMultiplyAdd(u, Vector.Load(c0 + k), a0);
-            a1 = Vector.FusedMultiplyAdd(u, Vector.Load(c0 + d1 + k), a1);
-            a2 = Vector.FusedMultiplyAdd(u, Vector.Load(c0 + d2 + k), a2);
-            a3 = Vector.FusedMultiplyAdd(u, Vector.Load(c0 + d3 + k), a3);
-            b0 = Vector.FusedMultiplyAdd(v, Vector.Load(c1Band + k), b0);
-            b1 = Vector.FusedMultiplyAdd(v, Vector.Load(c1Band + d1 + k), b1);
-            b2 = Vector.FusedMultiplyAdd(v, Vector.Load(c1Band + d2 + k), b2);
-            b3 = Vector.FusedMultiplyAdd(v, Vector.Load(c1Band + d3 + k), b3);
-        }
-        float s0 = Vector.Sum(a0), s1 = Vector.Sum(a1), s2 = Vector.Sum(a2), s3 = Vector.Sum(a3);
-        float t0 = Vector.Sum(b0), t1 = Vector.Sum(b1), t2 = Vector.Sum(b2), t3 = Vector.Sum(b3);
-        for (; k < taps; k++)
-        {
-            s0 += w0[k] * c0[k];
-            s1 += w0[k] * c0[d1 + k];
-            s2 += w0[k] * c0[d2 + k];
-            s3 += w0[k] * c0[d3 + k];
-            t0 += w1[k] * c1Band[k];
-            t1 += w1[k] * c1Band[d1 + k];
-            t2 += w1[k] * c1Band[d2 + k];
-            t3 += w1[k] * c1Band[d3 + k];
-        }
-        (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7]) = (s0, s1, s2, s3, t0, t1, t2, t3);
     }
 }
