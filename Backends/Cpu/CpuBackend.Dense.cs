@@ -22,7 +22,7 @@ public sealed partial class CpuBackend
 
     /// <summary>
     /// Batches up to this size take the dot-product path of the forward. On a Zen 3 guest (AVX2) the
-    /// dots beat GEMM's packing of the weights up to batch 64 (fc6 at 16: 51 against 82 ms, at 64: 127
+    /// dots beat GEMM up to batch 64 (fc6 at 16: 51 against 82 ms, at 64: 127
     /// against 187; at 128 GEMM wins, 217 against 238; Docs/performance.md); 16 leaves room for
     /// processors whose GEMM runs 512-bit vectors while these dots run 256-bit ones.
     /// </summary>

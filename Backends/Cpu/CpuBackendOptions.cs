@@ -23,7 +23,7 @@ public sealed record CpuBackendOptions
 
     /// <summary>
     /// Dot products for a convolution forward with few output pixels in the batch, where
-    /// ConvolutionChooser finds GEMM's packing costs more (the default); false runs those with GEMM too — to compare the two.
+    /// ConvolutionChooser finds GEMM slower (the default); false runs those with GEMM too — to compare the two.
     /// </summary>
     public bool ConvolutionDots { get; init; } = true;
 }

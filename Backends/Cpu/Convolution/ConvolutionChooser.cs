@@ -83,7 +83,7 @@ internal static class ConvolutionChooser
     /// <summary>
     /// Output pixels of the whole batch up to which the forward runs as dot products
     /// (CpuBackend.ForwardAsDots.cs) instead of implicit GEMM: keras-blog's conv3–5 at batch 1 (36, 16
-    /// and 4 pixels), where GEMM's packing of the weights costs more than its products
+    /// and 4 pixels), where GEMM, which packs all the weights first, measured 2–6× slower
     /// (Docs/performance.md, "Few output pixels").
     /// </summary>
     private const int DotsMaximumColumns = 48;

@@ -2,8 +2,8 @@ namespace AlexNet.Backends.Cpu;
 
 // Convolution forward for a handful of output pixels in the whole batch (keras-blog's conv3–5 at
 // batch 1: 36, 16 and 4): every weight is then used that few times, so GEMM's packing of all the
-// weights (one more pass over them, 3.5–5.3 MB) and its tiles on a sliver of 4–36 columns cost more
-// than the products. As DenseForward does for a few rows: the im2col columns are written out
+// weights (one more pass over them, 3.5–5.3 MB) and its tiles on a sliver of 4–36 columns measured
+// 2–6× slower than this (Docs/performance.md, "Few output pixels"). As DenseForward does for a few rows: the im2col columns are written out
 // transposed, one contiguous row of C·KH·KW taps per output pixel (at most 48 of them, a few hundred
 // KB, in L2), and each output is one dot product of a weight row, read once straight from the
 // weights, with such a row. ConvolutionChooser.ForwardAsDots says when. The same sums, in another
