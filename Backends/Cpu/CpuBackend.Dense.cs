@@ -63,27 +63,10 @@ public sealed partial class CpuBackend
             // row, two weight rows against four input rows at a time (DotKernels).
             ParallelChunks((outputs + 1) / 2, 32, (start, count) =>
             {
-                float* sums = stackalloc float[8];
                 for (long pair = start; pair < start + count; pair++)
                 {
                     long o0 = 2 * pair, o1 = Math.Min(o0 + 1, outputs - 1);
-                    for (int r0 = 0; r0 < n; r0 += 4)
-                    {
-                        // Past the last row or weight row the kernel reads the last one again and its sums are dropped.
-                        long last = n - 1 - r0;
-                        float* rows = px + ((long)r0 * inputs);
-                        DotKernels.Dots2x4(pWeight + (o0 * inputs), pWeight + (o1 * inputs), rows, rows, inputs * Math.Min(1, last), inputs * Math.Min(2, last), inputs * Math.Min(3, last), inputs, sums);
-                        for (int j = 0; j < 8; j++)
-                        {
-                            long r = r0 + (j & 3), o = j < 4 ? o0 : o1;
-                            if (r >= n || (j >= 4 && o1 == o0))
-                            {
-                                continue;
-                            }
-                            float value = sums[j] + (pBias != null ? pBias[o] : 0f);
-                            py[(r * outputs) + o] = relu ? MathF.Max(value, 0f) : value;
-                        }
-                    }
+                    DotKernels.PairAgainstRows(o0, o1, pWeight + (o0 * inputs), pWeight + (o1 * inputs), px, px, n, inputs, inputs, pBias, relu, py, new RowMajor(outputs));
                 }
             });
             return;
@@ -98,6 +81,12 @@ public sealed partial class CpuBackend
             }
         }
         _gemm.Multiply(new GemmShape(n, outputs, inputs, 1f, pBias != null ? 1f : 0f, relu), new MatrixA(px, inputs, false, n), new MatrixB(pWeight, inputs, true, outputs), py, outputs, parallel: true);
+    }
+
+    /// <summary>y[r, o] of a dense layer's [N, outputs] output.</summary>
+    private readonly record struct RowMajor(long Outputs) : DotKernels.IOutputIndex
+    {
+        public long Of(long row, long output) => (row * Outputs) + output;
     }
 
     public unsafe void DenseBackward(Tensor x, Tensor weight, Tensor dy, Tensor? dx, Tensor dWeight, Tensor? dBias)

@@ -10,6 +10,40 @@ namespace AlexNet.Backends.Cpu;
 // ForwardAsDots; the sums are the reference's, in another order.
 internal static class DotKernels
 {
+    /// <summary>Where the sum of data row <c>row</c> and weight row <c>output</c> goes in y.</summary>
+    public interface IOutputIndex
+    {
+        long Of(long row, long output);
+    }
+
+    /// <summary>
+    /// Weight rows <paramref name="o0"/> and <paramref name="o1"/> (equal when only one is left) against
+    /// each of <paramref name="rows"/> data rows, <paramref name="stride"/> floats apart, four at a time:
+    /// y[index(q, o)] = bias[o] + w_o · row q over <paramref name="taps"/> floats, row q read from
+    /// <paramref name="c0"/> for o0 and from <paramref name="c1"/> for o1; then max(0, ·) with <paramref name="relu"/>.
+    /// </summary>
+    public static unsafe void PairAgainstRows<TIndex>(long o0, long o1, float* w0, float* w1, float* c0, float* c1, long rows, long stride, int taps,
+        float* bias, bool relu, float* y, TIndex index) where TIndex : struct, IOutputIndex
+    {
+        float* sums = stackalloc float[8];
+        for (long q0 = 0; q0 < rows; q0 += 4)
+        {
+            // Past the last row the kernel reads the last one again and its sums are dropped.
+            long last = rows - 1 - q0, at = q0 * stride;
+            Dots2x4(w0, w1, c0 + at, c1 + at, stride * Math.Min(1, last), stride * Math.Min(2, last), stride * Math.Min(3, last), taps, sums);
+            for (int j = 0; j < 8; j++)
+            {
+                long q = q0 + (j & 3), o = j < 4 ? o0 : o1;
+                if (q >= rows || (j >= 4 && o1 == o0))
+                {
+                    continue;
+                }
+                float value = sums[j] + (bias != null ? bias[o] : 0f);
+                y[index.Of(q, o)] = relu ? MathF.Max(value, 0f) : value;
+            }
+        }
+    }
+
     /// <summary>
     /// sums[j] = w0 · row j and sums[4 + j] = w1 · row j over <paramref name="taps"/> floats, row j of
     /// w0 starting at <paramref name="c0"/> and of w1 at <paramref name="c1"/> (they differ when the

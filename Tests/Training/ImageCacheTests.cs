@@ -20,23 +20,28 @@ public sealed class ImageCacheTests
         return (folder, DataCatalog.FromFolder(folder.Combine("data")));
     }
 
-    private static ImageSet Open(string cache, DataCatalog catalog, List<ImageRejectedException>? skipped = null, IProgress<int>? progress = null, long shardBytes = ImageCache.ShardBytes) =>
+    private static ImageSet Open(string cache, DataCatalog catalog, List<ImageRejectedException>? skipped = null, ICacheProgress? progress = null, long shardBytes = ImageCache.ShardBytes) =>
         ImageCache.Open(cache, catalog.Items, 12, new ImageDecoder(), skipped ?? [], progress, TestContext.Current.CancellationToken, shardBytes);
 
-    /// <summary>The cache's progress reports: first what the store held, then one more per image decoded.</summary>
-    private sealed class Counter : IProgress<int>
+    /// <summary>The cache's progress reports: what the store held (null until said), and the images decoded.</summary>
+    private sealed class Counter : ICacheProgress
     {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<int> _values = new();
+        private int _decoded;
 
-        public void Report(int value) => _values.Enqueue(value);
+        public int? Stored { get; private set; }
 
-        /// <summary>The first report (null when there was none: the store held every image).</summary>
-        public int? Stored => _values.TryPeek(out int value) ? value : null;
+        public int Decoded => Volatile.Read(ref _decoded);
 
-        public int Decoded => Math.Max(0, _values.Count - 1);
+        public int Ready => (Stored ?? 0) + Decoded;
 
-        /// <summary>The largest report: every image of the list, once the build is done.</summary>
-        public int Ready => _values.IsEmpty ? 0 : _values.Max();
+        void ICacheProgress.Stored(int images)
+        {
+            Assert.Null(Stored); // said once, before any image is decoded
+            Assert.Equal(0, Decoded);
+            Stored = images;
+        }
+
+        void ICacheProgress.Decoded() => Interlocked.Increment(ref _decoded);
     }
 
     [Fact]
@@ -97,10 +102,10 @@ public sealed class ImageCacheTests
         var removed = Open(cache, DataCatalog.FromFolder(folder.Combine("data")), progress: fifth);
 
         Assert.Equal<(int?, int, int)>((0, 6, 6), (first.Stored, first.Decoded, first.Ready));
-        Assert.Equal<(int?, int)>((null, 0), (second.Stored, second.Decoded));
+        Assert.Equal<(int?, int)>((6, 0), (second.Stored, second.Decoded));
         Assert.Equal<(int?, int, int)>((5, 1, 6), (third.Stored, third.Decoded, third.Ready));
         Assert.Equal<(int?, int, int)>((6, 1, 7), (fourth.Stored, fourth.Decoded, fourth.Ready));
-        Assert.Equal<(int?, int)>((null, 0), (fifth.Stored, fifth.Decoded));
+        Assert.Equal<(int?, int)>((6, 0), (fifth.Stored, fifth.Decoded));
         Assert.Equal([6, 6, 7, 6], new[] { before.Count, changed.Count, added.Count, removed.Count });
         Assert.NotEqual(before.Pixels(0).ToArray(), changed.Pixels(0).ToArray());
         Assert.Equal(before.Pixels(1).ToArray(), changed.Pixels(1).ToArray());
@@ -156,11 +161,15 @@ public sealed class ImageCacheTests
     }
 
     /// <summary>Cancels the build once <paramref name="ready"/> images are reported ready.</summary>
-    private sealed class StopAt(int ready, CancellationTokenSource stop) : IProgress<int>
+    private sealed class StopAt(int ready, CancellationTokenSource stop) : ICacheProgress
     {
-        public void Report(int value)
+        private int _ready;
+
+        public void Stored(int images) => _ready = images;
+
+        public void Decoded()
         {
-            if (value >= ready)
+            if (Interlocked.Increment(ref _ready) >= ready)
             {
                 stop.Cancel();
             }

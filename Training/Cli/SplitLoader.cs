@@ -13,36 +13,12 @@ public static class SplitLoader
     /// <summary>How often a log without a terminal gets a line while the cache is built.</summary>
     private static readonly TimeSpan LogEvery = TimeSpan.FromSeconds(30);
 
-    /// <summary>
-    /// One part's reports from <c>ImageCache.Open</c>: the first is what the store held, each
-    /// later one an image decoded, handed on with the log line when one is due. A part the store held
-    /// whole reports nothing, so <see cref="Opened"/> counts it then.
-    /// </summary>
-    private sealed class Part(CacheProgress progress, Action<string?> decoded) : IProgress<int>
+    /// <summary>The cache's reports handed to the run's progress, with the log line when one is due.</summary>
+    private sealed class Reports(CacheProgress progress, Action<string?> decoded) : ICacheProgress
     {
-        private bool _started;
+        public void Stored(int images) => progress.Stored(images);
 
-        public void Report(int value)
-        {
-            if (!_started)
-            {
-                _started = true;
-                progress.Stored(value);
-            }
-            else
-            {
-                decoded(progress.OneDecoded());
-            }
-        }
-
-        public void Opened(int images)
-        {
-            if (!_started)
-            {
-                _started = true;
-                progress.Stored(images);
-            }
-        }
+        public void Decoded() => decoded(progress.OneDecoded());
     }
 
     /// <summary>The decoded parts of a split; a part not requested is null.</summary>
@@ -114,11 +90,9 @@ public static class SplitLoader
             foreach (var (name, items) in wanted)
             {
                 // Files go through the on-disk cache (decoded once, then memory-mapped); the synthetic set is rendered, cheaper than a read.
-                var part = new Part(progress, decoded);
                 sets[name] = catalog.IsSynthetic
-                    ? catalog.Decode(items, form, decoder, skipped, null, cancellationToken)
-                    : ImageCache.Open(cache, items, form, decoder, skipped, part, cancellationToken);
-                part.Opened(items.Count);
+                    ? catalog.Decode(items, form, decoder, skipped, cancellationToken)
+                    : ImageCache.Open(cache, items, form, decoder, skipped, new Reports(progress, decoded), cancellationToken);
             }
         }
         if (app.IsInteractive && !catalog.IsSynthetic)

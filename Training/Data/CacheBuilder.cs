@@ -10,7 +10,7 @@ namespace AlexNet.Training.Data;
 internal sealed class CacheBuilder(string store, CacheIndex index, ImageDecoder decoder, long shardBytes)
 {
     /// <summary>Decodes <paramref name="lacking"/> into the store and lists them in the index.</summary>
-    public void Add(List<(DataItem Item, FileStamp Stamp)> lacking, IProgress<int>? progress, CancellationToken cancellationToken)
+    public void Add(List<(DataItem Item, FileStamp Stamp)> lacking, ICacheProgress? progress, CancellationToken cancellationToken)
     {
         ImageCache.RemoveLeftovers(store);
         DropStale(lacking.Select(l => l.Item.Source).ToHashSet(StringComparer.Ordinal));
@@ -25,7 +25,6 @@ internal sealed class CacheBuilder(string store, CacheIndex index, ImageDecoder 
             index.Write(store);
             writer = null;
         }
-        int done = 0;
         try
         {
             var options = new ParallelOptions { CancellationToken = cancellationToken };
@@ -44,7 +43,7 @@ internal sealed class CacheBuilder(string store, CacheIndex index, ImageDecoder 
                     {
                         errors[i] = e.Reason;
                     }
-                    progress?.Report(Interlocked.Increment(ref done));
+                    progress?.Decoded();
                 });
                 for (int i = 0; i < count; i++)
                 {

@@ -4,7 +4,7 @@ namespace AlexNet.Training.Data;
 /// A data set before decoding: its class names and every example's source and label. Built from a
 /// folder (Oxford 17's <c>jpg/image_NNNN.jpg</c> layout, or one subfolder per class) or generated
 /// (<see cref="Synthetic"/>), or from ImageNet-style <c>train/</c>, <c>val/</c> and optional <c>test/</c>
-/// folders of class folders, whose division is used as given (<see cref="GivenSplit"/>). <see cref="Decode(IReadOnlyList{DataItem}, StoredForm, ImageDecoder, List{ImageRejectedException}, IProgress{int}?, CancellationToken)"/> turns a chosen list of examples into an
+/// folders of class folders, whose division is used as given (<see cref="GivenSplit"/>). <see cref="Decode(IReadOnlyList{DataItem}, StoredForm, ImageDecoder, List{ImageRejectedException}, CancellationToken)"/> turns a chosen list of examples into an
 /// <see cref="ImageSet"/>, skipping unreadable files with a warning.
 /// </summary>
 public sealed class DataCatalog
@@ -128,22 +128,21 @@ public sealed class DataCatalog
     /// <summary>
     /// Decodes <paramref name="items"/> (in parallel, results in the given order) into stored squares of
     /// <paramref name="size"/>. Unreadable, corrupt and oversized files are left out and reported in
-    /// <paramref name="skipped"/>. <paramref name="progress"/> counts finished images.
+    /// <paramref name="skipped"/>.
     /// </summary>
     public ImageSet Decode(IReadOnlyList<DataItem> items, int size, ImageDecoder decoder, List<ImageRejectedException> skipped,
-        IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
-        Decode(items, StoredForm.Square(size), decoder, skipped, progress, cancellationToken);
+        CancellationToken cancellationToken = default) =>
+        Decode(items, StoredForm.Square(size), decoder, skipped, cancellationToken);
 
     /// <summary>As above, into <paramref name="form"/> (a synthetic image is a square, so its short-side form is the square of that side).</summary>
     public ImageSet Decode(IReadOnlyList<DataItem> items, StoredForm form, ImageDecoder decoder, List<ImageRejectedException> skipped,
-        IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentNullException.ThrowIfNull(skipped);
         var pixels = new StoredImage?[items.Count];
         var errors = new ImageRejectedException?[items.Count];
-        int done = 0;
         var options = new ParallelOptions { CancellationToken = cancellationToken };
         Parallel.For(0, items.Count, options, i =>
         {
@@ -155,7 +154,6 @@ public sealed class DataCatalog
             {
                 errors[i] = e;
             }
-            progress?.Report(Interlocked.Increment(ref done));
         });
         var kept = new List<StoredImage>(items.Count);
         var labels = new List<int>(items.Count);

@@ -50,22 +50,21 @@ public static class ImageCache
         return Convert.ToHexStringLower(hash)[..32];
     }
 
-    /// <summary>The paper's squares of <paramref name="size"/>: <see cref="Open(string, IReadOnlyList{DataItem}, StoredForm, ImageDecoder, List{ImageRejectedException}, IProgress{int}?, CancellationToken, long)"/>.</summary>
+    /// <summary>The paper's squares of <paramref name="size"/>: <see cref="Open(string, IReadOnlyList{DataItem}, StoredForm, ImageDecoder, List{ImageRejectedException}, ICacheProgress?, CancellationToken, long)"/>.</summary>
     public static ImageSet Open(string folder, IReadOnlyList<DataItem> items, int size, ImageDecoder decoder, List<ImageRejectedException> skipped,
-        IProgress<int>? progress = null, CancellationToken cancellationToken = default, long shardBytes = ShardBytes) =>
+        ICacheProgress? progress = null, CancellationToken cancellationToken = default, long shardBytes = ShardBytes) =>
         Open(folder, items, StoredForm.Square(size), decoder, skipped, progress, cancellationToken, shardBytes);
 
     /// <summary>
     /// The images of <paramref name="items"/> from the store of <paramref name="form"/> in
     /// <paramref name="folder"/>, decoding first the files it lacks or holds at another size or time.
     /// Files the decoder rejects are left out and reported in <paramref name="skipped"/> (the rejections
-    /// are cached too, so a later run reports them again). <paramref name="progress"/> counts the
-    /// images of <paramref name="items"/> that are ready: first once with those the store held, then
-    /// one more per image decoded; it is not called when the store holds them all. <paramref name="shardBytes"/> bounds
+    /// are cached too, so a later run reports them again). <paramref name="progress"/> hears once how many
+    /// of <paramref name="items"/> the store held, then of each image decoded. <paramref name="shardBytes"/> bounds
     /// each shard file (tests make it small to get several).
     /// </summary>
     public static ImageSet Open(string folder, IReadOnlyList<DataItem> items, StoredForm form, ImageDecoder decoder, List<ImageRejectedException> skipped,
-        IProgress<int>? progress = null, CancellationToken cancellationToken = default, long shardBytes = ShardBytes)
+        ICacheProgress? progress = null, CancellationToken cancellationToken = default, long shardBytes = ShardBytes)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(items);
@@ -75,6 +74,7 @@ public static class ImageCache
         var index = CacheIndex.Read(store, form);
         if (index is not null && Lacking(index, items, stamps).Count == 0 && TryRead(store, index, items, form, skipped) is { } ready)
         {
+            progress?.Stored(items.Count);
             return ready;
         }
         Directory.CreateDirectory(store);
@@ -82,20 +82,13 @@ public static class ImageCache
         // Another process may have added the files while this one waited for the lock.
         index = CacheIndex.Read(store, form) ?? new CacheIndex(form);
         var lacking = Lacking(index, items, stamps);
+        progress?.Stored(items.Count - lacking.Count);
         if (lacking.Count > 0)
         {
-            var counted = progress is null ? null : new After(progress, items.Count - lacking.Count);
-            counted?.Report(0);
-            new CacheBuilder(store, index, decoder, shardBytes).Add(lacking, counted, cancellationToken);
+            new CacheBuilder(store, index, decoder, shardBytes).Add(lacking, progress, cancellationToken);
         }
         return TryRead(store, index, items, form, skipped)
             ?? throw new AppException($"The image cache '{store}' lost a shard while it was locked; delete the folder and it is rebuilt.");
-    }
-
-    /// <summary>Counts on from the <paramref name="ready"/> images the store already held.</summary>
-    private sealed class After(IProgress<int> progress, int ready) : IProgress<int>
-    {
-        public void Report(int value) => progress.Report(ready + value);
     }
 
     /// <summary>The items the index lacks or lists with another size or modification time, each file once.</summary>

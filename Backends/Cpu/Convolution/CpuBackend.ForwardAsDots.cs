@@ -45,34 +45,22 @@ public sealed partial class CpuBackend
             }
         }
         float* pColumns = columns;
-        // Two filters of one group against four windows at a time (8 sums in registers): each load
-        // of a weight chunk serves four windows and each window chunk two filters, 6 loads per 8
-        // multiply-adds where one dot product at a time would take 16.
+        var index = new PixelMajor(g.O, pixels);
         ParallelChunks((g.O + 1) / 2, 4, (start, count) =>
         {
-            float* sums = stackalloc float[8];
             for (long pair = start; pair < start + count; pair++)
             {
+                // Two filters of one group each read their group's band of every window.
                 long o0 = 2 * pair, o1 = Math.Min(o0 + 1, g.O - 1);
-                long band0 = o0 / g.FiltersPerGroup * groupTaps, band1 = o1 / g.FiltersPerGroup * groupTaps;
-                for (long q0 = 0; q0 < rows; q0 += 4)
-                {
-                    // Past the last window or filter the kernel reads the last one again and its sums are dropped.
-                    float* c = pColumns + (q0 * taps);
-                    long last = rows - 1 - q0;
-                    DotKernels.Dots2x4(pWeight + (o0 * groupTaps), pWeight + (o1 * groupTaps), c + band0, c + band1, taps * Math.Min(1, last), taps * Math.Min(2, last), taps * Math.Min(3, last), groupTaps, sums);
-                    for (int j = 0; j < 8; j++)
-                    {
-                        long q = q0 + (j & 3), o = j < 4 ? o0 : o1;
-                        if (q >= rows || (j >= 4 && o1 == o0))
-                        {
-                            continue;
-                        }
-                        float value = sums[j] + (pBias != null ? pBias[o] : 0f);
-                        py[((((q / pixels) * g.O) + o) * pixels) + (q % pixels)] = relu ? MathF.Max(value, 0f) : value;
-                    }
-                }
+                float* band0 = pColumns + (o0 / g.FiltersPerGroup * groupTaps), band1 = pColumns + (o1 / g.FiltersPerGroup * groupTaps);
+                DotKernels.PairAgainstRows(o0, o1, pWeight + (o0 * groupTaps), pWeight + (o1 * groupTaps), band0, band1, rows, taps, groupTaps, pBias, relu, py, index);
             }
         });
+    }
+
+    /// <summary>y[n, o, p] of window q = n·pixels + p: the NCHW output of a convolution.</summary>
+    private readonly record struct PixelMajor(long Outputs, long Pixels) : DotKernels.IOutputIndex
+    {
+        public long Of(long row, long output) => ((((row / Pixels) * Outputs) + output) * Pixels) + (row % Pixels);
     }
 }
