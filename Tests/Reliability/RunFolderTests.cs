@@ -51,7 +51,7 @@ public sealed class RunFolderTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains($"Writing {last} failed (", result.Error, StringComparison.Ordinal);
-        Assert.Contains($"The previous checkpoint, {last} (end of epoch 1), is intact; free some space or fix the folder, then resume with: alexnet train --resume {run} --epochs 3.", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"The previous checkpoint, {last} (end of epoch 1), is intact; free some space or fix the folder, then resume with: alexnet train --resume runs/run --epochs 3.", result.Error, StringComparison.Ordinal);
         Assert.Equal(1, Checkpoint.Read(last).State.Epoch);
         Assert.Empty(Directory.EnumerateFiles(run, "*.tmp"));
 

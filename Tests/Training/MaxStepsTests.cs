@@ -1,4 +1,5 @@
 using AlexNet.Training.Checkpoints;
+using AlexNet.Training.Reporting;
 
 namespace AlexNet.Tests.Training;
 
@@ -34,6 +35,21 @@ public sealed class MaxStepsTests
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("Stopped after 10 step(s) (--max-steps) when epoch 1 finished; saved runs/e/last.safetensors. Continue with: alexnet train --resume runs/e --epochs 2",
             result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_continue_command_repeats_tta_so_the_resumed_run_is_tested_with_ten_crops()
+    {
+        using var work = TestFiles.NewFolder();
+
+        var first = await AppRunner.RunAsync(work.Path, null, [.. Mini, "--epochs", "2", "--max-steps", "10", "--tta", "--name", "t"]);
+        string hint = Assert.Single(first.Output.Split('\n'), line => line.Contains("Continue with: ", StringComparison.Ordinal));
+        string[] command = hint[(hint.IndexOf("Continue with: alexnet ", StringComparison.Ordinal) + "Continue with: alexnet ".Length)..].Trim().Split(' ');
+        var rest = await AppRunner.RunAsync(work.Path, null, command);
+
+        Assert.Equal((0, 0), (first.ExitCode, rest.ExitCode));
+        Assert.Equal(["train", "--resume", "runs/t", "--epochs", "2", "--tta"], command);
+        Assert.Equal(10, TestScore.Read(work.Combine("runs", "t"))!.Crops);
     }
 
     [Fact]

@@ -483,6 +483,8 @@ public static partial class TrainCommand
         {
             app.WriteLine($"Dashboard: {dashboard.Address} (it stops with the run).");
         }
+        // --tta is given per invocation, so the command that continues the run must repeat it or the test falls back to the centre crop.
+        string resumeCommand = $"alexnet train --resume {relative} --epochs {config.Epochs}{(tta ? " --tta" : "")}";
         using var trainer = new Trainer(model, optimizer, schedule, train, validation, config, progress, plan.Resume?.DataOrder, plan.Folder, new TrainingReporter(app.Console, app.IsInteractive, app.WriteLine))
         {
             AfterStep = app.AfterTrainingStep,
@@ -491,7 +493,7 @@ public static partial class TrainCommand
             Parallel = parallel,
             Split = split,
             Disk = app.Disk,
-            ResumeName = relative,
+            ResumeCommand = resumeCommand,
         };
         TrainingOutcome outcome;
         try
@@ -501,7 +503,7 @@ public static partial class TrainCommand
         catch (CommunicatorTimeoutException e)
         {
             string saved = File.Exists(Path.Combine(plan.Folder, Trainer.LastFile))
-                ? $"The last checkpoint, {relative}/{Trainer.LastFile}, is intact (it is replaced only whole); resume with: alexnet train --resume {relative}"
+                ? $"The last checkpoint, {relative}/{Trainer.LastFile}, is intact (it is replaced only whole); resume with: {resumeCommand}"
                 : "No checkpoint had been written yet.";
             throw new AppException($"{e.Message} Stopping at {trainer.Progress.Position()}. {saved}", e);
         }
@@ -509,7 +511,6 @@ public static partial class TrainCommand
         {
             app.WriteLine(parallel.Summary());
         }
-        string resumeCommand = $"alexnet train --resume {relative} --epochs {config.Epochs}";
         switch (outcome)
         {
             case TrainingOutcome.Interrupted:

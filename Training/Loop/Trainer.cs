@@ -314,20 +314,22 @@ public sealed class Trainer : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            string next = $"free some space or fix the folder, then resume with: alexnet train --resume {RunFolder} --epochs {Config.Epochs}";
+            string next = $"free some space or fix the folder, then resume with: {Resume}";
             throw new AppException(_saved is null
                 ? $"Writing {Path.Combine(RunFolder, file)} failed ({e.Message}). No checkpoint of this run had been written yet; fix the folder and start the run again."
                 : $"Writing {Path.Combine(RunFolder, file)} failed ({e.Message}). The previous checkpoint, {Path.Combine(RunFolder, LastFile)} ({_saved.Position()}), is intact; {next}.", e);
         }
     }
 
-    /// <summary>The run folder as the resume command in messages names it (relative to the working folder when the app knows it).</summary>
-    public string ResumeName { get; init; } = "";
+    /// <summary>The command that continues this run, as messages print it (the app's names the folder relative to the working folder and repeats its per-invocation flags).</summary>
+    public string? ResumeCommand { get; init; }
+
+    private string Resume => ResumeCommand ?? $"alexnet train --resume {RunFolder} --epochs {Config.Epochs}";
 
     /// <summary>What to do after a divergence: the exact command that continues from the last good checkpoint at a tenth of the rate.</summary>
     private string Advice(double rate) => _saved is null
         ? string.Create(CultureInfo.InvariantCulture, $"Start the run again with a smaller learning rate than {rate:G3}, e.g. --lr {rate / 10:G3}.")
-        : string.Create(CultureInfo.InvariantCulture, $"Continue from it with a smaller learning rate: alexnet train --resume {(ResumeName.Length > 0 ? ResumeName : RunFolder)} --epochs {Config.Epochs} --lr {rate / 10:G3}.");
+        : string.Create(CultureInfo.InvariantCulture, $"Continue from it with a smaller learning rate: {Resume} --lr {rate / 10:G3}.");
 
     private string LastGoodCheckpoint() => _saved is null
         ? "No checkpoint was written yet."
